@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The DAMON sysfs driver: stage a DamonSpec into one kdamond directory, turn it on, update it online,
+ * read back what it did. The contract:
+ *
+ * Ownership. A caller owns the kdamond indices it created with damon_sysfs_add_kdamond() (or recorded
+ * earlier and adopts again after a restart). Every call that writes takes the index and refuses (-EPERM)
+ * unless that index is in the DamonSysfs's owned set. Nothing of a kdamond that is not owned is ever
+ * written. nr_kdamonds is written only by damon_sysfs_add_kdamond(), and only when that disturbs nobody:
+ * no kdamond runs and every existing kdamond directory is owned (writing nr_kdamonds wipes and recreates
+ * every kdamond directory, and fails with EBUSY while any kdamond runs: damon-abi.md facts 1 and 6).
+ * Otherwise it returns -EBUSY and says which kdamond is in the way (DamonError).
+ *
+ * Writes. Staging reads each file first and writes only values that differ from the spec; nr_* files
+ * are written only when the count changes (a write wipes the subtree). Numbers are decimal without
+ * leading zeros. Values equal to the kernel default are not written, so they need no feature; any other
+ * value that the probed kernel cannot take is refused (-EOPNOTSUPP) before anything is written, with an
+ * error that names the setting, the missing feature and the Linux version that brings it. The write
+ * order is that of damon-abi.md 4.3.
+ *
+ * Blocking and EBUSY. All calls block the calling thread and are serialised on the DamonIO's lock.
+ * Reads and writes retry EBUSY with a bounded back-off (damon-io.h); a call that still sees EBUSY
+ * returns -EBUSY, and so does "on" when a DAMON module (damon_reclaim, damon_lru_sort, damon_stat)
+ * holds DAMON exclusively. State commands (commit, update_*) block for about one sampling interval;
+ * update_schemes_tried_regions for a whole apply interval.
+ *
+ * Errors are returned as -errno; where the kernel's errno alone would not tell a user what is wrong,
+ * @reterr (may be NULL) receives one line of explanation. Nothing here logs above debug.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "damon-features.h"
+#include "damon-io.h"
+#include "damon-model.h"
+
+#define DAMON_ADMIN_DIR "sys/kernel/mm/damon/admin"
+#define DAMON_KDAMONDS_DIR DAMON_ADMIN_DIR "/kdamonds"
+
+typedef struct DamonError {
+        char message[512];
+} DamonError;
+
+typedef enum DamonKdamondState {
+        DAMON_KDAMOND_OFF,
+        DAMON_KDAMOND_ON,
+        _DAMON_KDAMOND_STATE_MAX,
+        _DAMON_KDAMOND_STATE_INVALID = -EINVAL,
+} DamonKdamondState;
+
+typedef struct DamonSysfs DamonSysfs;
+
+/* @io and @features must outlive the DamonSysfs. */
+int damon_sysfs_new(DamonIO *io, const DamonFeatures *features, DamonSysfs **ret);
+DamonSysfs *damon_sysfs_free(DamonSysfs *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DamonSysfs *, damon_sysfs_free);
+
+/* Marks @index as owned without writing anything (adoption after a restart, from damond's own record).
+ * -ENOENT if there is no such kdamond directory. */
+int damon_sysfs_own(DamonSysfs *s, unsigned index);
+void damon_sysfs_disown(DamonSysfs *s, unsigned index);
+bool damon_sysfs_owns(const DamonSysfs *s, unsigned index);
+
+/* Creates a new kdamond directory at the end (index = old nr_kdamonds) and owns it. A stopped kdamond
+ * that is already owned is not reused: callers reuse their own. The staged values of owned stopped
+ * kdamonds are wiped by the kernel when nr_kdamonds is written; callers restage them with
+ * damon_sysfs_stage(). -EBUSY with @reterr filled when another user's kdamond is in the way. */
+int damon_sysfs_add_kdamond(DamonSysfs *s, unsigned *ret_index, DamonError *reterr);
+
+/* Stages @spec into owned kdamond @index, running or not, writing only what differs. Returns the number
+ * of files written (>= 0) or -errno. Nothing reaches a running kdamond until damon_sysfs_commit(). */
+int damon_sysfs_stage(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr);
+
+/* Checks @spec against the probed features without touching anything: 0, or -EOPNOTSUPP with @reterr
+ * naming the setting, the feature and its Linux version; -EINVAL for values the kernel rejects anyway
+ * (sample_us > aggr_us, min_nr_regions < 3, overlapping regions, more than one paddr target, ...). */
+int damon_sysfs_check_spec(DamonSysfs *s, const DamonSpec *spec, DamonError *reterr);
+
+/* Stages @spec and turns the stopped kdamond on; then verifies state reads "on" and returns its pid in
+ * @ret_pid (may be NULL). -EBUSY when a DAMON module holds DAMON, -EALREADY if it is already on. */
+int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_t *ret_pid, DamonError *reterr);
+
+/* Online update of a running kdamond: stages @spec and writes "commit" if anything changed. Returns the
+ * number of files written including "commit" (0: nothing differed, nothing written). */
+int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr);
+
+/* Writes the goals' current_value (and target_value) that differ from @spec and then
+ * "commit_schemes_quota_goals"; nothing else is staged. Needs DAMON_FEATURE_QUOTA_GOALS and a running
+ * kdamond. Returns the number of files written. */
+int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr);
+
+/* Turns an owned kdamond off. Refreshes its stats first (so the last numbers stay readable). A kdamond
+ * that had already stopped by itself is not an error (returns 0). */
+int damon_sysfs_stop(DamonSysfs *s, unsigned index, DamonError *reterr);
+
+/* --- read back (any kdamond, owned or not; reading never disturbs) --- */
+
+typedef struct DamosSchemeStats {
+        uint64_t nr_tried, sz_tried;
+        uint64_t nr_applied, sz_applied;
+        uint64_t sz_ops_filter_passed;          /* 6.14 */
+        uint64_t qt_exceeds;
+        uint64_t nr_snapshots;                  /* 7.0 */
+        uint64_t effective_bytes;               /* 6.9: the quota the kernel's tuner settled on */
+        bool has_effective_bytes;
+} DamosSchemeStats;
+
+typedef struct DamosTriedRegion {
+        uint64_t start, end;
+        uint64_t nr_accesses;
+        uint64_t age;
+        uint64_t sz_filter_passed;              /* 6.14 */
+} DamosTriedRegion;
+
+typedef struct DamonKdamondStatus {
+        DamonKdamondState state;
+        pid_t pid;                              /* -1 when off */
+        uint64_t sample_us, aggr_us;            /* as the kernel last published them (tuned, 6.15+) */
+        DamosSchemeStats *schemes;
+        size_t n_schemes;
+} DamonKdamondStatus;
+
+void damon_kdamond_status_done(DamonKdamondStatus *st);
+
+/* Reads state and pid only. */
+int damon_sysfs_read_state(DamonSysfs *s, unsigned index, DamonKdamondState *ret_state, pid_t *ret_pid);
+
+/* Refreshes (owned and running: update_schemes_stats, update_schemes_effective_quotas and
+ * update_tuned_intervals where the kernel has them, or nothing when refresh_ms is set) and reads the
+ * status of kdamond @index. For a kdamond not owned nothing is written: what the files hold is read. */
+int damon_sysfs_read_status(DamonSysfs *s, unsigned index, DamonKdamondStatus *ret);
+
+/* Fills tried_regions of owned running kdamond @index and reads scheme @scheme's regions and
+ * total_bytes. Needs DAMON_FEATURE_TRIED_REGIONS (total_bytes: TRIED_BYTES, else the sum). Blocks for one
+ * apply interval. -ECANCELED if every scheme is inactive (watermarks). */
+int damon_sysfs_read_tried_regions(DamonSysfs *s, unsigned index, size_t scheme,
+                                   DamosTriedRegion **ret_regions, size_t *ret_n, uint64_t *ret_total_bytes);
+
+/* Whether a kdamond we believe running has stopped by itself (its vaddr targets all exited): returns 1 if
+ * it reads off (pid -1), 0 if it still runs, -errno. */
+int damon_sysfs_check_stopped(DamonSysfs *s, unsigned index);
+
+/* Reads nr_kdamonds and the state of each: for reporting who holds DAMON. */
+int damon_sysfs_count_kdamonds(DamonSysfs *s, unsigned *ret_nr, unsigned *ret_nr_running);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The one root (design decision 1). Every kernel path damond uses is relative to a root directory
+ * chosen at start-up: "/" on a real machine, a temporary directory in unit tests. Paths are written
+ * without a leading slash ("sys/kernel/mm/damon/admin", "proc/pressure/memory") and opened with
+ * openat(root->fd, ...). No other module opens an absolute kernel path.
+ */
+
+#include "macro.h"
+
+typedef struct Root {
+        int fd;         /* O_PATH|O_DIRECTORY fd of the root directory */
+        char *path;     /* as given, for messages */
+} Root;
+
+/* Opens @path (NULL means "/") as the root. Returns 0 or -errno (-ENOTDIR if not a directory). */
+int root_open(const char *path, Root **ret);
+Root *root_free(Root *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Root *, root_free);
+
+/* Opens @relpath below the root with @flags (O_CLOEXEC is added). Returns an fd or -errno. */
+int root_openat(const Root *r, const char *relpath, int flags);
+
+/* Reads the whole of a small file below the root into a new NUL-terminated string.
+ * Files larger than @max_size give -EFBIG. Returns 0 or -errno. */
+int root_read_file(const Root *r, const char *relpath, size_t max_size, char **ret);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "root.h"
+
+int root_open(const char *path, Root **ret) {
+        _cleanup_(root_freep) Root *r = NULL;
+        struct stat st;
+
+        if (!ret)
+                return -EINVAL;
+        if (isempty(path))
+                path = "/";
+
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->fd = -EBADF;
+        r->path = strdup(path);
+        if (!r->path)
+                return -ENOMEM;
+
+        r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r->fd < 0)
+                return -errno;
+        if (fstat(r->fd, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+Root *root_free(Root *r) {
+        if (!r)
+                return NULL;
+        closep(&r->fd);
+        free(r->path);
+        return mfree(r);
+}
+
+int root_openat(const Root *r, const char *relpath, int flags) {
+        int fd;
+
+        if (!r || !relpath || relpath[0] == '/')
+                return -EINVAL;
+        fd = openat(r->fd, relpath, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+int root_read_file(const Root *r, const char *relpath, size_t max_size, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        if (!ret)
+                return -EINVAL;
+        fd = root_openat(r, relpath, O_RDONLY);
+        if (fd < 0)
+                return fd;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 >= cap) {
+                        size_t ncap = cap ? cap * 2 : 4096;
+                        char *nbuf;
+
+                        if (cap >= max_size + 1)
+                                return -EFBIG;
+                        ncap = MIN(ncap, max_size + 1);
+                        nbuf = realloc(buf, ncap + 1);
+                        if (!nbuf)
+                                return -ENOMEM;
+                        buf = nbuf;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += n;
+                if (len > max_size)
+                        return -EFBIG;
+        }
+        if (!buf) {
+                buf = strdup("");
+                if (!buf)
+                        return -ENOMEM;
+        } else
+                buf[len] = '\0';
+
+        *ret = TAKE_PTR(buf);
+        return 0;
+}

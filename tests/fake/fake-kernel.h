@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * A kernel-faithful fake of DAMON's sysfs interface and module parameters, for unit tests.
+ *
+ * It lives in a temporary directory laid out like a root (sys/kernel/mm/damon/admin/..., sys/module/
+ * damon_*\/parameters/..., proc/pressure/memory) and gives a DamonIO whose reads are real reads of that
+ * tree (the real backend, damon_io_root_ops) and whose writes behave like the kernel's:
+ *   - writing any nr_* file removes every child and creates N children holding the kernel defaults of
+ *     the chosen generation's file set; nr_kdamonds fails with EBUSY while any kdamond is on;
+ *     nr_contexts takes only 0 or 1;
+ *   - leaf files parse like the kernel (kstrtoul base 0, kstrtobool, keywords of that generation) and
+ *     fail with EINVAL otherwise; read-only files fail with EACCES;
+ *   - state keywords with their preconditions: on (EBUSY if on, or if a DAMON module is enabled;
+ *     EINVAL on invalid staged input), off (EINVAL if never started, EPERM after it stopped by itself),
+ *     commit and the update_* / commit_* commands (EINVAL when not running, EINVAL when the generation
+ *     lacks the keyword); on and commit validate the staged tree as the kernel does and record it as
+ *     the running configuration;
+ *   - update_schemes_stats, update_schemes_effective_quotas, update_tuned_intervals and
+ *     update_schemes_tried_regions/bytes write plausible non-zero read-back files;
+ *   - modules: enabling one fails with EBUSY while any sysfs kdamond runs or another module is on;
+ *     commit_inputs=Y is consumed (reads back N) while the module is enabled.
+ * Errors can be injected at any write, and the lock can be made busy for the next N accesses.
+ */
+
+#include <stdbool.h>
+
+#include "damon-features.h"
+#include "damon-io.h"
+#include "root.h"
+
+typedef enum FakeKernelGen {
+        FAKE_GEN_5_18,
+        FAKE_GEN_6_1,
+        FAKE_GEN_6_12,
+        FAKE_GEN_6_18,
+        _FAKE_GEN_MAX,
+        _FAKE_GEN_INVALID = -EINVAL,
+} FakeKernelGen;
+
+typedef struct FakeKernel FakeKernel;
+
+/* "5.18", "6.1", "6.12", "6.18" */
+FakeKernelGen fake_kernel_gen_from_string(const char *s);
+const char *fake_kernel_gen_to_string(FakeKernelGen g);
+/* The generation named by $DAMOND_FAKE_KERNEL (the unit suites run once per generation), default 6.18. */
+FakeKernelGen fake_kernel_gen_from_env(void);
+
+/* A new fake kernel with nr_kdamonds=0 in a new temporary directory. @with_modules adds the
+ * generation's damon_reclaim and damon_lru_sort (6.0+) parameters, all disabled. */
+int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret);
+/* Removes the temporary directory. */
+FakeKernel *fake_kernel_free(FakeKernel *k);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FakeKernel *, fake_kernel_free);
+
+FakeKernelGen fake_kernel_gen(const FakeKernel *k);
+const char *fake_kernel_root_path(const FakeKernel *k);
+const Root *fake_kernel_root(const FakeKernel *k);
+/* The DamonIO that tests hand to the code under test. Owned by the fake kernel. Its sleep_usec does
+ * not sleep; it counts (fake_kernel_slept_usec). */
+DamonIO *fake_kernel_io(FakeKernel *k);
+uint64_t fake_kernel_slept_usec(const FakeKernel *k);
+
+/* Another DAMON user (damo, a script) creates a kdamond of its own at the end, stages a paddr
+ * pageout scheme into it, and turns it on if @running. Goes through the fake kernel's semantics, not
+ * through fake_kernel_io()'s counters or write log. Fails with -EBUSY like the kernel would when a
+ * kdamond is running (nr_kdamonds). */
+int fake_kernel_add_foreign_kdamond(FakeKernel *k, bool running, unsigned *ret_index);
+
+/* A text dump "relpath=value\n" of every file below @subtree (relative to the root), sorted, for
+ * "nothing changed" assertions. */
+int fake_kernel_snapshot(FakeKernel *k, const char *subtree, char **ret);
+
+/* Every write through fake_kernel_io() is logged as "relpath value\n" (relpath relative to the
+ * kdamonds/ directory when below it, else to the root), with " -> -ERRNO" appended on failure. */
+const char *fake_kernel_write_log(const FakeKernel *k);
+size_t fake_kernel_n_writes(const FakeKernel *k);   /* successful ones */
+void fake_kernel_clear_write_log(FakeKernel *k);
+
+/* The next write to a path ending in @suffix fails with @error (a negative errno); @count times
+ * (0 = every time until cleared). Errors are injected before the fake applies any effect. */
+void fake_kernel_inject_write_error(FakeKernel *k, const char *suffix, int error, unsigned count);
+void fake_kernel_clear_injections(FakeKernel *k);
+/* The next @count accesses to nr_*, state or pid files (reads or writes) fail with -EBUSY. */
+void fake_kernel_set_lock_busy(FakeKernel *k, unsigned count);
+
+/* The running configuration of kdamond @index: the value of @relpath (relative to kdamonds/INDEX/)
+ * as of the last on/commit, into @buf. -ENOENT if never started or no such file. */
+int fake_kernel_running_value(FakeKernel *k, unsigned index, const char *relpath, char *buf, size_t size);
+/* How many times kdamond @index was turned on, and how many commits it received. */
+unsigned fake_kernel_n_starts(const FakeKernel *k, unsigned index);
+unsigned fake_kernel_n_commits(const FakeKernel *k, unsigned index);
+
+/* All vaddr targets of kdamond @index exit: it stops by itself (state off, pid -1). */
+int fake_kernel_targets_exit(FakeKernel *k, unsigned index);
+
+/* Enables or disables a module as its user would (with its exclusivity rules); -EBUSY as the kernel. */
+int fake_kernel_set_module_enabled(FakeKernel *k, DamonModule m, bool enabled);
+
+/* Writes @content to @relpath below the root, creating directories: for PSI files and fixtures. */
+int fake_kernel_write_file(FakeKernel *k, const char *relpath, const char *content);
