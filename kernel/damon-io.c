@@ -58,7 +58,9 @@ static int root_ops_write(void *userdata, const char *path, const char *value) {
         size_t len = strlen(value);
         ssize_t n;
 
-        fd = root_openat(root, path, O_WRONLY);
+        /* O_TRUNC is what damo and shells do; sysfs ignores it, and a plain file (a fixture tree)
+         * then holds the value alone. No O_CREAT: a missing file is an error the caller must see. */
+        fd = root_openat(root, path, O_WRONLY | O_TRUNC);
         if (fd < 0)
                 return fd;
         /* sysfs takes a value in one write(); a partial write would leave a half-parsed value */
