@@ -58,17 +58,21 @@ int damon_sysfs_new(DamonIO *io, const DamonFeatures *features, DamonSysfs **ret
 DamonSysfs *damon_sysfs_free(DamonSysfs *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DamonSysfs *, damon_sysfs_free);
 
+DamonIO *damon_sysfs_io(const DamonSysfs *s);
+const DamonFeatures *damon_sysfs_features(const DamonSysfs *s);
+
 /* Marks @index as owned without writing anything (adoption after a restart, from damond's own record).
  * -ENOENT if there is no such kdamond directory. */
 int damon_sysfs_own(DamonSysfs *s, unsigned index);
 void damon_sysfs_disown(DamonSysfs *s, unsigned index);
 bool damon_sysfs_owns(const DamonSysfs *s, unsigned index);
 
-/* Creates a new kdamond directory at the end (index = old nr_kdamonds) and owns it. A stopped kdamond
- * that is already owned is not reused: callers reuse their own. The staged values of owned stopped
- * kdamonds are wiped by the kernel when nr_kdamonds is written; callers restage them with
- * damon_sysfs_stage(). -EBUSY with @reterr filled when another user's kdamond is in the way. */
-int damon_sysfs_add_kdamond(DamonSysfs *s, unsigned *ret_index, DamonError *reterr);
+/* Creates @n new kdamond directories at the end (the first index is the old nr_kdamonds) and owns them.
+ * The kernel cannot change nr_kdamonds while any kdamond runs, so callers that will run several
+ * kdamonds create them all before starting any (and may keep spares). Writing nr_kdamonds wipes the
+ * staged values of existing owned stopped kdamonds; callers restage them with damon_sysfs_stage().
+ * -EBUSY with @reterr filled when a kdamond is running or another user's kdamond is in the way. */
+int damon_sysfs_add_kdamonds(DamonSysfs *s, unsigned n, unsigned *ret_first, DamonError *reterr);
 
 /* Stages @spec into owned kdamond @index, running or not, writing only what differs. Returns the number
  * of files written (>= 0) or -errno. Nothing reaches a running kdamond until damon_sysfs_commit(). */
@@ -84,8 +88,12 @@ int damon_sysfs_check_spec(DamonSysfs *s, const DamonSpec *spec, DamonError *ret
 int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_t *ret_pid, DamonError *reterr);
 
 /* Online update of a running kdamond: stages @spec and writes "commit" if anything changed. Returns the
- * number of files written including "commit" (0: nothing differed, nothing written). */
-int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr);
+ * number of files written including "commit" (0: nothing differed, nothing written). If staging or the
+ * commit fails and @rollback (the spec the kdamond runs, may be NULL) is given, @rollback is staged
+ * again so that sysfs keeps describing what runs. Needs DAMON_FEATURE_COMMIT (5.19); -ESRCH if the
+ * kdamond is not running (it may have stopped by itself). */
+int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, const DamonSpec *rollback,
+                       DamonError *reterr);
 
 /* Writes the goals' current_value (and target_value) that differ from @spec and then
  * "commit_schemes_quota_goals"; nothing else is staged. Needs DAMON_FEATURE_QUOTA_GOALS and a running

@@ -75,6 +75,13 @@ static inline void strv_freep(char ***l) {
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || (s)[0] == '\0')
 
+/* snprintf() into an array, true if the whole output fit. */
+#define snprintf_ok(buf, fmt, ...)                                                      \
+        ({                                                                              \
+                int _n = snprintf((buf), sizeof(buf), fmt, ##__VA_ARGS__);              \
+                _n >= 0 && (size_t) _n < sizeof(buf);                                   \
+        })
+
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <string.h>
+
+#include "damon-sysfs-internal.h"
+
+#define OWNED_MAX 64
+
+struct DamonSysfs {
+        DamonIO *io;
+        const DamonFeatures *features;
+        uint64_t owned;         /* bit K: we own kdamonds/K */
+};
+
+int damon_sysfs_new(DamonIO *io, const DamonFeatures *features, DamonSysfs **ret) {
+        DamonSysfs *s;
+
+        if (!io || !features || !ret)
+                return -EINVAL;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->io = io;
+        s->features = features;
+        *ret = s;
+        return 0;
+}
+
+DamonSysfs *damon_sysfs_free(DamonSysfs *s) {
+        return mfree(s);
+}
+
+DamonIO *damon_sysfs_io(const DamonSysfs *s) {
+        return s->io;
+}
+
+const DamonFeatures *damon_sysfs_features(const DamonSysfs *s) {
+        return s->features;
+}
+
+bool damon_sysfs_owns(const DamonSysfs *s, unsigned index) {
+        return index < OWNED_MAX && (s->owned & (UINT64_C(1) << index));
+}
+
+int damon_sysfs_own(DamonSysfs *s, unsigned index) {
+        char p[DAMON_IMAGE_PATH_MAX];
+        int r;
+
+        if (index >= OWNED_MAX)
+                return -E2BIG;
+        r = damon_kdamond_path(p, sizeof(p), index, "state");
+        if (r < 0)
+                return r;
+        r = damon_io_exists(s->io, p);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        s->owned |= UINT64_C(1) << index;
+        return 0;
+}
+
+void damon_sysfs_disown(DamonSysfs *s, unsigned index) {
+        if (index < OWNED_MAX)
+                s->owned &= ~(UINT64_C(1) << index);
+}
+
+static int require_owned(DamonSysfs *s, unsigned index, DamonError *reterr) {
+        if (damon_sysfs_owns(s, index))
+                return 0;
+        damon_error_set(reterr, "kdamond %u is not ours; refusing to write any of its files", index);
+        return -EPERM;
+}
+
+static int kd_read(DamonSysfs *s, unsigned index, const char *rel, char *buf, size_t size) {
+        char p[DAMON_IMAGE_PATH_MAX];
+        int r;
+
+        r = damon_kdamond_path(p, sizeof(p), index, rel);
+        if (r < 0)
+                return r;
+        return damon_io_read(s->io, p, buf, size);
+}
+
+static int kd_read_u64(DamonSysfs *s, unsigned index, const char *rel, uint64_t *ret) {
+        char buf[64];
+        int r;
+
+        r = kd_read(s, index, rel, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        return parse_u64_kernel(buf, ret);
+}
+
+static int kd_write(DamonSysfs *s, unsigned index, const char *rel, const char *value, DamonError *reterr) {
+        char p[DAMON_IMAGE_PATH_MAX];
+        int r;
+
+        r = damon_kdamond_path(p, sizeof(p), index, rel);
+        if (r < 0)
+                return r;
+        r = damon_io_write(s->io, p, value);
+        if (r < 0)
+                damon_error_set(reterr, "writing '%s' to %s failed: %s", value, p, strerror(-r));
+        return r;
+}
+
+int damon_sysfs_read_state(DamonSysfs *s, unsigned index, DamonKdamondState *ret_state, pid_t *ret_pid) {
+        char buf[16];
+        int64_t pid = -1;
+        int r;
+
+        r = kd_read(s, index, "state", buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        if (streq(buf, "on")) {
+                if (ret_state)
+                        *ret_state = DAMON_KDAMOND_ON;
+        } else if (streq(buf, "off")) {
+                if (ret_state)
+                        *ret_state = DAMON_KDAMOND_OFF;
+        } else
+                return -EBADMSG;
+
+        if (ret_pid) {
+                char p[DAMON_IMAGE_PATH_MAX];
+
+                r = damon_kdamond_path(p, sizeof(p), index, "pid");
+                if (r < 0)
+                        return r;
+                r = damon_io_read_s64(s->io, p, &pid);
+                if (r < 0)
+                        return r;
+                *ret_pid = (pid_t) pid;
+        }
+        return 0;
+}
+
+/* Who holds DAMON exclusively: the first module whose enabled parameter reads Y, or NULL. */
+static const char *module_holding_damon(DamonSysfs *s) {
+        static const char * const modules[] = { "damon_reclaim", "damon_lru_sort", "damon_stat" };
+
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                char p[128];
+                bool enabled;
+
+                snprintf(p, sizeof(p), "sys/module/%s/parameters/enabled", modules[i]);
+                if (damon_io_read_bool(s->io, p, &enabled) >= 0 && enabled)
+                        return modules[i];
+        }
+        return NULL;
+}
+
+int damon_sysfs_count_kdamonds(DamonSysfs *s, unsigned *ret_nr, unsigned *ret_nr_running) {
+        uint64_t nr;
+        unsigned running = 0;
+        int r;
+
+        r = damon_io_read_u64(s->io, DAMON_KDAMONDS_DIR "/nr_kdamonds", &nr);
+        if (r < 0)
+                return r;
+        if (nr > OWNED_MAX * 16)
+                return -EBADMSG;
+        for (unsigned i = 0; i < nr; i++) {
+                DamonKdamondState st;
+
+                r = damon_sysfs_read_state(s, i, &st, NULL);
+                if (r < 0)
+                        return r;
+                if (st == DAMON_KDAMOND_ON)
+                        running++;
+        }
+        if (ret_nr)
+                *ret_nr = (unsigned) nr;
+        if (ret_nr_running)
+                *ret_nr_running = running;
+        return 0;
+}
+
+int damon_sysfs_add_kdamonds(DamonSysfs *s, unsigned n, unsigned *ret_first, DamonError *reterr) {
+        uint64_t nr;
+        int r;
+
+        if (n == 0 || !ret_first)
+                return -EINVAL;
+
+        damon_io_lock(s->io);
+        r = damon_io_read_u64(s->io, DAMON_KDAMONDS_DIR "/nr_kdamonds", &nr);
+        if (r < 0) {
+                damon_error_set(reterr, "cannot read %s/nr_kdamonds: %s", DAMON_KDAMONDS_DIR, strerror(-r));
+                goto finish;
+        }
+        if (nr + n > OWNED_MAX) {
+                damon_error_set(reterr, "too many kdamonds (%" PRIu64 " + %u)", nr, n);
+                r = -E2BIG;
+                goto finish;
+        }
+        /* Writing nr_kdamonds wipes every kdamond directory: only when nobody else's is there and
+         * nothing runs (the kernel would refuse with EBUSY anyway). */
+        for (unsigned i = 0; i < nr; i++) {
+                DamonKdamondState st;
+                pid_t pid;
+
+                r = damon_sysfs_read_state(s, i, &st, &pid);
+                if (r < 0) {
+                        damon_error_set(reterr, "cannot read the state of kdamond %u: %s", i, strerror(-r));
+                        goto finish;
+                }
+                if (st == DAMON_KDAMOND_ON) {
+                        damon_error_set(reterr, "kdamond %u (%s, pid %d) is running; the kernel cannot add "
+                                        "kdamonds while any kdamond runs",
+                                        i, damon_sysfs_owns(s, i) ? "ours" : "another DAMON user's", (int) pid);
+                        r = -EBUSY;
+                        goto finish;
+                }
+                if (!damon_sysfs_owns(s, i)) {
+                        damon_error_set(reterr, "kdamond %u belongs to another DAMON user; adding a kdamond would "
+                                        "wipe its configuration", i);
+                        r = -EBUSY;
+                        goto finish;
+                }
+        }
+        r = damon_io_write_u64(s->io, DAMON_KDAMONDS_DIR "/nr_kdamonds", nr + n);
+        if (r < 0) {
+                damon_error_set(reterr, "writing %s/nr_kdamonds failed: %s", DAMON_KDAMONDS_DIR, strerror(-r));
+                goto finish;
+        }
+        for (unsigned i = 0; i < n; i++)
+                s->owned |= UINT64_C(1) << (nr + i);
+        *ret_first = (unsigned) nr;
+        r = 0;
+finish:
+        damon_io_unlock(s->io);
+        return r;
+}
+
+static bool entries_equal(const ImageEntry *e, const char *current) {
+        switch (e->kind) {
+        case IMAGE_NR:
+        case IMAGE_U64: {
+                uint64_t a, b;
+
+                return parse_u64_kernel(current, &a) >= 0 && parse_u64_kernel(e->value, &b) >= 0 && a == b;
+        }
+        case IMAGE_S64: {
+                int64_t a, b;
+
+                return parse_s64_kernel(current, &a) >= 0 && parse_s64_kernel(e->value, &b) >= 0 && a == b;
+        }
+        case IMAGE_BOOL: {
+                bool a, b;
+
+                return parse_bool_kernel(current, &a) >= 0 && parse_bool_kernel(e->value, &b) >= 0 && a == b;
+        }
+        default:
+                return streq(current, e->value);
+        }
+}
+
+static bool has_prefix(const char *s, const char *prefix) {
+        return prefix[0] && strneq(s, prefix, strlen(prefix));
+}
+
+/* Writes what differs. Returns the number of files written. */
+static int stage_image(DamonSysfs *s, unsigned index, const DamonImage *img, bool running, DamonError *reterr) {
+        char fresh[DAMON_IMAGE_PATH_MAX] = "";
+        int written = 0, r;
+
+        for (size_t i = 0; i < img->n; i++) {
+                const ImageEntry *e = &img->entries[i];
+                char current[DAMON_IMAGE_VALUE_MAX + 2];
+
+                /* the file does not exist on this kernel, and the value is the default (checked) */
+                if (e->file_feature >= 0 && !damon_features_has(s->features, e->file_feature))
+                        continue;
+
+                if (has_prefix(e->path, fresh)) {
+                        /* the kernel just recreated this subtree with its defaults */
+                        if (e->is_default)
+                                continue;
+                } else {
+                        fresh[0] = '\0';
+                        if (running && e->kernel_tuned)
+                                continue;
+                        r = kd_read(s, index, e->path, current, sizeof(current));
+                        if (r < 0) {
+                                damon_error_set(reterr, "cannot read kdamonds/%u/%s: %s", index, e->path,
+                                                strerror(-r));
+                                return r;
+                        }
+                        if (entries_equal(e, current))
+                                continue;
+                }
+
+                r = kd_write(s, index, e->path, e->value, reterr);
+                if (r < 0)
+                        return r;
+                written++;
+
+                if (e->kind == IMAGE_NR && !fresh[0]) {
+                        const char *slash = strrchr(e->path, '/');
+                        size_t len = slash ? (size_t) (slash - e->path + 1) : 0;
+
+                        if (len > 0) {
+                                memcpy(fresh, e->path, len);
+                                fresh[len] = '\0';
+                        }
+                }
+        }
+        return written;
+}
+
+static int prepare(DamonSysfs *s, const DamonSpec *spec, DamonImage *img, DamonError *reterr) {
+        int r;
+
+        r = damon_spec_validate(spec, reterr);
+        if (r < 0)
+                return r;
+        r = damon_image_build(spec, img);
+        if (r < 0) {
+                damon_error_set(reterr, "cannot lay out the configuration: %s", strerror(-r));
+                return r;
+        }
+        r = damon_image_check(img, spec, s->features, reterr);
+        if (r < 0) {
+                damon_image_done(img);
+                return r;
+        }
+        return 0;
+}
+
+int damon_sysfs_check_spec(DamonSysfs *s, const DamonSpec *spec, DamonError *reterr) {
+        DamonImage img = {};
+        int r;
+
+        r = prepare(s, spec, &img, reterr);
+        damon_image_done(&img);
+        return r;
+}
+
+static int stage_locked(DamonSysfs *s, unsigned index, const DamonSpec *spec, bool running, DamonError *reterr) {
+        DamonImage img = {};
+        int r;
+
+        r = require_owned(s, index, reterr);
+        if (r < 0)
+                return r;
+        r = prepare(s, spec, &img, reterr);
+        if (r < 0)
+                return r;
+        r = stage_image(s, index, &img, running, reterr);
+        damon_image_done(&img);
+        return r;
+}
+
+int damon_sysfs_stage(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr) {
+        DamonKdamondState st;
+        int r;
+
+        damon_io_lock(s->io);
+        r = require_owned(s, index, reterr);
+        if (r >= 0)
+                r = damon_sysfs_read_state(s, index, &st, NULL);
+        if (r >= 0)
+                r = stage_locked(s, index, spec, st == DAMON_KDAMOND_ON, reterr);
+        damon_io_unlock(s->io);
+        return r;
+}
+
+int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_t *ret_pid, DamonError *reterr) {
+        DamonKdamondState st;
+        pid_t pid;
+        int r;
+
+        damon_io_lock(s->io);
+        r = require_owned(s, index, reterr);
+        if (r < 0)
+                goto finish;
+        r = damon_sysfs_read_state(s, index, &st, NULL);
+        if (r < 0) {
+                damon_error_set(reterr, "cannot read the state of kdamond %u: %s", index, strerror(-r));
+                goto finish;
+        }
+        if (st == DAMON_KDAMOND_ON) {
+                damon_error_set(reterr, "kdamond %u is already running", index);
+                r = -EALREADY;
+                goto finish;
+        }
+        r = stage_locked(s, index, spec, false, reterr);
+        if (r < 0)
+                goto finish;
+
+        r = kd_write(s, index, "state", "on", reterr);
+        if (r == -EBUSY) {
+                const char *holder = module_holding_damon(s);
+
+                if (holder)
+                        damon_error_set(reterr, "%s holds DAMON exclusively (sys/module/%s/parameters/enabled is Y); "
+                                        "kdamond %u cannot start until it is disabled", holder, holder, index);
+                goto finish;
+        }
+        if (r == -EINVAL) {
+                damon_error_set(reterr, "the kernel refused to start kdamond %u with this configuration (EINVAL): "
+                                "a target process may have exited, or a value is out of the kernel's range", index);
+                goto finish;
+        }
+        if (r == -ENOMEM) {
+                damon_error_set(reterr, "the kernel could not build kdamond %u (ENOMEM): a memcg path that does not "
+                                "exist, or an invalid filter range", index);
+                goto finish;
+        }
+        if (r < 0)
+                goto finish;
+
+        r = damon_sysfs_read_state(s, index, &st, &pid);
+        if (r < 0) {
+                damon_error_set(reterr, "cannot read the state of kdamond %u after start: %s", index, strerror(-r));
+                goto finish;
+        }
+        if (st != DAMON_KDAMOND_ON) {
+                damon_error_set(reterr, "kdamond %u stopped right after it started (its target processes exited?)",
+                                index);
+                r = -ESRCH;
+                goto finish;
+        }
+        if (ret_pid)
+                *ret_pid = pid;
+        r = 0;
+finish:
+        damon_io_unlock(s->io);
+        return r;
+}
+
+static int require_running(DamonSysfs *s, unsigned index, DamonError *reterr) {
+        DamonKdamondState st;
+        int r;
+
+        r = damon_sysfs_read_state(s, index, &st, NULL);
+        if (r < 0) {
+                damon_error_set(reterr, "cannot read the state of kdamond %u: %s", index, strerror(-r));
+                return r;
+        }
+        if (st != DAMON_KDAMOND_ON) {
+                damon_error_set(reterr, "kdamond %u is not running", index);
+                return -ESRCH;
+        }
+        return 0;
+}
+
+int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, const DamonSpec *rollback,
+                       DamonError *reterr) {
+        int r, n;
+
+        damon_io_lock(s->io);
+        r = require_owned(s, index, reterr);
+        if (r < 0)
+                goto finish;
+        if (!damon_features_has(s->features, DAMON_FEATURE_COMMIT)) {
+                damon_error_set(reterr, "online updates need DAMON %s, Linux %s or later",
+                                damon_feature_to_string(DAMON_FEATURE_COMMIT),
+                                damon_feature_version(DAMON_FEATURE_COMMIT));
+                r = -EOPNOTSUPP;
+                goto finish;
+        }
+        r = require_running(s, index, reterr);
+        if (r < 0)
+                goto finish;
+
+        n = r = stage_locked(s, index, spec, true, reterr);
+        if (r < 0)
+                goto fail;
+        if (n == 0)
+                goto finish;
+
+        /* The kernel resets tuned intervals on commit when the staged ones differ from what runs. */
+        if (spec->attrs.intervals_goal.aggrs != 0 && damon_features_has(s->features, DAMON_FEATURE_INTERVALS_GOAL)) {
+                r = kd_write(s, index, "state", "update_tuned_intervals", reterr);
+                if (r < 0)
+                        goto fail;
+                n++;
+        }
+        r = kd_write(s, index, "state", "commit", reterr);
+        if (r < 0)
+                goto fail;
+        r = n + 1;
+        goto finish;
+
+fail:
+        if (rollback) {
+                DamonError ignored;
+
+                (void) stage_locked(s, index, rollback, true, &ignored);
+        }
+finish:
+        damon_io_unlock(s->io);
+        return r;
+}
+
+int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr) {
+        int written = 0, r;
+
+        damon_io_lock(s->io);
+        r = require_owned(s, index, reterr);
+        if (r < 0)
+                goto finish;
+        if (!damon_features_has(s->features, DAMON_FEATURE_QUOTA_GOALS)) {
+                damon_error_set(reterr, "quota goals need DAMON %s, Linux %s or later",
+                                damon_feature_to_string(DAMON_FEATURE_QUOTA_GOALS),
+                                damon_feature_version(DAMON_FEATURE_QUOTA_GOALS));
+                r = -EOPNOTSUPP;
+                goto finish;
+        }
+        r = require_running(s, index, reterr);
+        if (r < 0)
+                goto finish;
+
+        for (size_t i = 0; i < spec->n_schemes; i++) {
+                const DamosScheme *sc = &spec->schemes[i];
+                char rel[DAMON_IMAGE_PATH_MAX];
+                uint64_t nr;
+
+                if (sc->quota.n_goals == 0)
+                        continue;
+                snprintf(rel, sizeof(rel), "contexts/0/schemes/%zu/quotas/goals/nr_goals", i);
+                r = kd_read_u64(s, index, rel, &nr);
+                if (r < 0 || nr != sc->quota.n_goals) {
+                        damon_error_set(reterr, "scheme %zu of kdamond %u does not have the goals of this spec "
+                                        "staged; commit the whole spec first", i, index);
+                        r = r < 0 ? r : -ESTALE;
+                        goto finish;
+                }
+                for (size_t j = 0; j < sc->quota.n_goals; j++) {
+                        static const char * const files[] = { "target_value", "current_value" };
+                        const uint64_t values[] = { sc->quota.goals[j].target_value, sc->quota.goals[j].current_value };
+
+                        for (size_t k = 0; k < ELEMENTSOF(files); k++) {
+                                char buf[32];
+                                uint64_t cur;
+
+                                snprintf(rel, sizeof(rel), "contexts/0/schemes/%zu/quotas/goals/%zu/%s", i, j,
+                                         files[k]);
+                                if (kd_read_u64(s, index, rel, &cur) >= 0 && cur == values[k])
+                                        continue;
+                                snprintf(buf, sizeof(buf), "%" PRIu64, values[k]);
+                                r = kd_write(s, index, rel, buf, reterr);
+                                if (r < 0)
+                                        goto finish;
+                                written++;
+                        }
+                }
+        }
+        if (written > 0) {
+                r = kd_write(s, index, "state", "commit_schemes_quota_goals", reterr);
+                if (r < 0)
+                        goto finish;
+                written++;
+        }
+        r = written;
+finish:
+        damon_io_unlock(s->io);
+        return r;
+}
+
+int damon_sysfs_stop(DamonSysfs *s, unsigned index, DamonError *reterr) {
+        DamonKdamondState st;
+        int r;
+
+        damon_io_lock(s->io);
+        r = require_owned(s, index, reterr);
+        if (r < 0)
+                goto finish;
+        r = damon_sysfs_read_state(s, index, &st, NULL);
+        if (r < 0) {
+                damon_error_set(reterr, "cannot read the state of kdamond %u: %s", index, strerror(-r));
+                goto finish;
+        }
+        if (st == DAMON_KDAMOND_OFF)
+                goto finish;
+
+        /* keep the last numbers readable after the stop; a kdamond that just exited refuses it */
+        (void) kd_write(s, index, "state", "update_schemes_stats", NULL);
+        r = kd_write(s, index, "state", "off", reterr);
+        if (r == -EPERM)        /* it stopped by itself in the meantime */
+                r = 0;
+finish:
+        damon_io_unlock(s->io);
+        return r < 0 ? r : 0;
+}
+
+int damon_sysfs_check_stopped(DamonSysfs *s, unsigned index) {
+        DamonKdamondState st;
+        pid_t pid;
+        int r;
+
+        r = damon_sysfs_read_state(s, index, &st, &pid);
+        if (r < 0)
+                return r;
+        return st == DAMON_KDAMOND_OFF || pid < 0;
+}
