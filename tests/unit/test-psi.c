@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -34,12 +35,13 @@ static void setup(void) {
         ck_assert_ok(root_open(root_dir, &root));
 }
 
-static void teardown(void) {
-        char cmd[128];
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path) < 0 ? -1 : 0;
+}
 
+static void teardown(void) {
         root = root_free(root);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root_dir);
-        (void) system(cmd);
+        (void) nftw(root_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Copies fixture @name (tests/fixtures/psi/) to @relpath below the fake root, bytes as they are. */
