@@ -25,6 +25,7 @@
  */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "damon-features.h"
 #include "damon-io.h"
@@ -100,3 +101,38 @@ int fake_kernel_set_module_enabled(FakeKernel *k, DamonModule m, bool enabled);
 
 /* Writes @content to @relpath below the root, creating directories: for PSI files and fixtures. */
 int fake_kernel_write_file(FakeKernel *k, const char *relpath, const char *content);
+
+/* --- additions beyond the original contract --- */
+
+/* Live processes. A vaddr/fvaddr pid_target is valid at on/commit only if proc/PID exists below the
+ * fake root (the kernel's find_get_pid(); otherwise EINVAL). A new fake kernel has only pid 1; tests add
+ * the pids they target with this (it creates proc/PID/comm). fake_kernel_targets_exit() removes the
+ * proc/PID of the kdamond's targets: the processes are gone, so a later "on" with them fails. */
+int fake_kernel_add_process(FakeKernel *k, pid_t pid);
+
+/* Registered operations sets, 1 << DamonOps (default vaddr, fvaddr (5.19+) and paddr). Rewrites every
+ * existing avail_operations file; "on"/"commit" with an unregistered set fail with EINVAL. */
+int fake_kernel_set_avail_ops(FakeKernel *k, unsigned ops_mask);
+
+/* How many commit_schemes_quota_goals kdamond @index handled (they are not counted as commits), and
+ * how many commit_inputs requests a running module consumed. */
+unsigned fake_kernel_n_goal_commits(const FakeKernel *k, unsigned index);
+unsigned fake_kernel_module_n_commits(const FakeKernel *k, DamonModule m);
+
+/*
+ * Details the tests can rely on:
+ *   - fake kdamond and module pids count up from 4000; pid reads -1 while off;
+ *   - memcg_path (trailing newline ignored) must name a directory below sys/fs/cgroup of the fake root
+ *     at on/commit, else ENOMEM; sys/fs/cgroup exists (cgroup.controllers), create sub-groups with
+ *     fake_kernel_write_file();
+ *   - update_schemes_stats writes, for scheme S after the Nth update_* command of that kdamond,
+ *     nr_tried = 10*N*(S+1), sz_tried = nr_tried*65536, nr_applied = nr_tried/2, qt_exceeds = N;
+ *     update_schemes_effective_quotas writes quotas/bytes if set, else N MiB; update_tuned_intervals
+ *     writes the running intervals, doubled sample_us (within min/max_sample_us, aggr_us keeping its
+ *     ratio) when intervals_goal/aggrs was non-zero at the last on/commit; update_schemes_tried_regions
+ *     creates one tried region per region of target 0 (at most 3; one made-up 1 MiB region if none);
+ *   - ≤6.14 commit errors leave the kdamond running, as 6.15+ does;
+ *   - the foreign kdamond is paddr over 4 GiB..6335692800 with one pageout scheme (quota 50 ms / 128 MiB
+ *     per 1000 ms), one some_mem_psi_us goal (6.8+; the metric from 6.9), and filters: 6.15+ ops_filters
+ *     [anon reject, unmapped allow], 6.3-6.14 one filters/ anon reject.
+ */
