@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Policy profiles: the INI files under /etc/damond that describe one kdamond each, and damond.conf.
+ *
+ * Life of a profile:
+ *   profile_load()      reads the file with inih, its Include= chain (built-in policies or other profiles,
+ *                       read before the including file) and its drop-ins (NAME.conf.d/ *.conf), and fills a
+ *                       typed Profile in which every set value remembers its file and line;
+ *   profile_validate()  checks what one key alone cannot: min <= max, sampling <= aggregation, watermark
+ *                       order, goals and filters that name existing schemes, cgroups that exist;
+ *   profile_compile()   (profile-compile.h) turns it into the kernel model for the probed kernel features.
+ * Each step appends every problem it finds to a DiagList ("path:line: Key=value: what is wrong") and goes
+ * on, so that a user sees all errors at once. The functions return <0 only for -ENOMEM; whether the
+ * profile is usable is diag_list_has_errors().
+ *
+ * The only I/O here is reading configuration files (below the directories of a ProfileDirs) and, in
+ * validation, checking that cgroups exist below a Root. Nothing logs.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "damon-features.h"
+#include "damon-model.h"
+#include "macro.h"
+#include "profile-diag.h"
+#include "root.h"
+
+/* Where configuration lives. Directories are tried in order, first wins for a file name: an
+ * /etc/damond/foo.conf hides /usr/lib/damond/foo.conf. All arrays are NULL-terminated. */
+typedef struct ProfileDirs {
+        const char * const *config_dirs;        /* profiles, damond.conf and drop-ins: /etc, /run, /usr/lib */
+        const char * const *policy_dirs;        /* includable policies: .../policies, then the datadir */
+} ProfileDirs;
+
+/* The installed layout (paths from the build configuration). */
+extern const ProfileDirs profile_dirs_default;
+
+/* Longest physical line accepted, in bytes without the newline (inih's line buffer, less its margin). */
+#define PROFILE_LINE_MAX 197
+/* Largest configuration file read. */
+#define PROFILE_FILE_MAX (1024 * 1024)
+/* Include= nesting limit; beyond it the chain is reported as too deep. */
+#define PROFILE_INCLUDE_DEPTH_MAX 8
+/* Longest section name after the type: "[Scheme <up to 40>]". */
+#define PROFILE_NAME_MAX 40
+
+typedef enum ProfileSectionType {
+        PROFILE_SECTION_PROFILE,
+        PROFILE_SECTION_MONITOR,
+        PROFILE_SECTION_TARGET,
+        PROFILE_SECTION_SCHEME,
+        PROFILE_SECTION_GOAL,
+        PROFILE_SECTION_FILTER,
+        PROFILE_SECTION_DAEMON,         /* [Damond] in damond.conf only */
+        _PROFILE_SECTION_TYPE_MAX,
+        _PROFILE_SECTION_TYPE_INVALID = -EINVAL,
+} ProfileSectionType;
+
+const char *profile_section_type_to_string(ProfileSectionType t);
+ProfileSectionType profile_section_type_from_string(const char *s);
+/* Whether sections of this type take a name: [Scheme NAME], [Goal NAME], [Filter NAME]. */
+bool profile_section_type_is_named(ProfileSectionType t);
+
+typedef enum ProfileValueType {
+        PROFILE_VALUE_BOOL,             /* bool */
+        PROFILE_VALUE_UINT,             /* uint64_t */
+        PROFILE_VALUE_DURATION,         /* uint64_t, µs */
+        PROFILE_VALUE_SIZE,             /* uint64_t, bytes; also "max" */
+        PROFILE_VALUE_RATIO,            /* uint64_t, parts per million */
+        PROFILE_VALUE_ACCESSES,         /* ProfileAccesses */
+        PROFILE_VALUE_ENUM,             /* int, index into the key's choices */
+        PROFILE_VALUE_STRING,           /* char * */
+        PROFILE_VALUE_CGROUP,           /* char *, an absolute cgroup path */
+        PROFILE_VALUE_NAME,             /* char *, a section name ([A-Za-z0-9_.-]) */
+        PROFILE_VALUE_RANGE,            /* ProfileRange, "START-END" of sizes */
+        PROFILE_VALUE_REGIONS,          /* ProfileRegions, repeatable, or "auto" */
+        PROFILE_VALUE_DESTS,            /* ProfileDests, repeatable "NODE:WEIGHT" */
+        PROFILE_VALUE_PIDS,             /* ProfileUints, repeatable */
+        PROFILE_VALUE_STRV,             /* ProfileStrv, repeatable */
+        PROFILE_VALUE_CGROUPS,          /* ProfileStrv of cgroup paths, repeatable */
+        PROFILE_VALUE_INCLUDE,          /* handled while loading, not stored */
+        PROFILE_VALUE_RAW,              /* char *, parsed by validation (its unit depends on another key) */
+        _PROFILE_VALUE_TYPE_MAX,
+        _PROFILE_VALUE_TYPE_INVALID = -EINVAL,
+} ProfileValueType;
+
+typedef struct ConfigLoc {
+        const char *file;       /* owned by the Profile's file list; NULL = not set (default) */
+        unsigned line;
+} ConfigLoc;
+
+typedef struct ProfileAccesses {
+        uint64_t value;         /* samples per aggregation interval, or ppm of the maximum if percent */
+        bool percent;
+} ProfileAccesses;
+
+typedef struct ProfileRange {
+        uint64_t min;
+        uint64_t max;
+} ProfileRange;
+
+typedef struct ProfileRegion {
+        uint64_t start;
+        uint64_t end;
+        ConfigLoc loc;
+} ProfileRegion;
+
+typedef struct ProfileRegions {
+        ProfileRegion *items;
+        size_t n;
+        bool automatic;         /* Region=auto: the largest System RAM range, found when the profile starts */
+} ProfileRegions;
+
+typedef struct ProfileDest {
+        uint64_t node;
+        uint64_t weight;
+        ConfigLoc loc;
+} ProfileDest;
+
+typedef struct ProfileDests {
+        ProfileDest *items;
+        size_t n;
+} ProfileDests;
+
+typedef struct ProfileUints {
+        uint64_t *items;
+        ConfigLoc *locs;
+        size_t n;
+} ProfileUints;
+
+typedef struct ProfileStrv {
+        char **items;
+        ConfigLoc *locs;
+        size_t n;
+} ProfileStrv;
+
+/* Room for every key of the table; checked by a static assertion in profile-keys.c. */
+#define PROFILE_KEYS_MAX 128
+
+/* The head of every section object. */
+typedef struct ProfileSection {
+        ProfileSectionType type;
+        char *name;                     /* named sections only */
+        ConfigLoc loc;                  /* the first header line that opened it */
+        ConfigLoc set[PROFILE_KEYS_MAX];/* by key index: where the key was last set (file NULL: default) */
+} ProfileSection;
+
+typedef enum ProfileUnsupported {
+        PROFILE_UNSUPPORTED_REFUSE,     /* refuse the profile (the default) */
+        PROFILE_UNSUPPORTED_SKIP,       /* drop the scheme, or fall back to the kernel default, and say so */
+        _PROFILE_UNSUPPORTED_MAX,
+        _PROFILE_UNSUPPORTED_INVALID = -EINVAL,
+} ProfileUnsupported;
+
+typedef struct ProfileGeneral {
+        ProfileSection head;
+        char *name;
+        char *description;
+        bool enabled;
+        int operations;                 /* DamonOps */
+        int unsupported;                /* ProfileUnsupported */
+} ProfileGeneral;
+
+typedef struct ProfileMonitor {
+        ProfileSection head;
+        uint64_t sample_usec;
+        uint64_t aggr_usec;
+        uint64_t update_usec;
+        uint64_t goal_access_ppm;
+        uint64_t goal_aggrs;
+        uint64_t min_sample_usec;
+        uint64_t max_sample_usec;
+        uint64_t min_regions;
+        uint64_t max_regions;
+        uint64_t addr_unit;
+        uint64_t refresh_usec;
+} ProfileMonitor;
+
+typedef struct ProfileTarget {
+        ProfileSection head;
+        ProfileRegions regions;
+        ProfileUints pids;
+        ProfileStrv process_names;
+        ProfileStrv cgroups;
+} ProfileTarget;
+
+typedef struct ProfileScheme {
+        ProfileSection head;
+        int action;                     /* DamosAction */
+        uint64_t min_size;
+        uint64_t max_size;
+        ProfileAccesses min_accesses;
+        ProfileAccesses max_accesses;
+        uint64_t min_age_usec;
+        uint64_t max_age_usec;          /* UINT64_MAX: no limit */
+        uint64_t apply_interval_usec;
+        uint64_t target_node;
+        uint64_t quota_time_usec;
+        uint64_t quota_size;
+        uint64_t quota_reset_usec;
+        uint64_t weight_size;
+        uint64_t weight_accesses;
+        uint64_t weight_age;
+        int goal_tuner;                 /* DamosGoalTuner */
+        int wmark_metric;               /* DamosWmarkMetric */
+        uint64_t wmark_interval_usec;
+        uint64_t wmark_high_ppm;
+        uint64_t wmark_mid_ppm;
+        uint64_t wmark_low_ppm;
+        uint64_t max_snapshots;
+        ProfileDests dests;
+} ProfileScheme;
+
+/* The kernel's goal metrics (DamosGoalMetric, same values) and damond's own signals after them, which
+ * damond measures and feeds to a user_input goal. */
+typedef enum ProfileGoalMetric {
+        PROFILE_GOAL_MEM_PSI_FULL_US = _DAMOS_GOAL_METRIC_MAX, /* system memory PSI "full", µs per window */
+        PROFILE_GOAL_CGROUP_MEM_PSI_US,         /* a cgroup's memory PSI "some", µs per window */
+        PROFILE_GOAL_CGROUP_MEM_USAGE,          /* a cgroup's memory.current against a size */
+        _PROFILE_GOAL_METRIC_MAX,
+        _PROFILE_GOAL_METRIC_INVALID = -EINVAL,
+} ProfileGoalMetric;
+
+const char *profile_goal_metric_to_string(int m);
+
+typedef struct ProfileGoal {
+        ProfileSection head;
+        char *scheme;
+        int metric;                     /* DamosGoalMetric or ProfileGoalMetric */
+        char *target;                   /* as written; its unit depends on Metric= */
+        uint64_t target_value;          /* filled by profile_validate(), in the metric's unit (bp, µs, bytes) */
+        uint64_t node;
+        char *cgroup;
+} ProfileGoal;
+
+typedef enum ProfileFilterLayer {
+        PROFILE_FILTER_LAYER_AUTO,      /* core_filters/ or ops_filters/ by type where the kernel has them */
+        PROFILE_FILTER_LAYER_CORE,
+        PROFILE_FILTER_LAYER_OPS,
+        PROFILE_FILTER_LAYER_LEGACY,    /* filters/ */
+        _PROFILE_FILTER_LAYER_MAX,
+        _PROFILE_FILTER_LAYER_INVALID = -EINVAL,
+} ProfileFilterLayer;
+
+typedef struct ProfileFilter {
+        ProfileSection head;
+        char *scheme;
+        int layer;                      /* ProfileFilterLayer */
+        int type;                       /* DamosFilterType */
+        bool matching;
+        bool allow;
+        char *memcg;
+        ProfileRange addr_range;        /* [start, end) */
+        uint64_t target_index;
+        ProfileRange hugepage_size;     /* [min, max] */
+} ProfileFilter;
+
+typedef struct Profile {
+        char *name;                     /* Name=, else the main file's name without .conf */
+        char *path;                     /* the main file */
+        ProfileGeneral general;
+        ProfileMonitor monitor;
+        ProfileTarget target;
+        ProfileScheme **schemes;        /* in order of first appearance */
+        size_t n_schemes;
+        ProfileGoal **goals;
+        size_t n_goals;
+        ProfileFilter **filters;        /* in order of first appearance: the kernel's evaluation order */
+        size_t n_filters;
+        char **files;                   /* every file read, in order: the main file, includes, drop-ins */
+        size_t n_files;
+} Profile;
+
+Profile *profile_free(Profile *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Profile *, profile_free);
+
+/*
+ * Loads the profile whose main file is @path: its includes (resolved by name in @dirs' policy
+ * directories, then in its config directories; or a path when the name contains '/', relative to the
+ * including file) and drop-ins (NAME.conf.d/ *.conf in every config directory and beside @path; a
+ * drop-in file name in an earlier directory hides the same name in later ones; read in file-name order).
+ * A main file that holds no setting at all is an error (to disable a shipped profile, use Enabled=no or
+ * a symlink to /dev/null, see profile_enumerate()). Always sets *ret (unless -ENOMEM), even with errors.
+ */
+int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags);
+
+/* Parses a profile held in memory, as if read from a file named @name: for tests and the fuzzer.
+ * Includes are resolved through @dirs, which may be NULL (then every Include= is an error). */
+int profile_load_string(const char *name, const char *data, size_t size, const ProfileDirs *dirs,
+                        Profile **ret, DiagList *diags);
+
+/* Cross-key validation; fills the goals' target_value. @root (may be NULL: skipped) is used to check
+ * that cgroups exist below sys/fs/cgroup. */
+int profile_validate(Profile *p, const Root *root, DiagList *diags);
+
+/*
+ * The profiles to run: every NAME.conf directly in the config directories but damond.conf, the first
+ * directory holding a name winning; names whose winning file is empty-by-symlink (a link to /dev/null)
+ * are masked and left out. Returns the paths, sorted by profile name, NULL-terminated, in *ret.
+ */
+int profile_enumerate(const ProfileDirs *dirs, char ***ret);
+
+/* The key table: the one description of every key, shared by the parser, the validation, the compiler
+ * and the test that the man page documents exactly these keys. */
+typedef struct ProfileKey {
+        ProfileSectionType section;
+        const char *name;
+        ProfileValueType type;
+        size_t offset;                  /* of the value in the section's object */
+        const char *default_value;      /* in profile syntax, parsed to initialise objects; NULL = unset */
+        const char *unit;               /* for messages and documentation */
+        uint64_t min, max;              /* inclusive range in the parsed unit; both 0 = any */
+        uint64_t step;                  /* the value must be a multiple of it (kernel resolution); 0 = any */
+        int feature;                    /* DamonFeature the kernel needs for a non-default value; -1 = any */
+        const char * const *choices;    /* PROFILE_VALUE_ENUM: NULL-terminated keywords, index = value */
+} ProfileKey;
+
+extern const ProfileKey profile_keys[];
+extern const size_t profile_keys_count;
+
+/* Index into profile_keys, or -ENOENT. */
+int profile_key_lookup(ProfileSectionType section, const char *name);
+
+/* Parses @value for @key into the object @obj (a section object of the key's section type). An empty
+ * value resets the key to its default (and clears lists). On error appends a diagnostic and leaves the
+ * value unchanged. Returns 0, -EINVAL (reported), or -ENOMEM. */
+int profile_key_parse(const ProfileKey *key, void *obj, const char *value, const char *file, unsigned line,
+                      DiagList *diags);
+
+/* Resets every key of @obj's section type to its default. Returns 0 or -ENOMEM. */
+int profile_section_init(ProfileSection *obj, ProfileSectionType type);
+/* Frees the strings and lists a section object owns (not the object). */
+void profile_section_done(ProfileSection *obj);
+
+/* damond.conf: daemon-wide settings. */
+typedef enum DamondLogLevel {
+        DAMOND_LOG_ERR,
+        DAMOND_LOG_WARNING,
+        DAMOND_LOG_NOTICE,
+        DAMOND_LOG_INFO,
+        DAMOND_LOG_DEBUG,
+        _DAMOND_LOG_LEVEL_MAX,
+        _DAMOND_LOG_LEVEL_INVALID = -EINVAL,
+} DamondLogLevel;
+
+typedef struct DamondConfig {
+        ProfileSection head;
+        int log_level;                  /* DamondLogLevel */
+        uint64_t status_interval_usec;
+        bool stop_on_exit;
+        uint64_t max_kdamonds;
+        uint64_t backoff_pressure_usec;
+        uint64_t backoff_window_usec;
+        char **files;
+        size_t n_files;
+} DamondConfig;
+
+/* Reads damond.conf from the first config directory that has it, then damond.conf.d/ *.conf drop-ins.
+ * A missing damond.conf is not an error: @ret then holds the defaults. */
+int damond_config_load(const ProfileDirs *dirs, DamondConfig *ret, DiagList *diags);
+void damond_config_done(DamondConfig *c);

@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "profile-compile.h"
+#include "profile-internal.h"
+#include "profile-kernels.h"
+#include "units.h"
+
+typedef struct Ctx {
+        const Profile *p;
+        const DamonFeatures *f;
+        DiagList *diags;
+        bool skip;              /* Unsupported=skip */
+} Ctx;
+
+static bool has(const Ctx *c, DamonFeature f) {
+        return damon_features_has(c->f, f);
+}
+
+/* "needs quota goals (Linux 6.8), which this kernel lacks" */
+static char *lacks(DamonFeature f) {
+        unsigned major, minor;
+        char *s;
+
+        profile_feature_since(f, &major, &minor);
+        if (asprintf(&s, "needs %s (Linux %u.%u), which this kernel lacks", profile_feature_description(f),
+                     major, minor) < 0)
+                return NULL;
+        return s;
+}
+
+/* Reports about @key of @s: severity, "needs X (Linux V), which this kernel lacks" and a tail. */
+_printf_(6, 7)
+static int say(Ctx *c, DiagSeverity sev, const ProfileSection *s, const char *key, DamonFeature f,
+               const char *format, ...) {
+        _cleanup_free_ char *why = NULL, *tail = NULL;
+        ConfigLoc l = profile_section_where(c->p, s, key);
+        char value[128];
+        va_list ap;
+        int r;
+
+        why = lacks(f);
+        if (!why)
+                return -ENOMEM;
+        va_start(ap, format);
+        r = vasprintf(&tail, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        profile_section_show(s, key, value, sizeof(value));
+        return diag_add(c->diags, sev, l.file, l.line, key, value, "%s%s%s", why, *tail ? "; " : "", tail);
+}
+
+static int emulate(Ctx *c, const ProfileSection *s, const char *key, DamonFeature f, const char *how) {
+        return say(c, DIAG_NOTE, s, key, f, "emulated: %s", how);
+}
+
+/* Returns 1 when the caller should skip (Unsupported=skip), 0 when refused (an error was added). */
+static int refuse(Ctx *c, const ProfileSection *s, const char *key, DamonFeature f, const char *skipped) {
+        int r;
+
+        if (c->skip) {
+                r = say(c, DIAG_NOTE, s, key, f, "skipped: %s", skipped);
+                return r < 0 ? r : 1;
+        }
+        r = say(c, DIAG_ERROR, s, key, f, "%s", "");
+        return r < 0 ? r : 0;
+}
+
+static int strv_add(char ***l, const char *s) {
+        size_t n = 0;
+        char **a;
+
+        while (*l && (*l)[n])
+                n++;
+        a = realloc(*l, (n + 2) * sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        *l = a;
+        a[n] = strdup(s);
+        a[n + 1] = NULL;
+        return a[n] ? 0 : -ENOMEM;
+}
+
+static void strv_free(char **l) {
+        for (size_t i = 0; l && l[i]; i++)
+                free(l[i]);
+        free(l);
+}
+
+void compiled_profile_done(CompiledProfile *c) {
+        if (!c)
+                return;
+        free(c->name);
+        damon_spec_done(&c->spec);
+        strv_free(c->process_names);
+        strv_free(c->cgroups);
+        for (size_t i = 0; i < c->n_feeds; i++)
+                free(c->feeds[i].cgroup);
+        free(c->feeds);
+        *c = (CompiledProfile) {};
+        damon_spec_init(&c->spec);
+}
+
+#define TRY(expr)                               \
+        do {                                    \
+                int _r = (expr);                \
+                if (_r < 0)                     \
+                        return _r;              \
+        } while (0)
+
+static int compile_monitor(Ctx *c, CompiledProfile *out) {
+        const ProfileMonitor *m = &c->p->monitor;
+        DamonSpec *spec = &out->spec;
+        int r;
+
+        spec->attrs.sample_us = m->sample_usec;
+        spec->attrs.aggr_us = m->aggr_usec;
+        spec->attrs.update_us = m->update_usec;
+        spec->attrs.min_nr_regions = m->min_regions;
+        spec->attrs.max_nr_regions = m->max_regions;
+
+        if (m->goal_aggrs > 0) {
+                if (has(c, DAMON_FEATURE_INTERVALS_GOAL)) {
+                        spec->attrs.intervals_goal = (DamonIntervalsGoal) {
+                                .access_bp = m->goal_access_ppm / 100,
+                                .aggrs = m->goal_aggrs,
+                                .min_sample_us = m->min_sample_usec,
+                                .max_sample_us = m->max_sample_usec,
+                        };
+                        out->ages_follow_tuning = true;
+                } else {
+                        r = refuse(c, &m->head, "IntervalsGoalAggregations", DAMON_FEATURE_INTERVALS_GOAL,
+                                   "the intervals stay fixed");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (m->addr_unit != 1) {
+                if (has(c, DAMON_FEATURE_ADDR_UNIT))
+                        spec->addr_unit = m->addr_unit;
+                else {
+                        r = refuse(c, &m->head, "AddrUnit", DAMON_FEATURE_ADDR_UNIT, "AddrUnit=1 is used");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (m->refresh_usec > 0) {
+                if (has(c, DAMON_FEATURE_REFRESH_MS))
+                        spec->refresh_ms = m->refresh_usec / USEC_PER_MSEC;
+                else
+                        TRY(emulate(c, &m->head, "RefreshInterval", DAMON_FEATURE_REFRESH_MS,
+                                    "damond asks the kernel for fresh statistics at this interval"));
+        }
+        return 0;
+}
+
+static int compile_target(Ctx *c, CompiledProfile *out) {
+        const Profile *p = c->p;
+        const ProfileTarget *t = &p->target;
+        DamonSpec *spec = &out->spec;
+        DamonTarget *dt;
+
+        spec->ops = p->general.operations;
+        if (spec->ops == DAMON_OPS_FVADDR && !has(c, DAMON_FEATURE_FVADDR))
+                return say(c, DIAG_ERROR, &p->general.head, "Operations", DAMON_FEATURE_FVADDR, "%s", "");
+        if (!(c->f->ops_mask & (1u << spec->ops))) {
+                ConfigLoc l = profile_section_where(p, &p->general.head, "Operations");
+
+                return diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Operations", damon_ops_to_string(spec->ops),
+                                "this kernel does not have the %s operations set (CONFIG_DAMON_%s)",
+                                damon_ops_to_string(spec->ops),
+                                spec->ops == DAMON_OPS_PADDR ? "PADDR" : "VADDR");
+        }
+
+        if (spec->ops == DAMON_OPS_PADDR) {
+                dt = damon_spec_add_target(spec);
+                if (!dt)
+                        return -ENOMEM;
+                for (size_t i = 0; i < t->regions.n; i++)
+                        if (!damon_target_add_region(dt, t->regions.items[i].start, t->regions.items[i].end))
+                                return -ENOMEM;
+                out->regions_auto = t->regions.n == 0;
+                return 0;
+        }
+        for (size_t i = 0; i < t->pids.n; i++) {
+                dt = damon_spec_add_target(spec);
+                if (!dt)
+                        return -ENOMEM;
+                dt->pid = (pid_t) t->pids.items[i];
+                for (size_t j = 0; spec->ops == DAMON_OPS_FVADDR && j < t->regions.n; j++)
+                        if (!damon_target_add_region(dt, t->regions.items[j].start, t->regions.items[j].end))
+                                return -ENOMEM;
+        }
+        for (size_t i = 0; i < t->process_names.n; i++)
+                TRY(strv_add(&out->process_names, t->process_names.items[i]));
+        for (size_t i = 0; i < t->cgroups.n; i++)
+                TRY(strv_add(&out->cgroups, t->cgroups.items[i]));
+        return 0;
+}
+
+/* Whether the operations set implements @action (damon-abi.md 2.5). */
+static bool ops_has_action(const Ctx *c, int ops, int action) {
+        switch (action) {
+        case DAMOS_ACTION_WILLNEED:
+        case DAMOS_ACTION_COLD:
+        case DAMOS_ACTION_HUGEPAGE:
+        case DAMOS_ACTION_NOHUGEPAGE:
+                return ops != DAMON_OPS_PADDR;
+        case DAMOS_ACTION_LRU_PRIO:
+        case DAMOS_ACTION_LRU_DEPRIO:
+                return ops == DAMON_OPS_PADDR;
+        case DAMOS_ACTION_MIGRATE_HOT:
+        case DAMOS_ACTION_MIGRATE_COLD:
+                /* vaddr migration came with multiple destinations */
+                return ops == DAMON_OPS_PADDR || has(c, DAMON_FEATURE_DESTS);
+        default:
+                return true;
+        }
+}
+
+static uint64_t accesses_to_samples(const ProfileAccesses *a, uint64_t max_nr, bool round_up) {
+        unsigned __int128 v;
+
+        if (!a->percent)
+                return MIN(a->value, (uint64_t) UINT32_MAX);
+        v = (unsigned __int128) a->value * max_nr;
+        return (uint64_t) ((v + (round_up ? 999999 : 0)) / 1000000);
+}
+
+static uint64_t age_to_aggrs(uint64_t usec, uint64_t aggr_us, bool round_up) {
+        uint64_t v;
+
+        if (usec == UINT64_MAX)
+                return UINT32_MAX;
+        v = usec / aggr_us + (round_up && usec % aggr_us ? 1 : 0);
+        return MIN(v, (uint64_t) UINT32_MAX);
+}
+
+static DamonFeature goal_metric_feature(int metric) {
+        switch (metric) {
+        case DAMOS_GOAL_USER_INPUT:
+                return DAMON_FEATURE_QUOTA_GOALS;
+        case DAMOS_GOAL_SOME_MEM_PSI_US:
+                return DAMON_FEATURE_GOAL_METRICS;
+        case DAMOS_GOAL_NODE_MEM_USED_BP:
+        case DAMOS_GOAL_NODE_MEM_FREE_BP:
+                return DAMON_FEATURE_NODE_MEM_GOALS;
+        case DAMOS_GOAL_NODE_MEMCG_USED_BP:
+        case DAMOS_GOAL_NODE_MEMCG_FREE_BP:
+                return DAMON_FEATURE_MEMCG_GOALS;
+        case DAMOS_GOAL_ACTIVE_MEM_BP:
+        case DAMOS_GOAL_INACTIVE_MEM_BP:
+                return DAMON_FEATURE_SNAPSHOTS;
+        default:
+                return _DAMON_FEATURE_INVALID;   /* damond's own: always served from user space */
+        }
+}
+
+static DamonFeature filter_type_feature(int type) {
+        switch (type) {
+        case DAMOS_FILTER_ANON:
+        case DAMOS_FILTER_MEMCG:
+                return DAMON_FEATURE_FILTERS;
+        case DAMOS_FILTER_ADDR:
+        case DAMOS_FILTER_TARGET:
+                return DAMON_FEATURE_TRIED_BYTES;
+        case DAMOS_FILTER_YOUNG:
+                return DAMON_FEATURE_YOUNG_FILTER;
+        default:
+                return DAMON_FEATURE_CORE_OPS_FILTERS;
+        }
+}
+
+static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const ProfileGoal *g) {
+        ProfileFeed *a = realloc(out->feeds, (out->n_feeds + 1) * sizeof(*a));
+
+        if (!a)
+                return -ENOMEM;
+        out->feeds = a;
+        a[out->n_feeds] = (ProfileFeed) {
+                .scheme = scheme, .goal = goal, .metric = g->metric, .target = g->target_value, .node = g->node,
+        };
+        if (g->cgroup && !(a[out->n_feeds].cgroup = strdup(g->cgroup)))
+                return -ENOMEM;
+        out->n_feeds++;
+        return 0;
+}
+
+/* Returns 1 if the scheme must be dropped (Unsupported=skip), 0 if compiled (possibly with errors). */
+static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds, size_t index) {
+        for (size_t i = 0; i < c->p->n_goals; i++) {
+                const ProfileGoal *g = c->p->goals[i];
+                DamonFeature need;
+                DamosGoal *dg;
+
+                if (!g->scheme || !streq(g->scheme, sc->head.name) || g->metric < 0)
+                        continue;
+                need = goal_metric_feature(g->metric);
+                if (need >= 0 && has(c, need)) {
+                        dg = damos_scheme_add_goal(ds);
+                        if (!dg)
+                                return -ENOMEM;
+                        dg->metric = g->metric;
+                        dg->target_value = g->target_value;
+                        dg->nid = (int) g->node;
+                        if (g->cgroup && !(dg->path = strdup(g->cgroup)))
+                                return -ENOMEM;
+                        continue;
+                }
+                if (has(c, DAMON_FEATURE_QUOTA_GOALS)) {
+                        dg = damos_scheme_add_goal(ds);
+                        if (!dg)
+                                return -ENOMEM;
+                        dg->metric = DAMOS_GOAL_USER_INPUT;
+                        dg->target_value = g->target_value;
+                        TRY(add_feed(out, index, (ssize_t) ds->quota.n_goals - 1, g));
+                        if (need >= 0)
+                                TRY(emulate(c, &g->head, "Metric", need,
+                                            "damond measures it and feeds a user_input goal every "
+                                            "QuotaResetInterval="));
+                        continue;
+                }
+                TRY(add_feed(out, index, -1, g));
+                TRY(emulate(c, &g->head, "Metric", DAMON_FEATURE_QUOTA_GOALS,
+                            "damond measures it and tunes the size quota itself every QuotaResetInterval="));
+        }
+        return 0;
+}
+
+static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
+        for (size_t i = 0; i < c->p->n_filters; i++) {
+                const ProfileFilter *pf = c->p->filters[i];
+                DamonFeature need;
+                DamosFilterSet set;
+                DamosFilter *df;
+                int r;
+
+                if (!pf->scheme || !streq(pf->scheme, sc->head.name) || pf->type < 0)
+                        continue;
+                need = filter_type_feature(pf->type);
+                if (!has(c, need))
+                        return refuse(c, &pf->head, "Type", need, "its scheme is left out");
+                if (pf->allow && !has(c, DAMON_FEATURE_FILTER_ALLOW))
+                        return refuse(c, &pf->head, "Allow", DAMON_FEATURE_FILTER_ALLOW, "its scheme is left out");
+
+                if (pf->layer == PROFILE_FILTER_LAYER_LEGACY)
+                        set = DAMOS_FILTERS_LEGACY;
+                else if (has(c, DAMON_FEATURE_CORE_OPS_FILTERS))
+                        set = damos_filter_type_is_core(pf->type) ? DAMOS_FILTERS_CORE : DAMOS_FILTERS_OPS;
+                else {
+                        set = DAMOS_FILTERS_LEGACY;
+                        if (pf->layer != PROFILE_FILTER_LAYER_AUTO) {
+                                r = emulate(c, &pf->head, "Layer", DAMON_FEATURE_CORE_OPS_FILTERS,
+                                            "the filter goes to filters/, which holds every type on this kernel");
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+                df = damos_scheme_add_filter(ds, set);
+                if (!df)
+                        return -ENOMEM;
+                df->type = pf->type;
+                df->matching = pf->matching;
+                df->allow = pf->allow;
+                if (pf->memcg && !(df->memcg_path = strdup(pf->memcg)))
+                        return -ENOMEM;
+                df->addr_start = pf->addr_range.min;
+                df->addr_end = pf->addr_range.max;
+                df->target_idx = pf->target_index;
+                df->min = pf->hugepage_size.min;
+                df->max = pf->hugepage_size.max;
+        }
+        return 0;
+}
+
+/* Compiles one scheme into @ds. Returns 1 to drop it, 0 to keep it, <0 on -ENOMEM. */
+static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds, size_t index) {
+        const ProfileSection *s = &sc->head;
+        const DamonAttrs *attrs = &out->spec.attrs;
+        uint64_t max_nr = attrs->sample_us > 0 ? attrs->aggr_us / attrs->sample_us : 0;
+        int r;
+
+        if (sc->action == DAMOS_ACTION_LRU_PRIO || sc->action == DAMOS_ACTION_LRU_DEPRIO) {
+                if (!has(c, DAMON_FEATURE_LRU_ACTIONS))
+                        return refuse(c, s, "Action", DAMON_FEATURE_LRU_ACTIONS, "the scheme is left out");
+        }
+        if (sc->action == DAMOS_ACTION_MIGRATE_HOT || sc->action == DAMOS_ACTION_MIGRATE_COLD) {
+                if (!has(c, DAMON_FEATURE_MIGRATE))
+                        return refuse(c, s, "Action", DAMON_FEATURE_MIGRATE, "the scheme is left out");
+        }
+        if (!ops_has_action(c, out->spec.ops, sc->action)) {
+                ConfigLoc l = profile_section_where(c->p, s, "Action");
+
+                r = diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Action", damos_action_to_string(sc->action),
+                             "the %s operations set does not implement this action",
+                             damon_ops_to_string(out->spec.ops));
+                return r < 0 ? r : 0;
+        }
+        ds->action = sc->action;
+        ds->sz = (DamonRange) { sc->min_size, sc->max_size };
+        ds->nr_accesses = (DamonRange) {
+                accesses_to_samples(&sc->min_accesses, max_nr, true),
+                accesses_to_samples(&sc->max_accesses, max_nr, false),
+        };
+        ds->age = (DamonRange) {
+                age_to_aggrs(sc->min_age_usec, attrs->aggr_us, true),
+                age_to_aggrs(sc->max_age_usec, attrs->aggr_us, false),
+        };
+        if (ds->nr_accesses.min > ds->nr_accesses.max) {
+                ConfigLoc l = profile_section_where(c->p, s, "MinAccesses");
+                char v[64];
+
+                profile_section_show(s, "MinAccesses", v, sizeof(v));
+                r = diag_add(c->diags, DIAG_ERROR, l.file, l.line, "MinAccesses", v,
+                             "no access count lies between MinAccesses= and MaxAccesses= at these intervals "
+                             "(at most %" PRIu64 " per aggregation interval)", max_nr);
+                return r < 0 ? r : 0;
+        }
+        if (ds->age.min > ds->age.max) {
+                ConfigLoc l = profile_section_where(c->p, s, "MinAge");
+                char v[64];
+
+                profile_section_show(s, "MinAge", v, sizeof(v));
+                r = diag_add(c->diags, DIAG_ERROR, l.file, l.line, "MinAge", v,
+                             "no whole number of aggregation intervals lies between MinAge= and MaxAge=");
+                return r < 0 ? r : 0;
+        }
+
+        if (sc->apply_interval_usec > 0 && sc->apply_interval_usec != attrs->aggr_us) {
+                if (has(c, DAMON_FEATURE_APPLY_INTERVAL))
+                        ds->apply_interval_us = sc->apply_interval_usec;
+                else {
+                        r = refuse(c, s, "ApplyInterval", DAMON_FEATURE_APPLY_INTERVAL,
+                                   "the scheme applies every aggregation interval");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (profile_section_is_set(s, "TargetNode"))
+                ds->target_nid = (int) sc->target_node;
+
+        ds->quota.ms = sc->quota_time_usec / USEC_PER_MSEC;
+        ds->quota.bytes = sc->quota_size;
+        ds->quota.reset_interval_ms = sc->quota_reset_usec / USEC_PER_MSEC;
+        ds->quota.weight_sz_permil = sc->weight_size;
+        ds->quota.weight_nr_accesses_permil = sc->weight_accesses;
+        ds->quota.weight_age_permil = sc->weight_age;
+        if (sc->goal_tuner == DAMOS_GOAL_TUNER_TEMPORAL) {
+                if (!has(c, DAMON_FEATURE_GOAL_TUNER))
+                        return refuse(c, s, "GoalTuner", DAMON_FEATURE_GOAL_TUNER, "the scheme is left out");
+                ds->quota.goal_tuner = DAMOS_GOAL_TUNER_TEMPORAL;
+        }
+
+        ds->wmarks.metric = sc->wmark_metric;
+        if (sc->wmark_metric != DAMOS_WMARK_NONE) {
+                ds->wmarks.interval_us = sc->wmark_interval_usec;
+                ds->wmarks.high = sc->wmark_high_ppm / 1000;
+                ds->wmarks.mid = sc->wmark_mid_ppm / 1000;
+                ds->wmarks.low = sc->wmark_low_ppm / 1000;
+        }
+
+        if (sc->max_snapshots > 0) {
+                if (!has(c, DAMON_FEATURE_SNAPSHOTS))
+                        return refuse(c, s, "MaxSnapshots", DAMON_FEATURE_SNAPSHOTS, "the scheme is left out");
+                ds->max_nr_snapshots = sc->max_snapshots;
+        }
+
+        if (sc->dests.n > 0) {
+                if (has(c, DAMON_FEATURE_DESTS)) {
+                        for (size_t i = 0; i < sc->dests.n; i++)
+                                if (!damos_scheme_add_dest(ds, sc->dests.items[i].node, sc->dests.items[i].weight))
+                                        return -ENOMEM;
+                } else if (sc->dests.n == 1) {
+                        ds->target_nid = (int) sc->dests.items[0].node;
+                        r = diag_add(c->diags, DIAG_NOTE, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
+                                     "Dest", NULL, "one destination needs no dests/: written as target_nid");
+                        if (r < 0)
+                                return r;
+                } else {
+                        _cleanup_free_ char *why = lacks(DAMON_FEATURE_DESTS);
+
+                        if (!why)
+                                return -ENOMEM;
+                        r = diag_add(c->diags, c->skip ? DIAG_NOTE : DIAG_ERROR, sc->dests.items[1].loc.file,
+                                     sc->dests.items[1].loc.line, "Dest", NULL, "%s%s", why,
+                                     c->skip ? "; skipped: the scheme is left out" : "");
+                        if (r < 0)
+                                return r;
+                        return c->skip ? 1 : 0;
+                }
+        }
+
+        r = compile_filters(c, sc, ds);
+        if (r != 0)
+                return r;
+        return compile_goals(c, out, sc, ds, index);
+}
+
+int profile_compile(const Profile *p, const DamonFeatures *features, CompiledProfile *ret, DiagList *diags) {
+        Ctx c = { .p = p, .f = features, .diags = diags };
+        int r;
+
+        assert(p);
+        assert(features);
+        assert(ret);
+
+        *ret = (CompiledProfile) { .enabled = p->general.enabled };
+        damon_spec_init(&ret->spec);
+        ret->name = strdup(p->name);
+        if (!ret->name)
+                return -ENOMEM;
+        c.skip = p->general.unsupported == PROFILE_UNSUPPORTED_SKIP;
+
+        if (!has(&c, DAMON_FEATURE_SYSFS))
+                return diag_add(diags, DIAG_ERROR, p->path, 0, NULL, NULL,
+                                "this kernel has no DAMON sysfs interface (Linux 5.18, CONFIG_DAMON_SYSFS)");
+
+        TRY(compile_monitor(&c, ret));
+        TRY(compile_target(&c, ret));
+
+        for (size_t i = 0; i < p->n_schemes; i++) {
+                DamosScheme *ds = damon_spec_add_scheme(&ret->spec);
+                size_t n_feeds = ret->n_feeds;
+
+                if (!ds)
+                        return -ENOMEM;
+                r = compile_scheme(&c, ret, p->schemes[i], ds, ret->spec.n_schemes - 1);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        /* dropped: forget it, and any feed it registered */
+                        DamonSpec dropped;
+
+                        damon_spec_init(&dropped);
+                        dropped.schemes = malloc(sizeof(DamosScheme));
+                        if (!dropped.schemes)
+                                return -ENOMEM;
+                        dropped.schemes[0] = ret->spec.schemes[--ret->spec.n_schemes];
+                        dropped.n_schemes = 1;
+                        damon_spec_done(&dropped);
+                        for (size_t j = n_feeds; j < ret->n_feeds; j++)
+                                free(ret->feeds[j].cgroup);
+                        ret->n_feeds = n_feeds;
+                }
+        }
+        return 0;
+}
+
+/* The dump */
+
+static void put_u64(FILE *out, const char *path, uint64_t v) {
+        fprintf(out, "%s %" PRIu64 "\n", path, v);
+}
+
+int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE *out) {
+        const DamonSpec *s = &c->spec;
+        const char *ctx = "contexts/0";
+
+        fprintf(out, "# profile %s%s\n", c->name, c->enabled ? "" : " (disabled)");
+        if (damon_features_has(f, DAMON_FEATURE_REFRESH_MS))
+                put_u64(out, "refresh_ms", s->refresh_ms);
+        fprintf(out, "%s/operations %s\n", ctx, damon_ops_to_string(s->ops));
+        if (damon_features_has(f, DAMON_FEATURE_ADDR_UNIT))
+                fprintf(out, "%s/addr_unit %" PRIu64 "\n", ctx, s->addr_unit);
+        fprintf(out, "%s/monitoring_attrs/intervals/sample_us %" PRIu64 "\n", ctx, s->attrs.sample_us);
+        fprintf(out, "%s/monitoring_attrs/intervals/aggr_us %" PRIu64 "\n", ctx, s->attrs.aggr_us);
+        fprintf(out, "%s/monitoring_attrs/intervals/update_us %" PRIu64 "\n", ctx, s->attrs.update_us);
+        if (damon_features_has(f, DAMON_FEATURE_INTERVALS_GOAL)) {
+                const DamonIntervalsGoal *g = &s->attrs.intervals_goal;
+
+                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/access_bp %" PRIu64 "\n", ctx, g->access_bp);
+                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/aggrs %" PRIu64 "\n", ctx, g->aggrs);
+                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/min_sample_us %" PRIu64 "\n", ctx,
+                        g->min_sample_us);
+                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/max_sample_us %" PRIu64 "\n", ctx,
+                        g->max_sample_us);
+        }
+        fprintf(out, "%s/monitoring_attrs/nr_regions/min %" PRIu64 "\n", ctx, s->attrs.min_nr_regions);
+        fprintf(out, "%s/monitoring_attrs/nr_regions/max %" PRIu64 "\n", ctx, s->attrs.max_nr_regions);
+
+        fprintf(out, "%s/targets/nr_targets %zu\n", ctx, s->n_targets);
+        for (size_t t = 0; t < s->n_targets; t++) {
+                const DamonTarget *dt = &s->targets[t];
+
+                if (s->ops != DAMON_OPS_PADDR)
+                        fprintf(out, "%s/targets/%zu/pid_target %d\n", ctx, t, (int) dt->pid);
+                if (c->regions_auto && s->ops == DAMON_OPS_PADDR) {
+                        fprintf(out, "%s/targets/%zu/regions: the largest System RAM range, found at start\n", ctx, t);
+                        continue;
+                }
+                fprintf(out, "%s/targets/%zu/regions/nr_regions %zu\n", ctx, t, dt->n_regions);
+                for (size_t r = 0; r < dt->n_regions; r++)
+                        fprintf(out, "%s/targets/%zu/regions/%zu/start 0x%" PRIx64 "\n"
+                                "%s/targets/%zu/regions/%zu/end 0x%" PRIx64 "\n",
+                                ctx, t, r, dt->regions[r].start, ctx, t, r, dt->regions[r].end);
+        }
+        for (size_t i = 0; c->process_names && c->process_names[i]; i++)
+                fprintf(out, "%s/targets: damond adds the processes named %s\n", ctx, c->process_names[i]);
+        for (size_t i = 0; c->cgroups && c->cgroups[i]; i++)
+                fprintf(out, "%s/targets: damond adds the processes of cgroup %s\n", ctx, c->cgroups[i]);
+
+        fprintf(out, "%s/schemes/nr_schemes %zu\n", ctx, s->n_schemes);
+        for (size_t i = 0; i < s->n_schemes; i++) {
+                const DamosScheme *ds = &s->schemes[i];
+                char p[64];
+
+                snprintf(p, sizeof(p), "%s/schemes/%zu", ctx, i);
+                fprintf(out, "%s/action %s\n", p, damos_action_to_string(ds->action));
+                fprintf(out, "%s/access_pattern/sz/min %" PRIu64 "\n%s/access_pattern/sz/max %" PRIu64 "\n",
+                        p, ds->sz.min, p, ds->sz.max);
+                fprintf(out, "%s/access_pattern/nr_accesses/min %" PRIu64 "\n"
+                        "%s/access_pattern/nr_accesses/max %" PRIu64 "\n", p, ds->nr_accesses.min, p,
+                        ds->nr_accesses.max);
+                fprintf(out, "%s/access_pattern/age/min %" PRIu64 "\n%s/access_pattern/age/max %" PRIu64 "\n",
+                        p, ds->age.min, p, ds->age.max);
+                if (damon_features_has(f, DAMON_FEATURE_APPLY_INTERVAL))
+                        fprintf(out, "%s/apply_interval_us %" PRIu64 "\n", p, ds->apply_interval_us);
+                if (damon_features_has(f, DAMON_FEATURE_MIGRATE))
+                        fprintf(out, "%s/target_nid %d\n", p, ds->target_nid);
+                fprintf(out, "%s/quotas/ms %" PRIu64 "\n%s/quotas/bytes %" PRIu64 "\n"
+                        "%s/quotas/reset_interval_ms %" PRIu64 "\n", p, ds->quota.ms, p, ds->quota.bytes, p,
+                        ds->quota.reset_interval_ms);
+                fprintf(out, "%s/quotas/weights/sz_permil %" PRIu64 "\n"
+                        "%s/quotas/weights/nr_accesses_permil %" PRIu64 "\n"
+                        "%s/quotas/weights/age_permil %" PRIu64 "\n", p, ds->quota.weight_sz_permil, p,
+                        ds->quota.weight_nr_accesses_permil, p, ds->quota.weight_age_permil);
+                if (damon_features_has(f, DAMON_FEATURE_GOAL_TUNER))
+                        fprintf(out, "%s/quotas/goal_tuner %s\n", p, damos_goal_tuner_to_string(ds->quota.goal_tuner));
+                if (damon_features_has(f, DAMON_FEATURE_QUOTA_GOALS)) {
+                        fprintf(out, "%s/quotas/goals/nr_goals %zu\n", p, ds->quota.n_goals);
+                        for (size_t g = 0; g < ds->quota.n_goals; g++) {
+                                const DamosGoal *dg = &ds->quota.goals[g];
+
+                                if (damon_features_has(f, DAMON_FEATURE_GOAL_METRICS))
+                                        fprintf(out, "%s/quotas/goals/%zu/target_metric %s\n", p, g,
+                                                damos_goal_metric_to_string(dg->metric));
+                                fprintf(out, "%s/quotas/goals/%zu/target_value %" PRIu64 "\n", p, g, dg->target_value);
+                                if (damon_features_has(f, DAMON_FEATURE_NODE_MEM_GOALS))
+                                        fprintf(out, "%s/quotas/goals/%zu/nid %d\n", p, g, dg->nid);
+                                if (damon_features_has(f, DAMON_FEATURE_MEMCG_GOALS))
+                                        fprintf(out, "%s/quotas/goals/%zu/path %s\n", p, g, dg->path ? dg->path : "");
+                        }
+                }
+                fprintf(out, "%s/watermarks/metric %s\n", p, damos_wmark_metric_to_string(ds->wmarks.metric));
+                if (ds->wmarks.metric != DAMOS_WMARK_NONE)
+                        fprintf(out, "%s/watermarks/interval_us %" PRIu64 "\n%s/watermarks/high %" PRIu64 "\n"
+                                "%s/watermarks/mid %" PRIu64 "\n%s/watermarks/low %" PRIu64 "\n", p,
+                                ds->wmarks.interval_us, p, ds->wmarks.high, p, ds->wmarks.mid, p, ds->wmarks.low);
+                for (int set = 0; set < _DAMOS_FILTER_SET_MAX; set++) {
+                        const char *dir = damos_filter_set_to_string(set);
+
+                        if (ds->n_filters[set] == 0)
+                                continue;
+                        fprintf(out, "%s/%s/nr_filters %zu\n", p, dir, ds->n_filters[set]);
+                        for (size_t k = 0; k < ds->n_filters[set]; k++) {
+                                const DamosFilter *df = &ds->filters[set][k];
+
+                                fprintf(out, "%s/%s/%zu/type %s\n", p, dir, k, damos_filter_type_to_string(df->type));
+                                fprintf(out, "%s/%s/%zu/matching %s\n", p, dir, k, df->matching ? "Y" : "N");
+                                if (damon_features_has(f, DAMON_FEATURE_FILTER_ALLOW))
+                                        fprintf(out, "%s/%s/%zu/allow %s\n", p, dir, k, df->allow ? "Y" : "N");
+                                if (df->type == DAMOS_FILTER_MEMCG)
+                                        fprintf(out, "%s/%s/%zu/memcg_path %s\n", p, dir, k, df->memcg_path);
+                                if (df->type == DAMOS_FILTER_ADDR)
+                                        fprintf(out, "%s/%s/%zu/addr_start 0x%" PRIx64 "\n%s/%s/%zu/addr_end 0x%" PRIx64 "\n",
+                                                p, dir, k, df->addr_start, p, dir, k, df->addr_end);
+                                if (df->type == DAMOS_FILTER_TARGET)
+                                        fprintf(out, "%s/%s/%zu/damon_target_idx %" PRIu64 "\n", p, dir, k, df->target_idx);
+                                if (df->type == DAMOS_FILTER_HUGEPAGE_SIZE)
+                                        fprintf(out, "%s/%s/%zu/min %" PRIu64 "\n%s/%s/%zu/max %" PRIu64 "\n",
+                                                p, dir, k, df->min, p, dir, k, df->max);
+                        }
+                }
+                if (damon_features_has(f, DAMON_FEATURE_DESTS)) {
+                        fprintf(out, "%s/dests/nr_dests %zu\n", p, ds->n_dests);
+                        for (size_t k = 0; k < ds->n_dests; k++)
+                                fprintf(out, "%s/dests/%zu/id %" PRIu64 "\n%s/dests/%zu/weight %" PRIu64 "\n",
+                                        p, k, ds->dests[k].id, p, k, ds->dests[k].weight);
+                }
+                if (damon_features_has(f, DAMON_FEATURE_SNAPSHOTS))
+                        fprintf(out, "%s/stats/max_nr_snapshots %" PRIu64 "\n", p, ds->max_nr_snapshots);
+        }
+        for (size_t i = 0; i < c->n_feeds; i++) {
+                const ProfileFeed *fd = &c->feeds[i];
+
+                if (fd->goal >= 0)
+                        fprintf(out, "%s/schemes/%zu/quotas/goals/%zd/current_value: damond feeds %s",
+                                ctx, fd->scheme, fd->goal, profile_goal_metric_to_string(fd->metric));
+                else
+                        fprintf(out, "%s/schemes/%zu/quotas/bytes: damond tunes it for %s", ctx, fd->scheme,
+                                profile_goal_metric_to_string(fd->metric));
+                fprintf(out, " (target %" PRIu64, fd->target);
+                if (fd->cgroup)
+                        fprintf(out, ", cgroup %s", fd->cgroup);
+                if (fd->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && fd->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP)
+                        fprintf(out, ", node %" PRIu64, fd->node);
+                fputs(")\n", out);
+        }
+        if (c->ages_follow_tuning)
+                fprintf(out, "%s/schemes: age thresholds follow the tuned aggregation interval\n", ctx);
+        return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading profiles with inih. The distribution's libinih calls its handler without line numbers, so
+ * damond hands it lines through ini_parse_stream() with a reader that counts them (style-anchors 6 and
+ * 9.6). The reader also screens each physical line before inih sees it: lines too long for inih's buffer,
+ * NUL bytes, lines that are neither "Key=value", "[Section]" nor a comment are reported here with their
+ * line number (inih would only report the first) and replaced by an empty line. Leading whitespace is
+ * dropped, so an indented key is a key and never inih's multi-line continuation.
+ */
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "profile.h"
+
+#ifndef DAMOND_SYSCONFDIR
+#define DAMOND_SYSCONFDIR "/etc"
+#endif
+#ifndef DAMOND_LIBDIR
+#define DAMOND_LIBDIR "/usr/lib"
+#endif
+#ifndef DAMOND_DATADIR
+#define DAMOND_DATADIR "/usr/share"
+#endif
+
+static const char * const default_config_dirs[] = {
+        DAMOND_SYSCONFDIR "/damond",
+        "/run/damond",
+        DAMOND_LIBDIR "/damond",
+        NULL
+};
+
+static const char * const default_policy_dirs[] = {
+        DAMOND_SYSCONFDIR "/damond/policies",
+        "/run/damond/policies",
+        DAMOND_LIBDIR "/damond/policies",
+        DAMOND_DATADIR "/damond/policies",
+        NULL
+};
+
+const ProfileDirs profile_dirs_default = {
+        .config_dirs = default_config_dirs,
+        .policy_dirs = default_policy_dirs,
+};
+
+/* inih keeps section and key names in 50-byte buffers and cuts longer ones. */
+#define INIH_NAME_MAX 49
+
+typedef struct Entry {
+        char *section;          /* header text between the brackets; NULL before the first header */
+        char *key;              /* NULL: this entry is a section header */
+        char *value;
+        bool bad_header;        /* a header that was refused: keys up to the next header are dropped */
+        const char *file;       /* interned in the owner's file list */
+        unsigned line;
+} Entry;
+
+typedef struct EntryList {
+        Entry *items;
+        size_t n;
+} EntryList;
+
+typedef struct Loader {
+        const ProfileDirs *dirs;
+        DiagList *diags;
+        char ***files;
+        size_t *n_files;
+        EntryList entries;
+        const char *stack[PROFILE_INCLUDE_DEPTH_MAX + 2];  /* display paths of the include chain */
+        char *stack_real[PROFILE_INCLUDE_DEPTH_MAX + 2];   /* canonical paths, for cycle detection */
+        size_t depth;
+} Loader;
+
+typedef struct ReadCtx {
+        Loader *loader;
+        const char *file;
+        const char *data;
+        size_t size;
+        size_t pos;
+        unsigned line;
+        char *section;          /* the current header text */
+        EntryList own;
+        int error;              /* -ENOMEM seen */
+} ReadCtx;
+
+static void entry_list_done(EntryList *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].section);
+                free(l->items[i].key);
+                free(l->items[i].value);
+        }
+        free(l->items);
+        *l = (EntryList) {};
+}
+
+static int entry_add(EntryList *l, const char *section, const char *key, const char *value, bool bad,
+                     const char *file, unsigned line) {
+        Entry e = { .bad_header = bad, .file = file, .line = line };
+        Entry *a;
+
+        if ((section && !(e.section = strdup(section))) || (key && !(e.key = strdup(key))) ||
+            (value && !(e.value = strdup(value))))
+                goto oom;
+        a = realloc(l->items, (l->n + 1) * sizeof(*a));
+        if (!a)
+                goto oom;
+        l->items = a;
+        l->items[l->n++] = e;
+        return 0;
+oom:
+        free(e.section);
+        free(e.key);
+        free(e.value);
+        return -ENOMEM;
+}
+
+/* Moves every entry of @from to the end of @to. */
+static int entry_list_move(EntryList *to, EntryList *from) {
+        Entry *a;
+
+        if (from->n == 0)
+                return 0;
+        a = realloc(to->items, (to->n + from->n) * sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        to->items = a;
+        memcpy(to->items + to->n, from->items, from->n * sizeof(*a));
+        to->n += from->n;
+        free(from->items);
+        *from = (EntryList) {};
+        return 0;
+}
+
+static const char *intern_file(Loader *l, const char *path) {
+        char **a;
+        char *copy;
+
+        for (size_t i = 0; i < *l->n_files; i++)
+                if (streq((*l->files)[i], path))
+                        return (*l->files)[i];
+        copy = strdup(path);
+        if (!copy)
+                return NULL;
+        a = realloc(*l->files, (*l->n_files + 2) * sizeof(*a));
+        if (!a)
+                return free(copy), NULL;
+        *l->files = a;
+        a[(*l->n_files)++] = copy;
+        a[*l->n_files] = NULL;
+        return copy;
+}
+
+static void set_ctx_error(ReadCtx *c, int r) {
+        if (r == -ENOMEM)
+                c->error = r;
+}
+
+static char *line_reader(char *str, int num, void *stream) {
+        ReadCtx *c = stream;
+        const char *start, *end, *eol;
+        size_t len;
+
+        if (c->pos >= c->size || c->error < 0)
+                return NULL;
+        c->line++;
+        start = c->data + c->pos;
+        eol = memchr(start, '\n', c->size - c->pos);
+        end = eol ? eol : c->data + c->size;
+        c->pos = (size_t) (end - c->data) + (eol ? 1 : 0);
+
+        if (memchr(start, '\0', (size_t) (end - start))) {
+                set_ctx_error(c, diag_add(&*c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
+                                          "binary data (a NUL byte), ignoring the rest of the file"));
+                c->pos = c->size;
+                return NULL;
+        }
+        if (end > start && end[-1] == '\r')
+                end--;
+        while (start < end && (*start == ' ' || *start == '\t'))
+                start++;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+        len = (size_t) (end - start);
+
+        if (len > PROFILE_LINE_MAX || len + 2 > (size_t) num) {
+                set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
+                                          "line too long (%zu bytes, at most %d), ignoring", len,
+                                          PROFILE_LINE_MAX));
+                goto blank;
+        }
+        if (len == 0 || *start == '#' || *start == ';')
+                goto blank;
+
+        if (*start == '[') {
+                _cleanup_free_ char *name = NULL;
+
+                if (end[-1] != ']' || len < 3) {
+                        set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
+                                                  "invalid section header: expected [Section] or [Section NAME]"));
+                        set_ctx_error(c, entry_add(&c->own, NULL, NULL, NULL, true, c->file, c->line));
+                        goto blank;
+                }
+                name = strndup(start + 1, len - 2);
+                if (!name) {
+                        c->error = -ENOMEM;
+                        return NULL;
+                }
+                if (strlen(name) > INIH_NAME_MAX || memchr(name, '[', strlen(name)) || memchr(name, ']', strlen(name))) {
+                        set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
+                                                  strlen(name) > INIH_NAME_MAX ?
+                                                  "section name too long (at most %d characters)" :
+                                                  "invalid section header: expected [Section] or [Section NAME]",
+                                                  INIH_NAME_MAX));
+                        set_ctx_error(c, entry_add(&c->own, NULL, NULL, NULL, true, c->file, c->line));
+                        goto blank;
+                }
+                set_ctx_error(c, entry_add(&c->own, name, NULL, NULL, false, c->file, c->line));
+                free(c->section);
+                c->section = TAKE_PTR(name);
+        } else {
+                const char *eq = memchr(start, '=', len);
+                const char *colon = memchr(start, ':', len);
+                size_t klen;
+
+                if (!eq || (colon && colon < eq) || eq == start) {
+                        set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
+                                                  "expected Key=value, a [Section] header or a comment, ignoring"));
+                        goto blank;
+                }
+                klen = (size_t) (eq - start);
+                while (klen > 0 && (start[klen - 1] == ' ' || start[klen - 1] == '\t'))
+                        klen--;
+                if (klen > INIH_NAME_MAX) {
+                        _cleanup_free_ char *key = strndup(start, klen);
+
+                        if (!key) {
+                                c->error = -ENOMEM;
+                                return NULL;
+                        }
+                        set_ctx_error(c, diag_add(c->loader->diags, DIAG_WARNING, c->file, c->line, key, NULL,
+                                                  "unknown key, ignoring"));
+                        goto blank;
+                }
+        }
+        memcpy(str, start, len);
+        str[len] = '\n';
+        str[len + 1] = '\0';
+        return str;
+
+blank:
+        str[0] = '\n';
+        str[1] = '\0';
+        return str;
+}
+
+static int entry_handler(void *user, const char *section, const char *name, const char *value) {
+        ReadCtx *c = user;
+
+        set_ctx_error(c, entry_add(&c->own, c->section, name, value, false, c->file, c->line));
+        return 1;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_size) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        if (fstat(fileno(f), &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        buf = malloc(PROFILE_FILE_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, PROFILE_FILE_MAX + 1, f);
+        if (ferror(f))
+                return -EIO;
+        if (n > PROFILE_FILE_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+static int load_data(Loader *l, const char *file, const char *data, size_t size, EntryList *ret) {
+        ReadCtx c = { .loader = l, .file = file, .data = data, .size = size };
+        int r;
+
+        r = ini_parse_stream(line_reader, &c, entry_handler, &c);
+        free(c.section);
+        if (c.error < 0 || r == -2) {
+                entry_list_done(&c.own);
+                return -ENOMEM;
+        }
+        /* r > 0 cannot carry news: the reader reported every malformed line and the handler never fails */
+        *ret = c.own;
+        return 0;
+}
+
+static bool is_include(const Entry *e) {
+        return e->key && e->section && streq(e->section, "Profile") && streq(e->key, "Include");
+}
+
+static char *path_join(const char *dir, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                return NULL;
+        return p;
+}
+
+static bool valid_include_name(const char *s) {
+        if (isempty(s) || strlen(s) > 64 || s[0] == '.')
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *p))
+                        return false;
+        return true;
+}
+
+static int load_file(Loader *l, const char *path, const Entry *from, bool main);
+
+static int resolve_include(Loader *l, const Entry *e, char **ret) {
+        const char *name = e->value;
+        _cleanup_free_ char *self = NULL;
+
+        *ret = NULL;
+        if (strchr(name, '/')) {
+                _cleanup_free_ char *dir = NULL;
+                char *slash;
+
+                if (name[0] == '/') {
+                        *ret = strdup(name);
+                        return *ret ? 0 : -ENOMEM;
+                }
+                dir = strdup(e->file);
+                if (!dir)
+                        return -ENOMEM;
+                slash = strrchr(dir, '/');
+                if (slash)
+                        *slash = '\0';
+                *ret = slash ? path_join(dir, name) : strdup(name);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (!valid_include_name(name))
+                return -EINVAL;
+        if (!l->dirs)
+                return -ENOENT;
+
+        self = realpath(e->file, NULL);
+        for (int pass = 0; pass < 2; pass++) {
+                const char * const *dirs = pass == 0 ? l->dirs->policy_dirs : l->dirs->config_dirs;
+
+                for (size_t i = 0; dirs && dirs[i]; i++) {
+                        _cleanup_free_ char *p = NULL, *conf = NULL, *real = NULL;
+
+                        if (asprintf(&conf, "%s.conf", name) < 0)
+                                return -ENOMEM;
+                        p = path_join(dirs[i], conf);
+                        if (!p)
+                                return -ENOMEM;
+                        if (access(p, F_OK) < 0)
+                                continue;
+                        /* /etc/damond/reclaim.conf saying Include=reclaim means the policy, not itself */
+                        real = realpath(p, NULL);
+                        if (self && real && streq(self, real))
+                                continue;
+                        *ret = TAKE_PTR(p);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static int include_chain(Loader *l, const char *last, char **ret) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->depth; i++)
+                fprintf(f, "%s -> ", l->stack[i]);
+        fputs(last, f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}
+
+static int process_includes(Loader *l, EntryList *own) {
+        for (size_t i = 0; i < own->n; i++) {
+                const Entry *e = &own->items[i];
+                _cleanup_free_ char *path = NULL;
+                int r;
+
+                if (!is_include(e) || isempty(e->value))
+                        continue;
+                r = resolve_include(l, e, &path);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -EINVAL)
+                        r = diag_add(l->diags, DIAG_ERROR, e->file, e->line, e->key, e->value,
+                                     "invalid name: expected a policy or profile name, or a path");
+                else if (r < 0)
+                        r = diag_add(l->diags, DIAG_ERROR, e->file, e->line, e->key, e->value,
+                                     "no such policy or profile");
+                else
+                        r = load_file(l, path, e, false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Loads one file, its includes first; appends its entries to l->entries. @from is the Include= entry
+ * that named it (NULL for the main file and drop-ins). */
+static int load_file(Loader *l, const char *path, const Entry *from, bool main) {
+        _cleanup_free_ char *data = NULL, *real = NULL;
+        EntryList own = {};
+        const char *file;
+        size_t size = 0;
+        int r;
+
+        file = intern_file(l, path);
+        if (!file)
+                return -ENOMEM;
+
+        real = realpath(path, NULL);
+        if (real)
+                for (size_t i = 0; i < l->depth; i++)
+                        if (l->stack_real[i] && streq(l->stack_real[i], real)) {
+                                _cleanup_free_ char *chain = NULL;
+
+                                assert(from);
+                                r = include_chain(l, path, &chain);
+                                if (r < 0)
+                                        return r;
+                                return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key,
+                                                from->value, "include cycle: %s", chain);
+                        }
+        if (l->depth > PROFILE_INCLUDE_DEPTH_MAX) {
+                assert(from);
+                return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
+                                "includes nested more than %d deep", PROFILE_INCLUDE_DEPTH_MAX);
+        }
+
+        r = read_file(path, &data, &size);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                if (from)
+                        return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
+                                        "cannot read %s: %s", path, strerror(-r));
+                return diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL, "cannot read the file: %s",
+                                r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+        }
+
+        r = load_data(l, file, data, size, &own);
+        if (r < 0)
+                return r;
+        if (main) {
+                bool any = false;
+
+                for (size_t i = 0; i < own.n; i++)
+                        if (own.items[i].key)
+                                any = true;
+                if (!any)
+                        r = diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL,
+                                     "the profile has no settings (to disable a shipped profile, set Enabled=no "
+                                     "or link its name to /dev/null)");
+                if (r < 0)
+                        goto finish;
+        }
+
+        l->stack[l->depth] = file;
+        l->stack_real[l->depth] = real;
+        l->depth++;
+        r = process_includes(l, &own);
+        l->depth--;
+        l->stack_real[l->depth] = NULL;
+        if (r < 0)
+                goto finish;
+        r = entry_list_move(&l->entries, &own);
+finish:
+        entry_list_done(&own);
+        return r;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Drop-ins: NAME.conf.d/ *.conf in every config directory and in @extra_dir; a file name in an earlier
+ * directory hides it in later ones. Returned paths are sorted by file name. */
+static int find_dropins(const ProfileDirs *dirs, const char *extra_dir, const char *name, char ***ret,
+                        size_t *ret_n) {
+        _cleanup_strv_free_ char **paths = NULL;
+        size_t n = 0, n_dirs = 0;
+        const char *search[16];
+
+        for (size_t i = 0; dirs && dirs->config_dirs && dirs->config_dirs[i] && n_dirs < 15; i++)
+                search[n_dirs++] = dirs->config_dirs[i];
+        if (extra_dir) {
+                bool dup = false;
+
+                for (size_t i = 0; i < n_dirs; i++)
+                        if (streq(search[i], extra_dir))
+                                dup = true;
+                if (!dup)
+                        search[n_dirs++] = extra_dir;
+        }
+
+        for (size_t i = 0; i < n_dirs; i++) {
+                _cleanup_free_ char *d = NULL;
+                DIR *dir;
+                struct dirent *de;
+
+                if (asprintf(&d, "%s/%s.conf.d", search[i], name) < 0)
+                        return -ENOMEM;
+                dir = opendir(d);
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir))) {
+                        size_t len = strlen(de->d_name);
+                        bool hidden = false;
+                        char **a;
+
+                        if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".conf"))
+                                continue;
+                        for (size_t j = 0; j < n; j++)
+                                if (streq(strrchr(paths[j], '/') + 1, de->d_name))
+                                        hidden = true;
+                        if (hidden)
+                                continue;
+                        a = realloc(paths, (n + 2) * sizeof(*a));
+                        if (!a) {
+                                closedir(dir);
+                                return -ENOMEM;
+                        }
+                        paths = a;
+                        paths[n] = path_join(d, de->d_name);
+                        paths[n + 1] = NULL;
+                        if (!paths[n]) {
+                                closedir(dir);
+                                return -ENOMEM;
+                        }
+                        n++;
+                }
+                closedir(dir);
+        }
+        /* sort by file name, not by directory */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && strcmp(strrchr(paths[j - 1], '/'), strrchr(paths[j], '/')) > 0; j--) {
+                        char *t = paths[j];
+
+                        paths[j] = paths[j - 1];
+                        paths[j - 1] = t;
+                }
+        *ret = TAKE_PTR(paths);
+        *ret_n = n;
+        return 0;
+}
+
+/* The file name without directory and ".conf". */
+static char *profile_name_from_path(const char *path) {
+        const char *base = strrchr(path, '/');
+        size_t len;
+
+        base = base ? base + 1 : path;
+        len = strlen(base);
+        if (len > 5 && streq(base + len - 5, ".conf"))
+                len -= 5;
+        return strndup(base, len);
+}
+
+/* Applying entries to objects. */
+
+typedef struct Applier {
+        Profile *profile;       /* one of these two */
+        DamondConfig *config;
+        DiagList *diags;
+        Entry **headers;        /* the named headers seen, for duplicate detection within a file */
+        size_t n_headers;
+} Applier;
+
+static void *find_or_add(Applier *a, ProfileSectionType type, const char *name) {
+        Profile *p = a->profile;
+        ProfileSection ***arr;
+        size_t *n;
+        size_t size;
+        ProfileSection *obj, **grown;
+
+        switch (type) {
+        case PROFILE_SECTION_PROFILE:
+                return &p->general;
+        case PROFILE_SECTION_MONITOR:
+                return &p->monitor;
+        case PROFILE_SECTION_TARGET:
+                return &p->target;
+        case PROFILE_SECTION_SCHEME:
+                arr = (ProfileSection ***) &p->schemes;
+                n = &p->n_schemes;
+                size = sizeof(ProfileScheme);
+                break;
+        case PROFILE_SECTION_GOAL:
+                arr = (ProfileSection ***) &p->goals;
+                n = &p->n_goals;
+                size = sizeof(ProfileGoal);
+                break;
+        case PROFILE_SECTION_FILTER:
+                arr = (ProfileSection ***) &p->filters;
+                n = &p->n_filters;
+                size = sizeof(ProfileFilter);
+                break;
+        default:
+                return NULL;
+        }
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*arr)[i]->name, name))
+                        return (*arr)[i];
+        obj = calloc(1, size);
+        if (!obj)
+                return NULL;
+        obj->name = strdup(name);
+        grown = realloc(*arr, (*n + 1) * sizeof(*grown));
+        if (!obj->name || !grown) {
+                free(obj->name);
+                free(obj);
+                return NULL;
+        }
+        *arr = grown;
+        (*arr)[(*n)++] = obj;
+        if (profile_section_init(obj, type) < 0)
+                return NULL;
+        return obj;
+}
+
+static int apply_header(Applier *a, const Entry *e, ProfileSection **current) {
+        _cleanup_free_ char *header = NULL;
+        ProfileSectionType type;
+        const char *name = NULL;
+        char *space;
+        bool daemon = !!a->config;
+
+        *current = NULL;
+        if (asprintf(&header, "[%s]", e->section) < 0)
+                return -ENOMEM;
+        {
+                _cleanup_free_ char *typestr = strdup(e->section);
+
+                if (!typestr)
+                        return -ENOMEM;
+                space = strchr(typestr, ' ');
+                if (space) {
+                        *space = '\0';
+                        name = e->section + (space - typestr) + 1;
+                        while (*name == ' ')
+                                name++;
+                }
+                type = profile_section_type_from_string(typestr);
+        }
+        if (type < 0 || (type == PROFILE_SECTION_DAEMON) != daemon)
+                return diag_add(a->diags, DIAG_WARNING, e->file, e->line, header, NULL, "unknown section, ignoring");
+        if (profile_section_type_is_named(type)) {
+                if (isempty(name))
+                        return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                        "a name is required, e.g. [%s cold]", profile_section_type_to_string(type));
+                if (strlen(name) > PROFILE_NAME_MAX)
+                        return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                        "name too long (at most %d characters)", PROFILE_NAME_MAX);
+                for (const char *q = name; *q; q++)
+                        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *q))
+                                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                                "invalid name: use letters, digits, '_', '.' or '-'");
+                for (size_t i = 0; i < a->n_headers; i++)
+                        if (a->headers[i]->file == e->file && streq(a->headers[i]->section, e->section))
+                                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                                "duplicate section (first at line %u)", a->headers[i]->line);
+                {
+                        Entry **h = realloc(a->headers, (a->n_headers + 1) * sizeof(*h));
+
+                        if (!h)
+                                return -ENOMEM;
+                        a->headers = h;
+                        a->headers[a->n_headers++] = (Entry *) e;
+                }
+        } else if (name)
+                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL, "this section takes no name");
+
+        if (daemon)
+                *current = &a->config->head;
+        else {
+                *current = find_or_add(a, type, name);
+                if (!*current)
+                        return -ENOMEM;
+        }
+        if (!(*current)->loc.file)
+                (*current)->loc = (ConfigLoc) { .file = e->file, .line = e->line };
+        return 0;
+}
+
+static int apply_entries(Applier *a, const EntryList *entries) {
+        ProfileSection *current = NULL;
+        bool in_section = false;
+        int r;
+
+        for (size_t i = 0; i < entries->n; i++) {
+                const Entry *e = &entries->items[i];
+                int k;
+
+                if (!e->key) {
+                        in_section = true;
+                        current = NULL;
+                        if (e->bad_header)
+                                continue;
+                        r = apply_header(a, e, &current);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!current) {
+                        if (!in_section || !e->section) {
+                                r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
+                                             "setting outside of any section, ignoring");
+                                if (r < 0)
+                                        return r;
+                        }
+                        continue;
+                }
+                if (is_include(e))
+                        continue;
+                k = profile_key_lookup(current->type, e->key);
+                if (k < 0) {
+                        int other = -1;
+
+                        for (int t = 0; t < _PROFILE_SECTION_TYPE_MAX && other < 0; t++)
+                                if (t != (int) current->type && t != PROFILE_SECTION_DAEMON &&
+                                    profile_key_lookup((ProfileSectionType) t, e->key) >= 0)
+                                        other = t;
+                        if (other >= 0 && !a->config)
+                                r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
+                                             "unknown key in [%s], it belongs in [%s%s], ignoring",
+                                             profile_section_type_to_string(current->type),
+                                             profile_section_type_to_string((ProfileSectionType) other),
+                                             profile_section_type_is_named((ProfileSectionType) other) ? " NAME" : "");
+                        else
+                                r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
+                                             "unknown key, ignoring");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = profile_key_parse(&profile_keys[k], current, e->value, e->file, e->line, a->diags);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return 0;
+}
+
+Profile *profile_free(Profile *p) {
+        if (!p)
+                return NULL;
+        profile_section_done(&p->general.head);
+        profile_section_done(&p->monitor.head);
+        profile_section_done(&p->target.head);
+        for (size_t i = 0; i < p->n_schemes; i++) {
+                profile_section_done(&p->schemes[i]->head);
+                free(p->schemes[i]);
+        }
+        free(p->schemes);
+        for (size_t i = 0; i < p->n_goals; i++) {
+                profile_section_done(&p->goals[i]->head);
+                free(p->goals[i]);
+        }
+        free(p->goals);
+        for (size_t i = 0; i < p->n_filters; i++) {
+                profile_section_done(&p->filters[i]->head);
+                free(p->filters[i]);
+        }
+        free(p->filters);
+        for (size_t i = 0; i < p->n_files; i++)
+                free(p->files[i]);
+        free(p->files);
+        free(p->name);
+        free(p->path);
+        return mfree(p);
+}
+
+static int profile_new(const char *path, Profile **ret) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->path = strdup(path);
+        if (!p->path)
+                return -ENOMEM;
+        if (profile_section_init(&p->general.head, PROFILE_SECTION_PROFILE) < 0 ||
+            profile_section_init(&p->monitor.head, PROFILE_SECTION_MONITOR) < 0 ||
+            profile_section_init(&p->target.head, PROFILE_SECTION_TARGET) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
+        Applier a = { .profile = p, .diags = diags };
+        int r;
+
+        r = apply_entries(&a, &l->entries);
+        free(a.headers);
+        if (r < 0)
+                return r;
+        p->name = p->general.name ? strdup(p->general.name) : profile_name_from_path(p->path);
+        return p->name ? 0 : -ENOMEM;
+}
+
+int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        _cleanup_strv_free_ char **dropins = NULL;
+        _cleanup_free_ char *name = NULL, *dir = NULL;
+        Loader l = { .dirs = dirs, .diags = diags };
+        size_t n_dropins = 0;
+        char *slash;
+        int r;
+
+        assert(path);
+        assert(ret);
+        assert(diags);
+
+        r = profile_new(path, &p);
+        if (r < 0)
+                return r;
+        l.files = &p->files;
+        l.n_files = &p->n_files;
+
+        r = load_file(&l, path, NULL, true);
+        if (r < 0)
+                goto finish;
+
+        name = profile_name_from_path(path);
+        dir = strdup(path);
+        if (!name || !dir) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        r = find_dropins(dirs, slash ? dir : ".", name, &dropins, &n_dropins);
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n_dropins; i++) {
+                r = load_file(&l, dropins[i], NULL, false);
+                if (r < 0)
+                        goto finish;
+        }
+        r = finish_profile(p, &l, diags);
+        if (r < 0)
+                goto finish;
+        *ret = TAKE_PTR(p);
+finish:
+        entry_list_done(&l.entries);
+        return r;
+}
+
+int profile_load_string(const char *name, const char *data, size_t size, const ProfileDirs *dirs,
+                        Profile **ret, DiagList *diags) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        Loader l = { .dirs = dirs, .diags = diags };
+        EntryList own = {};
+        const char *file;
+        int r;
+
+        r = profile_new(name, &p);
+        if (r < 0)
+                return r;
+        l.files = &p->files;
+        l.n_files = &p->n_files;
+        file = intern_file(&l, name);
+        if (!file)
+                return -ENOMEM;
+        r = load_data(&l, file, data, size, &own);
+        if (r < 0)
+                return r;
+        l.stack[0] = file;
+        l.depth = 1;
+        r = process_includes(&l, &own);
+        if (r >= 0)
+                r = entry_list_move(&l.entries, &own);
+        entry_list_done(&own);
+        if (r >= 0)
+                r = finish_profile(p, &l, diags);
+        entry_list_done(&l.entries);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int profile_enumerate(const ProfileDirs *dirs, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; dirs->config_dirs && dirs->config_dirs[i]; i++) {
+                DIR *dir = opendir(dirs->config_dirs[i]);
+                struct dirent *de;
+
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir))) {
+                        size_t len = strlen(de->d_name);
+                        bool seen = false;
+                        char **a, **b;
+                        char *name;
+
+                        if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".conf") ||
+                            streq(de->d_name, "damond.conf"))
+                                continue;
+                        for (size_t j = 0; j < n; j++)
+                                if (strlen(names[j]) == len - 5 && strneq(names[j], de->d_name, len - 5))
+                                        seen = true;
+                        if (seen)
+                                continue;
+                        name = strndup(de->d_name, len - 5);
+                        a = realloc(names, (n + 2) * sizeof(*a));
+                        if (a)
+                                names = a;
+                        b = realloc(paths, (n + 2) * sizeof(*b));
+                        if (b)
+                                paths = b;
+                        if (!name || !a || !b) {
+                                free(name);
+                                closedir(dir);
+                                return -ENOMEM;
+                        }
+                        names[n] = name;
+                        paths[n] = path_join(dirs->config_dirs[i], de->d_name);
+                        names[n + 1] = paths[n + 1] = NULL;
+                        if (!paths[n]) {
+                                closedir(dir);
+                                return -ENOMEM;
+                        }
+                        n++;
+                }
+                closedir(dir);
+        }
+
+        /* drop masked names, then sort by name (the paths' base names) */
+        for (size_t i = 0; i < n;) {
+                _cleanup_free_ char *real = realpath(paths[i], NULL);
+
+                if (real && streq(real, "/dev/null")) {
+                        free(paths[i]);
+                        free(names[i]);
+                        memmove(paths + i, paths + i + 1, (n - i) * sizeof(char *));
+                        memmove(names + i, names + i + 1, (n - i) * sizeof(char *));
+                        n--;
+                } else
+                        i++;
+        }
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+                        char *t = names[j];
+
+                        names[j] = names[j - 1];
+                        names[j - 1] = t;
+                        t = paths[j];
+                        paths[j] = paths[j - 1];
+                        paths[j - 1] = t;
+                }
+        if (!paths) {
+                paths = calloc(1, sizeof(char *));
+                if (!paths)
+                        return -ENOMEM;
+        }
+        (void) cmp_str;
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+int damond_config_load(const ProfileDirs *dirs, DamondConfig *ret, DiagList *diags) {
+        _cleanup_strv_free_ char **dropins = NULL;
+        Loader l = { .dirs = dirs, .diags = diags };
+        Applier a = { .config = ret, .diags = diags };
+        size_t n_dropins = 0;
+        int r;
+
+        *ret = (DamondConfig) {};
+        r = profile_section_init(&ret->head, PROFILE_SECTION_DAEMON);
+        if (r < 0)
+                return r;
+        l.files = &ret->files;
+        l.n_files = &ret->n_files;
+
+        for (size_t i = 0; dirs->config_dirs && dirs->config_dirs[i]; i++) {
+                _cleanup_free_ char *p = path_join(dirs->config_dirs[i], "damond.conf");
+
+                if (!p)
+                        return -ENOMEM;
+                if (access(p, F_OK) < 0)
+                        continue;
+                r = load_file(&l, p, NULL, false);
+                if (r < 0)
+                        goto finish;
+                break;
+        }
+        r = find_dropins(dirs, NULL, "damond", &dropins, &n_dropins);
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n_dropins; i++) {
+                r = load_file(&l, dropins[i], NULL, false);
+                if (r < 0)
+                        goto finish;
+        }
+        r = apply_entries(&a, &l.entries);
+finish:
+        free(a.headers);
+        entry_list_done(&l.entries);
+        return r;
+}
+
+void damond_config_done(DamondConfig *c) {
+        if (!c)
+                return;
+        profile_section_done(&c->head);
+        for (size_t i = 0; i < c->n_files; i++)
+                free(c->files[i]);
+        free(c->files);
+        *c = (DamondConfig) {};
+}
