@@ -48,7 +48,7 @@ const char *fake_kernel_gen_to_string(FakeKernelGen g);
 /* The generation named by $DAMOND_FAKE_KERNEL (the unit suites run once per generation), default 6.18. */
 FakeKernelGen fake_kernel_gen_from_env(void);
 
-/* A new fake kernel with nr_kdamonds=0 in a new temporary directory. @with_modules adds the
+/* A new fake kernel with nr_kdamonds=0 in a new temporary directory ($TMPDIR, else /dev/shm, else /tmp). @with_modules adds the
  * generation's damon_reclaim and damon_lru_sort (6.0+) parameters, all disabled. */
 int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret);
 /* Removes the temporary directory. */
@@ -76,7 +76,8 @@ int fake_kernel_snapshot(FakeKernel *k, const char *subtree, char **ret);
 /* Every write through fake_kernel_io() is logged as "relpath value\n" (relpath relative to the
  * kdamonds/ directory when below it, else to the root), with " -> -ERRNO" appended on failure. */
 const char *fake_kernel_write_log(const FakeKernel *k);
-size_t fake_kernel_n_writes(const FakeKernel *k);   /* successful ones */
+size_t fake_kernel_n_writes(const FakeKernel *k);   /* successful ones, since creation */
+/* Empties the log; fake_kernel_n_writes() keeps counting. */
 void fake_kernel_clear_write_log(FakeKernel *k);
 
 /* The next write to a path ending in @suffix fails with @error (a negative errno); @count times
