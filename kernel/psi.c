@@ -59,7 +59,7 @@ static int parse_avg(const char *p, size_t len, uint32_t *ret) {
         }
         if (nfrac < 2)
                 frac *= nfrac == 1 ? 10 : 100;
-        if (ip > 100 || ip * 100 + frac > PSI_AVG_MAX || (ip * 100 + frac == PSI_AVG_MAX && excess))
+        if (ip * 100 + frac > PSI_AVG_MAX || (ip * 100 + frac == PSI_AVG_MAX && excess))
                 return -ERANGE;
         *ret = (uint32_t) (ip * 100 + frac);
         return 0;

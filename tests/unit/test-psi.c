@@ -166,6 +166,7 @@ static const struct {
         { "truncated-some", -EINVAL },
         { "binary", -EINVAL },
         { "nul-byte", -EINVAL },
+        { "nul-unknown-line", -EINVAL },
         { "garbage", -EINVAL },
         { "duplicate-line", -EINVAL },
         { "duplicate-field", -EINVAL },
