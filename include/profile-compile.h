@@ -36,7 +36,7 @@ typedef struct CompiledProfile {
         char *name;
         bool enabled;
         DamonSpec spec;
-        bool regions_auto;      /* paddr: damond fills the target's region with the largest System RAM range */
+        bool regions_auto;      /* paddr: damond fills the target with every System RAM range at start */
         char **process_names;   /* vaddr: targets damond resolves to pids and follows; NULL-terminated */
         char **cgroups;
         ProfileFeed *feeds;

@@ -112,7 +112,7 @@ typedef struct ProfileRegion {
 typedef struct ProfileRegions {
         ProfileRegion *items;
         size_t n;
-        bool automatic;         /* Region=auto: the largest System RAM range, found when the profile starts */
+        bool automatic;         /* Region=auto: every System RAM range, found when the profile starts */
 } ProfileRegions;
 
 typedef struct ProfileDest {

@@ -589,7 +589,7 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
                 if (s->ops != DAMON_OPS_PADDR)
                         fprintf(out, "%s/targets/%zu/pid_target %d\n", ctx, t, (int) dt->pid);
                 if (c->regions_auto && s->ops == DAMON_OPS_PADDR) {
-                        fprintf(out, "%s/targets/%zu/regions: the largest System RAM range, found at start\n", ctx, t);
+                        fprintf(out, "%s/targets/%zu/regions: every System RAM range, found at start\n", ctx, t);
                         continue;
                 }
                 fprintf(out, "%s/targets/%zu/regions/nr_regions %zu\n", ctx, t, dt->n_regions);

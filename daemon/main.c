@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * damond's entry point. For now it implements `damond --check-config [FILE...]`: load, validate and
+ * compile profiles for the running kernel (probed read-only) or a named kernel generation, print every
+ * problem as "path:line: Key=value: what is wrong" and the compiled result, and exit 0 when everything is
+ * valid. The daemon proper comes later; until then any other invocation says so and fails.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "damon-features.h"
+#include "damon-io.h"
+#include "profile-compile.h"
+#include "profile-kernels.h"
+#include "profile.h"
+#include "root.h"
+
+#define DIRS_MAX 8
+
+static bool arg_check_config = false;
+static const char *arg_kernel = "running";
+static const char *arg_root = NULL;
+
+static void help(void) {
+        printf("Usage: damond [OPTIONS...]\n"
+               "       damond --check-config [OPTIONS...] [FILE...]\n\n"
+               "DAMON policy daemon.\n\n"
+               "  -h --help              Show this help and exit\n"
+               "     --version           Show the version and exit\n"
+               "     --check-config      Validate the profiles (all of them, or the FILEs given) and\n"
+               "                         damond.conf, print every problem and the compiled result,\n"
+               "                         without touching the kernel; exit 0 when valid\n"
+               "     --kernel=GEN        With --check-config: compile for the running kernel (running,\n"
+               "                         the default, probed read-only) or for mainline %s, %s, %s or %s\n"
+               "     --root=DIR          Use DIR as the root for configuration and kernel files\n\n"
+               "See damond.conf(5).\n",
+               profile_kernel_generations[0], profile_kernel_generations[1], profile_kernel_generations[2],
+               profile_kernel_generations[3]);
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_CHECK_CONFIG,
+                ARG_KERNEL,
+                ARG_ROOT,
+        };
+        static const struct option options[] = {
+                { "help",         no_argument,       NULL, 'h'              },
+                { "version",      no_argument,       NULL, ARG_VERSION      },
+                { "check-config", no_argument,       NULL, ARG_CHECK_CONFIG },
+                { "kernel",       required_argument, NULL, ARG_KERNEL       },
+                { "root",         required_argument, NULL, ARG_ROOT         },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("damond %s\n", DAMOND_VERSION);
+                        return 0;
+                case ARG_CHECK_CONFIG:
+                        arg_check_config = true;
+                        break;
+                case ARG_KERNEL: {
+                        DamonFeatures f;
+
+                        if (!streq(optarg, "running") && profile_kernel_features(optarg, &f) < 0) {
+                                fprintf(stderr, "damond: unknown kernel generation '%s'\n"
+                                        "Try 'damond --help' for more information.\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_kernel = optarg;
+                        break;
+                }
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
+                default:
+                        fprintf(stderr, "Try 'damond --help' for more information.\n");
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+static int print_diags(DiagList *d) {
+        int r = diag_list_sort(d);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < d->n; i++) {
+                _cleanup_free_ char *line = diag_format(&d->items[i]);
+
+                if (!line)
+                        return -ENOMEM;
+                fprintf(stderr, "%s\n", line);
+        }
+        return 0;
+}
+
+static int get_features(const Root *root, DamonFeatures *ret) {
+        _cleanup_(damon_io_freep) DamonIO *io = NULL;
+        int r;
+
+        if (!streq(arg_kernel, "running"))
+                return profile_kernel_features(arg_kernel, ret);
+        r = damon_io_new_root(root, &io);
+        if (r < 0)
+                return r;
+        /* owns nothing: the probe only reads, and never stages children in anyone's kdamond */
+        r = damon_features_probe(io, NULL, 0, ret);
+        if (r == -ENOENT) {
+                *ret = (DamonFeatures) {};
+                return 0;
+        }
+        return r;
+}
+
+/* Returns 1 if valid, 0 if not, <0 on failure. */
+static int check_profile(const char *path, const ProfileDirs *dirs, const Root *root, const DamonFeatures *f) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        CompiledProfile c = {};
+        DiagList d = {};
+        bool valid;
+        int r;
+
+        r = profile_load(path, dirs, &p, &d);
+        if (r >= 0 && p)
+                r = profile_validate(p, root, &d);
+        if (r >= 0 && p && !diag_list_has_errors(&d))
+                r = profile_compile(p, f, &c, &d);
+        if (r < 0)
+                goto finish;
+        valid = !diag_list_has_errors(&d);
+        r = print_diags(&d);
+        if (r < 0)
+                goto finish;
+        if (valid) {
+                r = compiled_profile_dump(&c, f, stdout);
+                if (r < 0)
+                        goto finish;
+        } else
+                printf("# profile %s: invalid\n", p ? p->name : path);
+        r = valid;
+finish:
+        compiled_profile_done(&c);
+        diag_list_done(&d);
+        return r;
+}
+
+static int check_daemon_config(const ProfileDirs *dirs) {
+        DamondConfig c = {};
+        DiagList d = {};
+        int r;
+
+        r = damond_config_load(dirs, &c, &d);
+        if (r >= 0)
+                r = print_diags(&d);
+        if (r >= 0)
+                r = !diag_list_has_errors(&d);
+        damond_config_done(&c);
+        diag_list_done(&d);
+        return r;
+}
+
+/* Prefixes every directory of the default layout with --root. */
+static int make_dirs(const char *root, char *storage[2][DIRS_MAX], const char *config[DIRS_MAX],
+                     const char *policy[DIRS_MAX], ProfileDirs *ret) {
+        const char * const *src[2] = { profile_dirs_default.config_dirs, profile_dirs_default.policy_dirs };
+        const char **dst[2] = { config, policy };
+
+        for (size_t k = 0; k < 2; k++) {
+                size_t i;
+
+                for (i = 0; src[k][i] && i < DIRS_MAX - 1; i++) {
+                        if (!root) {
+                                dst[k][i] = src[k][i];
+                                continue;
+                        }
+                        if (asprintf(&storage[k][i], "%s%s", root, src[k][i]) < 0)
+                                return -ENOMEM;
+                        dst[k][i] = storage[k][i];
+                }
+                dst[k][i] = NULL;
+        }
+        *ret = (ProfileDirs) { .config_dirs = config, .policy_dirs = policy };
+        return 0;
+}
+
+static int run_check_config(char **files, size_t n_files) {
+        _cleanup_(root_freep) Root *root = NULL;
+        char *storage[2][DIRS_MAX] = {};
+        const char *config[DIRS_MAX], *policy[DIRS_MAX];
+        _cleanup_strv_free_ char **found = NULL;
+        bool valid = true;
+        DamonFeatures f;
+        ProfileDirs dirs;
+        int r;
+
+        r = root_open(arg_root, &root);
+        if (r < 0) {
+                fprintf(stderr, "damond: cannot open root %s: %s\n", arg_root ? arg_root : "/", strerror(-r));
+                return r;
+        }
+        r = make_dirs(arg_root, storage, config, policy, &dirs);
+        if (r < 0)
+                goto finish;
+        r = get_features(root, &f);
+        if (r < 0) {
+                fprintf(stderr, "damond: cannot probe the kernel's DAMON features: %s\n", strerror(-r));
+                goto finish;
+        }
+        if (f.version_major > 0)
+                printf("# kernel: %s (DAMON features of Linux %u.%u)\n", arg_kernel, f.version_major,
+                       f.version_minor);
+        else
+                printf("# kernel: %s (no DAMON sysfs interface)\n", arg_kernel);
+
+        if (n_files == 0) {
+                r = check_daemon_config(&dirs);
+                if (r < 0)
+                        goto finish;
+                valid = valid && r > 0;
+                r = profile_enumerate(&dirs, &found);
+                if (r < 0)
+                        goto finish;
+                files = found;
+                while (found[n_files])
+                        n_files++;
+                if (n_files == 0)
+                        printf("# no profiles\n");
+        }
+        for (size_t i = 0; i < n_files; i++) {
+                r = check_profile(files[i], &dirs, root, &f);
+                if (r < 0)
+                        goto finish;
+                valid = valid && r > 0;
+        }
+        r = valid ? 0 : 1;
+finish:
+        for (size_t k = 0; k < 2; k++)
+                for (size_t i = 0; i < DIRS_MAX; i++)
+                        free(storage[k][i]);
+        if (r < 0)
+                fprintf(stderr, "damond: %s\n", strerror(-r));
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_check_config) {
+                r = run_check_config(argv + optind, (size_t) (argc - optind));
+                if (fflush(stdout) != 0 || ferror(stdout))
+                        return EXIT_FAILURE;
+                return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "damond: unexpected argument '%s'\nTry 'damond --help' for more information.\n",
+                        argv[optind]);
+                return EXIT_FAILURE;
+        }
+        fprintf(stderr, "damond: the daemon is not implemented yet; only --check-config is available\n");
+        return EXIT_FAILURE;
+}
