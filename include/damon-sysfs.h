@@ -53,13 +53,21 @@ typedef enum DamonKdamondState {
 
 typedef struct DamonSysfs DamonSysfs;
 
-/* @io and @features must outlive the DamonSysfs. */
-int damon_sysfs_new(DamonIO *io, const DamonFeatures *features, DamonSysfs **ret);
+/* @io must outlive the DamonSysfs. Until damon_sysfs_probe() (or damon_sysfs_set_features()) the
+ * feature set is empty: only the 5.18 baseline can be staged. */
+int damon_sysfs_new(DamonIO *io, DamonSysfs **ret);
 DamonSysfs *damon_sysfs_free(DamonSysfs *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DamonSysfs *, damon_sysfs_free);
 
 DamonIO *damon_sysfs_io(const DamonSysfs *s);
 const DamonFeatures *damon_sysfs_features(const DamonSysfs *s);
+
+/* Probes the kernel's features (damon_features_probe()), staging probe children in an owned stopped
+ * kdamond when there is one: nested files such as a goal's nid exist only below a staged scheme, so
+ * callers add (or adopt) their kdamonds first and probe then. -ENOENT: no DAMON sysfs interface. */
+int damon_sysfs_probe(DamonSysfs *s);
+/* Uses @f instead of probing: for checking specs against another kernel generation. */
+void damon_sysfs_set_features(DamonSysfs *s, const DamonFeatures *f);
 
 /* Marks @index as owned without writing anything (adoption after a restart, from damond's own record).
  * -ENOENT if there is no such kdamond directory. */

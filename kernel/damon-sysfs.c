@@ -8,22 +8,49 @@
 
 struct DamonSysfs {
         DamonIO *io;
+        DamonFeatures storage;
         const DamonFeatures *features;
         uint64_t owned;         /* bit K: we own kdamonds/K */
 };
 
-int damon_sysfs_new(DamonIO *io, const DamonFeatures *features, DamonSysfs **ret) {
+int damon_sysfs_new(DamonIO *io, DamonSysfs **ret) {
         DamonSysfs *s;
 
-        if (!io || !features || !ret)
+        if (!io || !ret)
                 return -EINVAL;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->io = io;
-        s->features = features;
+        s->storage.mask = DAMON_FEATURE_BIT(DAMON_FEATURE_SYSFS);
+        s->storage.ops_mask = (1u << DAMON_OPS_VADDR) | (1u << DAMON_OPS_PADDR);
+        s->features = &s->storage;
         *ret = s;
         return 0;
+}
+
+int damon_sysfs_probe(DamonSysfs *s) {
+        unsigned owned[OWNED_MAX];
+        size_t n = 0;
+        DamonFeatures f;
+        int r;
+
+        for (unsigned i = 0; i < OWNED_MAX; i++)
+                if (damon_sysfs_owns(s, i))
+                        owned[n++] = i;
+        damon_io_lock(s->io);
+        r = damon_features_probe(s->io, owned, n, &f);
+        damon_io_unlock(s->io);
+        if (r < 0)
+                return r;
+        s->storage = f;
+        s->features = &s->storage;
+        return 0;
+}
+
+void damon_sysfs_set_features(DamonSysfs *s, const DamonFeatures *f) {
+        s->storage = *f;
+        s->features = &s->storage;
 }
 
 DamonSysfs *damon_sysfs_free(DamonSysfs *s) {
@@ -396,17 +423,18 @@ int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_
 
                 if (holder)
                         damon_error_set(reterr, "%s holds DAMON exclusively (sys/module/%s/parameters/enabled is Y); "
-                                        "kdamond %u cannot start until it is disabled", holder, holder, index);
+                                        "kdamond %u cannot start until it is disabled (kdamonds/%u/state: EBUSY)",
+                                        holder, holder, index, index);
                 goto finish;
         }
         if (r == -EINVAL) {
-                damon_error_set(reterr, "the kernel refused to start kdamond %u with this configuration (EINVAL): "
-                                "a target process may have exited, or a value is out of the kernel's range", index);
+                damon_error_set(reterr, "the kernel refused 'on' for kdamonds/%u/state (EINVAL): a target process "
+                                "may have exited, or a value is out of the kernel's range", index);
                 goto finish;
         }
         if (r == -ENOMEM) {
-                damon_error_set(reterr, "the kernel could not build kdamond %u (ENOMEM): a memcg path that does not "
-                                "exist, or an invalid filter range", index);
+                damon_error_set(reterr, "the kernel could not build kdamond %u on 'on' to kdamonds/%u/state (ENOMEM): "
+                                "a memcg path that does not exist, or an invalid filter range", index, index);
                 goto finish;
         }
         if (r < 0)

@@ -392,6 +392,7 @@ typedef struct Context {
         DamonSysfs *sysfs;
         int index;              /* the kdamond from the state file, or -1 */
         char **saved_argv;      /* SPEC options stored with it */
+        bool no_damon;
 } Context;
 
 static void context_done(Context *c) {
@@ -454,34 +455,54 @@ static int open_context(Context *c, bool need_damon) {
         }
         if (!need_damon)
                 return 0;
-        {
-                unsigned owned = c->index >= 0 ? (unsigned) c->index : 0;
 
-                r = damon_features_probe(c->io, &owned, c->index >= 0 ? 1 : 0, &c->features);
+        r = damon_sysfs_new(c->io, &c->sysfs);
+        if (r < 0)
+                return r;
+        if (c->index >= 0) {
+                r = damon_sysfs_own(c->sysfs, (unsigned) c->index);
+                if (r < 0 && r != -ENOENT) {
+                        fprintf(stderr, "damon-tool: kdamond %d from '%s': %s\n", c->index, arg_state, strerror(-r));
+                        return r;
+                }
+                if (r == -ENOENT) {
+                        fprintf(stderr, "damon-tool: kdamond %d from '%s' is gone; forgetting it\n", c->index,
+                                arg_state);
+                        c->index = -1;
+                }
         }
+        if (c->index < 0 && damon_io_exists(c->io, DAMON_KDAMONDS_DIR "/nr_kdamonds") > 0) {
+                DamonError e = {};
+                unsigned index;
+
+                /* a kdamond of our own to probe in (nested files exist only below staged children)
+                 * and to start later; where another user's kdamond is in the way, probe around it */
+                r = damon_sysfs_add_kdamonds(c->sysfs, 1, &index, &e);
+                if (r >= 0) {
+                        c->index = (int) index;
+                        r = save_state(index, 0, NULL);
+                        if (r < 0) {
+                                fprintf(stderr, "damon-tool: cannot write '%s': %s\n", arg_state, strerror(-r));
+                                return r;
+                        }
+                } else
+                        fprintf(stderr, "damon-tool: probing without a kdamond of our own: %s\n", e.message);
+        }
+        r = damon_sysfs_probe(c->sysfs);
         if (r == -ENOENT) {
                 fprintf(stderr, "damon-tool: this kernel has no DAMON sysfs interface "
                         "(no sys/kernel/mm/damon/admin under '%s').\n"
                         "Boot a kernel built with CONFIG_DAMON, CONFIG_DAMON_SYSFS and CONFIG_DAMON_PADDR/VADDR: "
                         "on Debian 12, install linux-image-amd64 from bookworm-backports (6.12 or later).\n",
                         arg_root);
+                c->no_damon = true;
                 return -ENOENT;
         }
         if (r < 0) {
                 fprintf(stderr, "damon-tool: probing DAMON failed: %s\n", strerror(-r));
                 return r;
         }
-        r = damon_sysfs_new(c->io, &c->features, &c->sysfs);
-        if (r < 0)
-                return r;
-        if (c->index >= 0) {
-                r = damon_sysfs_own(c->sysfs, (unsigned) c->index);
-                if (r < 0) {
-                        fprintf(stderr, "damon-tool: kdamond %d from '%s' is gone: %s\n", c->index, arg_state,
-                                strerror(-r));
-                        return r;
-                }
-        }
+        c->features = *damon_sysfs_features(c->sysfs);
         return 0;
 }
 
@@ -552,6 +573,7 @@ static int cmd_start(Context *c, Args *a, int argc, char **argv) {
         if (c->index >= 0) {
                 DamonKdamondState st;
 
+                /* ours from an earlier probe or start */
                 r = damon_sysfs_read_state(c->sysfs, (unsigned) c->index, &st, NULL);
                 if (r >= 0 && st == DAMON_KDAMOND_ON) {
                         fprintf(stderr, "damon-tool: kdamond %d is already running; use commit or stop\n", c->index);
@@ -823,7 +845,7 @@ int main(int argc, char **argv) {
                         r = streq(verb, "psi") ? cmd_psi(&c, &a) : cmd_psi_trigger(&c, &a);
         } else {
                 r = open_context(&c, true);
-                if (r == -ENOENT && !c.sysfs && c.root && c.io)
+                if (c.no_damon)
                         return EXIT_NO_DAMON;
                 if (r >= 0)
                         r = build_spec(&c, &a, argc, argv);
