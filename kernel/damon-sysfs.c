@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "damon-modules.h"
 #include "damon-sysfs-internal.h"
 
 #define OWNED_MAX 64
@@ -161,21 +162,6 @@ int damon_sysfs_read_state(DamonSysfs *s, unsigned index, DamonKdamondState *ret
                 *ret_pid = (pid_t) pid;
         }
         return 0;
-}
-
-/* Who holds DAMON exclusively: the first module whose enabled parameter reads Y, or NULL. */
-static const char *module_holding_damon(DamonSysfs *s) {
-        static const char * const modules[] = { "damon_reclaim", "damon_lru_sort", "damon_stat" };
-
-        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
-                char p[128];
-                bool enabled;
-
-                snprintf(p, sizeof(p), "sys/module/%s/parameters/enabled", modules[i]);
-                if (damon_io_read_bool(s->io, p, &enabled) >= 0 && enabled)
-                        return modules[i];
-        }
-        return NULL;
 }
 
 int damon_sysfs_count_kdamonds(DamonSysfs *s, unsigned *ret_nr, unsigned *ret_nr_running) {
@@ -419,12 +405,13 @@ int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_
 
         r = kd_write(s, index, "state", "on", reterr);
         if (r == -EBUSY) {
-                const char *holder = module_holding_damon(s);
+                DamonModule holder;
 
-                if (holder)
-                        damon_error_set(reterr, "%s holds DAMON exclusively (sys/module/%s/parameters/enabled is Y); "
+                if (damon_modules_holder(s->io, &holder) > 0)
+                        damon_error_set(reterr, "%s holds DAMON exclusively (sys/module/%s/parameters/enabled); "
                                         "kdamond %u cannot start until it is disabled (kdamonds/%u/state: EBUSY)",
-                                        holder, holder, index, index);
+                                        damon_module_to_string(holder), damon_module_to_string(holder), index,
+                                        index);
                 goto finish;
         }
         if (r == -EINVAL) {
