@@ -147,6 +147,8 @@ typedef struct ProfileSection {
         char *name;                     /* named sections only */
         ConfigLoc loc;                  /* the first header line that opened it */
         ConfigLoc set[PROFILE_KEYS_MAX];/* by key index: where the key was last set (file NULL: default) */
+        bool failed[PROFILE_KEYS_MAX];  /* by key index: the last value given did not parse (and was
+                                         * reported), so "X= is required" would only repeat it */
 } ProfileSection;
 
 typedef enum ProfileUnsupported {

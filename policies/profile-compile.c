@@ -475,18 +475,29 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
                                 if (!damos_scheme_add_dest(ds, sc->dests.items[i].node, sc->dests.items[i].weight))
                                         return -ENOMEM;
                 } else if (sc->dests.n == 1) {
+                        _cleanup_free_ char *why = lacks(DAMON_FEATURE_DESTS);
+                        char v[48];
+
+                        if (!why)
+                                return -ENOMEM;
                         ds->target_nid = (int) sc->dests.items[0].node;
+                        snprintf(v, sizeof(v), "%" PRIu64 ":%" PRIu64, sc->dests.items[0].node,
+                                 sc->dests.items[0].weight);
                         r = diag_add(c->diags, DIAG_NOTE, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
-                                     "Dest", NULL, "one destination needs no dests/: written as target_nid");
+                                     "Dest", v, "%s; emulated: the single destination is written as target_nid",
+                                     why);
                         if (r < 0)
                                 return r;
                 } else {
                         _cleanup_free_ char *why = lacks(DAMON_FEATURE_DESTS);
+                        char v[48];
 
                         if (!why)
                                 return -ENOMEM;
+                        snprintf(v, sizeof(v), "%" PRIu64 ":%" PRIu64, sc->dests.items[1].node,
+                                 sc->dests.items[1].weight);
                         r = diag_add(c->diags, c->skip ? DIAG_NOTE : DIAG_ERROR, sc->dests.items[1].loc.file,
-                                     sc->dests.items[1].loc.line, "Dest", NULL, "%s%s", why,
+                                     sc->dests.items[1].loc.line, "Dest", v, "%s%s", why,
                                      c->skip ? "; skipped: the scheme is left out" : "");
                         if (r < 0)
                                 return r;

@@ -11,3 +11,5 @@ bool profile_section_is_set(const ProfileSection *s, const char *key);
 ConfigLoc profile_section_where(const Profile *p, const ProfileSection *s, const char *key);
 /* The current value of @key of @s rendered in profile syntax ("5ms", "128M", "50%"), for messages. */
 void profile_section_show(const ProfileSection *s, const char *key, char *buf, size_t size);
+/* Whether the last value given for @key did not parse (it was reported then). */
+bool profile_section_failed(const ProfileSection *s, const char *key);

@@ -678,10 +678,12 @@ int profile_key_parse(const ProfileKey *key, void *obj, const char *value, const
                 if (r < 0)
                         return r;
                 head->set[key_index(key)] = (ConfigLoc) {};
+                head->failed[key_index(key)] = false;
                 return 0;
         }
         /* a failed parse leaves the previous value in place: parse_value() only stores what parsed */
         r = parse_value(key, obj, value, file, line, diags);
+        head->failed[key_index(key)] = r == -EINVAL;
         if (r < 0)
                 return r;
         head->set[key_index(key)] = (ConfigLoc) { .file = file, .line = line };
@@ -790,8 +792,23 @@ void profile_section_show(const ProfileSection *s, const char *key, char *buf, s
         case PROFILE_VALUE_BOOL:
                 snprintf(buf, size, "%s", *(const bool *) field ? "yes" : "no");
                 break;
+        case PROFILE_VALUE_RANGE: {
+                const ProfileRange *r = field;
+
+                if (streq(pk->name, "AddrRange"))
+                        snprintf(buf, size, "0x%" PRIx64 "-0x%" PRIx64, r->min, r->max);
+                else
+                        snprintf(buf, size, "%" PRIu64 "-%" PRIu64, r->min, r->max);
+                break;
+        }
         default:
                 break;
         }
+}
+
+bool profile_section_failed(const ProfileSection *s, const char *key) {
+        int k = profile_key_lookup(s->type, key);
+
+        return k >= 0 && s->failed[k];
 }
 

@@ -26,6 +26,9 @@ static int fail(const Profile *p, DiagList *d, const ProfileSection *s, const ch
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
+        /* "X= is required" after "X=...: invalid" says nothing new */
+        if (key && !profile_section_is_set(s, key) && profile_section_failed(s, key))
+                return 0;
         profile_section_show(s, key, value, sizeof(value));
         if (key && l.file == s->loc.file && l.line == s->loc.line && !profile_section_is_set(s, key)) {
                 /* not set: report at the section header */
@@ -128,9 +131,13 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
                 TRY(fail(p, d, s, "Region", "Region=auto needs Operations=paddr"));
 
         if (!vaddr) {
-                if (t->pids.n > 0)
-                        TRY(diag_add(d, DIAG_ERROR, t->pids.locs[0].file, t->pids.locs[0].line, "Pid", NULL,
+                if (t->pids.n > 0) {
+                        char v[32];
+
+                        snprintf(v, sizeof(v), "%" PRIu64, t->pids.items[0]);
+                        TRY(diag_add(d, DIAG_ERROR, t->pids.locs[0].file, t->pids.locs[0].line, "Pid", v,
                                      "needs Operations=vaddr or fvaddr"));
+                }
                 if (t->process_names.n > 0)
                         TRY(diag_add(d, DIAG_ERROR, t->process_names.locs[0].file, t->process_names.locs[0].line,
                                      "ProcessName", t->process_names.items[0], "needs Operations=vaddr or fvaddr"));
@@ -140,7 +147,9 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
         } else {
                 ConfigLoc l = profile_section_where(p, &p->general.head, "Operations");
 
-                if (t->pids.n + t->process_names.n + t->cgroups.n == 0)
+                if (t->pids.n + t->process_names.n + t->cgroups.n == 0 &&
+                    !profile_section_failed(s, "Pid") && !profile_section_failed(s, "ProcessName") &&
+                    !profile_section_failed(s, "CGroup"))
                         TRY(diag_add(d, DIAG_ERROR, l.file, l.line, "Operations",
                                      damon_ops_to_string(ops),
                                      "no process to monitor: set Pid=, ProcessName= or CGroup= in [Target]"));
@@ -154,6 +163,11 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
         for (size_t i = 0; i < t->cgroups.n; i++)
                 TRY(check_cgroup(p, d, root, t->cgroups.items[i], t->cgroups.locs[i], "CGroup"));
         return 0;
+}
+
+static const char *dest_str(const ProfileDest *dd, char *buf, size_t size) {
+        snprintf(buf, size, "%" PRIu64 ":%" PRIu64, dd->node, dd->weight);
+        return buf;
 }
 
 static bool action_needs_limit(int action) {
@@ -196,7 +210,8 @@ static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
                         TRY(fail(p, d, s, "TargetNode", "only migrate_hot and migrate_cold use a target node"));
                 if (sc->dests.n > 0)
                         TRY(diag_add(d, DIAG_ERROR, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
-                                     "Dest", NULL, "only migrate_hot and migrate_cold use destinations"));
+                                     "Dest", dest_str(&sc->dests.items[0], (char[48]) {}, 48),
+                                     "only migrate_hot and migrate_cold use destinations"));
         } else if (!profile_section_is_set(s, "TargetNode") && sc->dests.n == 0)
                 TRY(fail(p, d, s, "Action", "migration needs TargetNode= or Dest="));
         else if (profile_section_is_set(s, "TargetNode") && sc->dests.n > 0)
@@ -322,7 +337,8 @@ static int validate_filter(Profile *p, ProfileFilter *f, const Root *root, DiagL
         if (f->type < 0)
                 return fail(p, d, s, "Type", "Type= is required");
         for (size_t i = 0; i < ELEMENTSOF(type_keys); i++) {
-                if (f->type == type_keys[i].type && !profile_section_is_set(s, type_keys[i].key))
+                if (f->type == type_keys[i].type && !profile_section_is_set(s, type_keys[i].key) &&
+                    !profile_section_failed(s, type_keys[i].key))
                         TRY(fail(p, d, s, "Type", "Type=%s needs %s=", damos_filter_type_to_string(f->type),
                                  type_keys[i].key));
                 if (f->type != type_keys[i].type && profile_section_is_set(s, type_keys[i].key))
