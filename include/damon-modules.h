@@ -71,9 +71,8 @@ typedef struct DamonModuleParamInfo {
         const char *unit;       /* "us", "ms", "bytes", "permil", "bp", "regions", "B/s", or NULL */
 } DamonModuleParamInfo;
 
-/* "damon_reclaim", "damon_lru_sort", "damon_stat": the directory name below sys/module */
-const char *damon_module_dir_name(DamonModule m);
-/* Takes "damon_reclaim" or "reclaim" (and so on). */
+/* The directory name below sys/module is damon_module_to_string() (damon-features.h).
+ * damon_module_from_name() takes that or the short form: "damon_reclaim" or "reclaim", and so on. */
 DamonModule damon_module_from_name(const char *s);
 
 /* The parameters this table knows for @m, every version's (sections 5.1-5.3). Returns the count. */

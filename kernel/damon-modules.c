@@ -85,28 +85,26 @@ static const DamonModuleParamInfo stat_params[] = {
 };
 
 static const struct {
-        const char *dir;
         const char *short_name;
         const DamonModuleParamInfo *params;
         size_t n_params;
 } modules[_DAMON_MODULE_MAX] = {
-        [DAMON_MODULE_RECLAIM] = { "damon_reclaim", "reclaim", reclaim_params, ELEMENTSOF(reclaim_params) },
-        [DAMON_MODULE_LRU_SORT] = { "damon_lru_sort", "lru_sort", lru_sort_params, ELEMENTSOF(lru_sort_params) },
-        [DAMON_MODULE_STAT] = { "damon_stat", "stat", stat_params, ELEMENTSOF(stat_params) },
+        [DAMON_MODULE_RECLAIM] = { "reclaim", reclaim_params, ELEMENTSOF(reclaim_params) },
+        [DAMON_MODULE_LRU_SORT] = { "lru_sort", lru_sort_params, ELEMENTSOF(lru_sort_params) },
+        [DAMON_MODULE_STAT] = { "stat", stat_params, ELEMENTSOF(stat_params) },
 };
 
 static bool module_valid(DamonModule m) {
         return (int) m >= 0 && m < _DAMON_MODULE_MAX;
 }
 
-const char *damon_module_dir_name(DamonModule m) {
-        return module_valid(m) ? modules[m].dir : NULL;
-}
-
 DamonModule damon_module_from_name(const char *s) {
-        for (size_t i = 0; i < _DAMON_MODULE_MAX; i++)
-                if (s && (streq(s, modules[i].dir) || streq(s, modules[i].short_name)))
+        for (size_t i = 0; i < _DAMON_MODULE_MAX; i++) {
+                const char *dir = damon_module_to_string((DamonModule) i);
+
+                if (s && (streq(s, dir) || streq(s, modules[i].short_name)))
                         return (DamonModule) i;
+        }
         return _DAMON_MODULE_INVALID;
 }
 
@@ -135,7 +133,7 @@ static int param_path(DamonModule m, const char *name, char *buf, size_t size) {
 
         if (!module_valid(m) || isempty(name) || strchr(name, '/'))
                 return -EINVAL;
-        n = snprintf(buf, size, DAMON_MODULES_DIR "/%s/parameters/%s", modules[m].dir, name);
+        n = snprintf(buf, size, DAMON_MODULES_DIR "/%s/parameters/%s", damon_module_to_string(m), name);
         if (n < 0 || (size_t) n >= size)
                 return -ENAMETOOLONG;
         return 0;
@@ -189,7 +187,7 @@ int damon_module_list_params(DamonIO *io, DamonModule m, char ***ret_names) {
 
         if (!io || !ret_names || !module_valid(m))
                 return -EINVAL;
-        snprintf(p, sizeof(p), DAMON_MODULES_DIR "/%s/parameters", modules[m].dir);
+        snprintf(p, sizeof(p), DAMON_MODULES_DIR "/%s/parameters", damon_module_to_string(m));
         r = damon_io_list(io, p, ret_names);
         if (r == -ENOENT)
                 return -EOPNOTSUPP;

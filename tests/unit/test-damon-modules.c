@@ -40,7 +40,6 @@ START_TEST(test_tables) {
         const DamonModuleParamInfo *t, *i;
         size_t n;
 
-        ck_assert_str_eq(damon_module_dir_name(DAMON_MODULE_LRU_SORT), "damon_lru_sort");
         ck_assert_int_eq(damon_module_from_name("reclaim"), DAMON_MODULE_RECLAIM);
         ck_assert_int_eq(damon_module_from_name("damon_stat"), DAMON_MODULE_STAT);
         ck_assert_int_eq(damon_module_from_name("damon_foo"), -EINVAL);
@@ -484,6 +483,65 @@ START_TEST(test_holder_and_exclusivity) {
 }
 END_TEST
 
+#define STAT_DIR "sys/module/damon_stat/parameters/"
+
+/* DAMON_STAT (6.17+) as a kernel built with CONFIG_DAMON_STAT_ENABLED_DEFAULT=y shows it: enabled at
+ * boot, no kdamond_pid, no commit_inputs, results in read-only parameters. */
+static void add_stat_module(bool enabled) {
+        char percentiles[1024] = "";
+        size_t len = 0;
+
+        for (int i = 0; i < DAMON_STAT_N_PERCENTILES; i++)
+                len += (size_t) snprintf(percentiles + len, sizeof(percentiles) - len, "%s%d",
+                                         i ? "," : "", i < 10 ? -100 : i * 10);
+        strcat(percentiles, "\n");
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "enabled", enabled ? "Y\n" : "N\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "estimated_memory_bandwidth", "123456789\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "memory_idle_ms_percentiles", percentiles));
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "aggr_interval_us", "100000\n"));
+}
+
+START_TEST(test_stat_module) {
+        _cleanup_(damon_module_params_freep) DamonModuleParams *p = NULL;
+        const DamonModuleValue *v;
+        int64_t pct[DAMON_STAT_N_PERCENTILES];
+        DamonModuleState st;
+        DamonModuleBlocker b;
+        DamonModule m;
+        unsigned mask;
+
+        add_stat_module(true);
+        ck_assert_ok(damon_modules_present(io, &mask));
+        ck_assert(mask & (1U << DAMON_MODULE_STAT));
+        ck_assert_ok(damon_module_read_state(io, DAMON_MODULE_STAT, &st));
+        ck_assert(st.present && st.enabled);
+        ck_assert(!st.has_kdamond_pid && !st.has_commit_inputs);
+        ck_assert_int_eq(st.kdamond_pid, -1);
+
+        ck_assert_ok(damon_module_read_params(io, DAMON_MODULE_STAT, &p));
+        ck_assert_uint_eq(damon_module_params_get(p, "estimated_memory_bandwidth")->u64, 123456789);
+        v = damon_module_params_get(p, "memory_idle_ms_percentiles");
+        ck_assert_int_eq(v->info->type, DAMON_MODULE_PARAM_STRING);
+        ck_assert_ok(damon_stat_parse_percentiles(v->raw, pct));
+        ck_assert_int_eq(pct[0], -100);
+        ck_assert_int_eq(pct[50], 500);
+
+        /* enabled by default, it holds DAMON and keeps every other module out */
+        ck_assert_int_eq(damon_modules_holder(io, &m), 1);
+        ck_assert_int_eq(m, DAMON_MODULE_STAT);
+        ck_assert_int_eq(damon_module_can_enable(io, DAMON_MODULE_RECLAIM, &b), -EBUSY);
+        ck_assert_int_eq(b.kind, DAMON_MODULE_BLOCKER_MODULE);
+        ck_assert_int_eq(b.module, DAMON_MODULE_STAT);
+        ck_assert_int_eq(damon_module_can_enable(io, DAMON_MODULE_STAT, &b), 1);
+
+        /* it has no inputs to commit */
+        ck_assert_int_eq(damon_module_commit(io, DAMON_MODULE_STAT), -EOPNOTSUPP);
+        const DamonModuleSetting s[] = { { "estimated_memory_bandwidth", 0 } };
+        ck_assert_int_eq(damon_module_write_params(io, DAMON_MODULE_STAT, s, 1, NULL), -EPERM);
+        ck_assert_uint_eq(fake_kernel_n_writes(k), 0);
+}
+END_TEST
+
 static Suite *modules_suite(void) {
         Suite *s = suite_create("damon-modules");
         TCase *tc = tcase_create("damon-modules");
@@ -507,6 +565,7 @@ static Suite *modules_suite(void) {
         tcase_add_test(tc, test_restart_waits_for_old_kdamond);
         tcase_add_test(tc, test_restart_module_does_not_come_back);
         tcase_add_test(tc, test_holder_and_exclusivity);
+        tcase_add_test(tc, test_stat_module);
         suite_add_tcase(s, tc);
         return s;
 }
