@@ -13,9 +13,10 @@
  * written.
  *
  * Applying. Runtime changes of a running module take effect only after commit_inputs=Y (5.19+ reclaim,
- * every lru_sort). Writing it returns at once; the kernel consumes it on the kdamond's next damon_call
- * (after the next sampling interval, or after the watermark check interval wmarks_interval while the
- * module's scheme is deactivated by watermarks) and resets it to N. damon_module_wait_commit() polls
+ * every lru_sort). On older kernels writing it returns at once; the kernel consumes it on the kdamond's
+ * next damon_call or callback (after the next sampling interval, or after the watermark check interval
+ * wmarks_interval while the module's scheme is deactivated by watermarks) and resets it to N. Newer
+ * kernels do the same inside the write (see damon_module_commit()). damon_module_wait_commit() polls
  * for that with a bounded back-off. Invalid inputs may stop the module (the kdamond exits, kdamond_pid
  * reads -1, enabled may read N): the waits check for that and return -ESRCH, the one errno meaning "the
  * kernel took the inputs and the module is no longer running". A module without commit_inputs (reclaim
@@ -171,9 +172,13 @@ int damon_module_write_params(
                 size_t n,
                 size_t *ret_failed);
 
-/* Writes commit_inputs=Y if @m is enabled and returns at once: 1 if written, 0 if the module is not
- * enabled (nothing written; the parameters apply when it is enabled), -EOPNOTSUPP without
- * commit_inputs (use damon_module_restart()). */
+/* Writes commit_inputs=Y if @m is enabled: 1 if written, 0 if the module is not enabled (nothing
+ * written; the parameters apply when it is enabled), -EOPNOTSUPP without commit_inputs (use
+ * damon_module_restart()). Older kernels store the Y and the write returns at once. Newer ones handle
+ * the write with damon_call() (mm/damon/reclaim.c damon_reclaim_commit_inputs_store): it blocks until
+ * the kdamond applied the inputs (a sampling interval, or up to wmarks_interval while watermarks keep
+ * the scheme off) and fails with the apply error, -EINVAL or -ENOMEM, while the module keeps running
+ * on its old inputs; commit_inputs then never reads Y and damon_module_wait_commit() returns at once. */
 int damon_module_commit(DamonIO *io, DamonModule m);
 /* Waits until the kernel consumed commit_inputs (it reads N), then checks that the module still runs.
  * 0, -ETIMEDOUT, -ESRCH. */
