@@ -188,10 +188,11 @@ int damon_module_wait_commit(DamonIO *io, DamonModule m, uint64_t timeout_usec);
  * its kdamond to exit (5.16-5.18 act on enabled from a 1 s timer, so Y written before the old kdamond
  * is gone would go unseen), enabled=Y, wait for a kdamond. Holds the DamonIO lock throughout, so no
  * other user of the same DamonIO starts a kdamond in the gap. Returns 1 after a restart, 0 if the
- * module was not enabled (nothing written), -ETIMEDOUT (the old kdamond did not exit: enabled is left
- * N), -ESRCH (it did not come back: the inputs were refused on an old kernel), or the error of the Y
- * write (newer kernels start the module inside it: -EBUSY when a sysfs kdamond or another module took
- * DAMON in the gap, -EINVAL for refused inputs); in every error case after the N the module is off. */
+ * module was not enabled (nothing written), -ETIMEDOUT (the old kdamond did not exit, and enabled is
+ * left N; or, after Y, no new kdamond showed in time and it may still come), -ESRCH (it did not come
+ * back: the inputs were refused on an old kernel), or the error of the Y write (newer kernels start the
+ * module inside it: -EBUSY when a sysfs kdamond or another module took DAMON in the gap, -EINVAL for
+ * refused inputs), after which the module is off. */
 int damon_module_restart(DamonIO *io, DamonModule m, uint64_t timeout_usec);
 
 /* damon_module_write_params(), then, if anything was written and the module is enabled,
