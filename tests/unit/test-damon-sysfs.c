@@ -505,6 +505,40 @@ START_TEST(test_status_and_tried_regions) {
         ck_assert_uint_gt(n, 0);
         ck_assert_uint_gt(total, 0);
         ck_assert_uint_lt(regions[0].start, regions[0].end);
+        total = 0;
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(damon_sysfs_read_tried_bytes(sysfs, index, 0, &total));
+        ck_assert_uint_gt(total, 0);
+        ck_assert_str_eq(fake_kernel_write_log(k), "0/state update_schemes_tried_bytes\n");
+}
+END_TEST
+
+/* Read-back files that are not what the kernel prints are errors, never garbage numbers or crashes. */
+START_TEST(test_status_hostile_files) {
+        static const char * const bad[] = { "", "abc\n", "12 34\n", "-5\n", "99999999999999999999999\n",
+                                            "0x\n", "\n\n" };
+        _cleanup_(damon_spec_done) DamonSpec spec;
+        DamonKdamondState st;
+        DamonKdamondStatus status = {};
+        unsigned index;
+        pid_t pid;
+
+        index = start_cold_pageout(&spec);
+        ck_assert_ok(damon_sysfs_stop(sysfs, index, NULL));
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                ck_assert_ok(fake_kernel_write_file(k, DAMON_KDAMONDS_DIR "/0/contexts/0/schemes/0/stats/nr_tried",
+                                                    bad[i]));
+                ck_assert_int_lt(damon_sysfs_read_status(sysfs, index, &status), 0);
+                ck_assert_ptr_null(status.schemes);
+        }
+        ck_assert_ok(fake_kernel_write_file(k, DAMON_KDAMONDS_DIR "/0/state", "maybe\n"));
+        ck_assert_int_eq(damon_sysfs_read_state(sysfs, index, &st, &pid), -EBADMSG);
+        ck_assert_ok(fake_kernel_write_file(k, DAMON_KDAMONDS_DIR "/0/state", "off\n"));
+        ck_assert_ok(fake_kernel_write_file(k, DAMON_KDAMONDS_DIR "/0/pid", "12ab\n"));
+        ck_assert_int_eq(damon_sysfs_read_state(sysfs, index, &st, &pid), -EINVAL);
+        ck_assert_ok(fake_kernel_write_file(k, DAMON_KDAMONDS_DIR "/0/pid", "-1\n"));
+        ck_assert_ok(fake_kernel_write_file(k, DAMON_KDAMONDS_DIR "/nr_kdamonds", "4096\n"));
+        ck_assert_int_eq(damon_sysfs_count_kdamonds(sysfs, NULL, NULL), -EBADMSG);
 }
 END_TEST
 
@@ -550,6 +584,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_vaddr_target_exit);
         tcase_add_test(tc, test_commit_goals);
         tcase_add_test(tc, test_status_and_tried_regions);
+        tcase_add_test(tc, test_status_hostile_files);
         tcase_add_test(tc, test_failed_commit_rolls_back_staged_files);
         suite_add_tcase(s, tc);
         return s;
