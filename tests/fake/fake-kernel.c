@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -567,6 +568,8 @@ static int turn_on(FakeKernel *k, unsigned i) {
         kd->on = kd->started = true;
         kd->pid = k->next_pid++;
         kd->n_starts++;
+        /* a new context: the kernel's scheme stats start from zero again */
+        kd->n_updates = 0;
         compute_tuned(k, i);
         return kdamond_publish(k, i);
 }
@@ -1048,11 +1051,43 @@ static void log_write(FakeKernel *k, const char *path, const char *value, int r)
         log_append(k, line);
 }
 
+/* refresh_ms (6.17): a running kdamond with a non-zero refresh_ms keeps its stats, effective quotas and
+ * tuned intervals current by itself. The fake refreshes them whenever one of them is read. */
+static int maybe_refresh(FakeKernel *k, const char *path) {
+        const char *rel = path + strlen(KDAMONDS_PREFIX);
+        uint64_t refresh_ms = 0;
+        char *end;
+        unsigned long i;
+        int r;
+
+        if (!startswith(path, KDAMONDS_PREFIX) || !isdigit((unsigned char) rel[0]))
+                return 0;
+        if (!strstr(rel, "/stats/") && !endswith(rel, "/effective_bytes") && !endswith(rel, "/intervals/sample_us") &&
+            !endswith(rel, "/intervals/aggr_us"))
+                return 0;
+        i = strtoul(rel, &end, 10);
+        if (*end != '/' || i >= k->n_kdamonds || !k->kdamonds[i].on)
+                return 0;
+        if (read_u64f(k, &refresh_ms, KDAMONDS_PREFIX "%lu/refresh_ms", i) < 0 || refresh_ms == 0)
+                return 0;
+        k->kdamonds[i].n_updates++;
+        r = for_each_scheme(k, (unsigned) i, scheme_update_stats);
+        if (r >= 0)
+                r = for_each_scheme(k, (unsigned) i, scheme_update_quota);
+        if (r >= 0)
+                r = update_tuned_intervals(k, (unsigned) i);
+        return r;
+}
+
 static ssize_t io_read(void *userdata, const char *path, char *buf, size_t size) {
         FakeKernel *k = userdata;
+        int r;
 
         if (lock_busy_hit(k, path))
                 return -EBUSY;
+        r = maybe_refresh(k, path);
+        if (r < 0)
+                return r;
         return damon_io_root_ops.read(k->root, path, buf, size);
 }
 

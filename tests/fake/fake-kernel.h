@@ -132,6 +132,11 @@ unsigned fake_kernel_module_n_commits(const FakeKernel *k, DamonModule m);
  *     writes the running intervals, doubled sample_us (within min/max_sample_us, aggr_us keeping its
  *     ratio) when intervals_goal/aggrs was non-zero at the last on/commit; update_schemes_tried_regions
  *     creates one tried region per region of target 0 (at most 3; one made-up 1 MiB region if none);
+ *   - "on" starts the kernel's stats from zero again (the next update_schemes_stats reads nr_tried = 10);
+ *   - refresh_ms (6.17+, read live): while a kdamond runs with a non-zero refresh_ms, every read of
+ *     its stats files, quotas/effective_bytes or intervals/{sample_us,aggr_us} through fake_kernel_io()
+ *     first does what update_schemes_stats, update_schemes_effective_quotas and update_tuned_intervals
+ *     do, so staged intervals are overwritten as on the kernel (damon-abi.md fact 8);
  *   - ≤6.14 commit errors leave the kdamond running, as 6.15+ does;
  *   - the foreign kdamond is paddr over 4 GiB..6335692800 with one pageout scheme (quota 50 ms / 128 MiB
  *     per 1000 ms), one some_mem_psi_us goal (6.8+; the metric from 6.9), and filters: 6.15+ ops_filters

@@ -545,6 +545,50 @@ START_TEST(test_tuned_intervals) {
 }
 END_TEST
 
+START_TEST(test_refresh_ms) {
+        uint64_t a, b;
+
+        stage_paddr();
+        wr(K "0/state", "on");
+        if (v < 618) {
+                ck_assert_int_eq(ex(K "0/refresh_ms"), 0);
+                /* without refresh_ms nothing changes by itself */
+                ck_assert_str_eq(rd(S0 "stats/nr_tried"), "0");
+                return;
+        }
+        ck_assert_str_eq(rd(S0 "stats/nr_tried"), "0");
+        wr(K "0/refresh_ms", "100");
+        ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &a));
+        ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &b));
+        ck_assert_uint_gt(a, 0);
+        ck_assert_uint_gt(b, a);
+        /* it overwrites a staged sample_us with the running one */
+        wr(C0 "monitoring_attrs/intervals/sample_us", "7000");
+        ck_assert_str_eq(rd(C0 "monitoring_attrs/intervals/sample_us"), "5000");
+        /* stopped: no refresh */
+        wr(K "0/state", "off");
+        ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &a));
+        ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &b));
+        ck_assert_uint_eq(a, b);
+}
+END_TEST
+
+START_TEST(test_restart_resets_stats) {
+        uint64_t a, b;
+
+        stage_paddr();
+        wr(K "0/state", "on");
+        wr(K "0/state", "update_schemes_stats");
+        wr(K "0/state", "update_schemes_stats");
+        ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &a));
+        wr(K "0/state", "off");
+        wr(K "0/state", "on");
+        wr(K "0/state", "update_schemes_stats");
+        ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &b));
+        ck_assert_uint_lt(b, a);
+}
+END_TEST
+
 START_TEST(test_modules) {
         const char *lru = "sys/module/damon_lru_sort/parameters/enabled";
 
@@ -679,6 +723,8 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_targets_exit);
         tcase_add_test(tc, test_update_commands);
         tcase_add_test(tc, test_tuned_intervals);
+        tcase_add_test(tc, test_refresh_ms);
+        tcase_add_test(tc, test_restart_resets_stats);
         tcase_add_test(tc, test_modules);
         tcase_add_test(tc, test_write_log_and_injection);
         tcase_add_test(tc, test_lock_busy);
