@@ -109,8 +109,11 @@ int psi_cgroup_pressure_path(const char *cgpath, char **ret);
  * does. The caller polls the returned fd for POLLPRI (stall_usec of stall within a window_usec window;
  * the kernel rate-limits events to one per window) and owns the fd: closing it removes the trigger.
  * Validated before anything is opened: 500 ms <= window <= 10 s and 0 < stall <= window, else -EINVAL.
- * Kernel errors are passed through: -EINVAL (a kernel with other limits), -EPERM/-EACCES (not root; since
- * 6.5 unprivileged triggers need a window that is a multiple of 2 s), -EOPNOTSUPP (PSI disabled), -ENOENT.
+ * The NUL matters: the kernel overwrites the last byte written with one, so without it the window's last
+ * digit would be lost (verified on 6.18: "some 150000 2000000" without the NUL gives EINVAL).
+ * Kernel errors are passed through: -EINVAL also when the opener lacks CAP_SYS_RESOURCE and the window
+ * is not a multiple of 2 s (6.5+; seen in containers and units with a reduced CapabilityBoundingSet),
+ * -EACCES/-EPERM (no write access), -EOPNOTSUPP (PSI disabled), -ENOENT.
  * Returns 0 and *ret_fd.
  */
 int psi_trigger_validate(PsiKind kind, uint64_t stall_usec, uint64_t window_usec);

@@ -401,6 +401,35 @@ START_TEST(test_host_read_only) {
 }
 END_TEST
 
+/* A real trigger on the host's /proc/pressure/memory, only with DAMOND_TEST_HOST_PSI_TRIGGER=1: the
+ * trigger belongs to our fd and goes away with it, nothing of the host changes, but it needs a kernel
+ * with PSI and (for a 1 s window) root, so it is opt-in. Proves the kernel takes our exact bytes. */
+START_TEST(test_host_trigger) {
+        _cleanup_(root_freep) Root *host = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct pollfd p = {};
+        int r;
+
+        if (!getenv("DAMOND_TEST_HOST_PSI_TRIGGER")) {
+                fprintf(stderr, "test_host_trigger: skipped, set DAMOND_TEST_HOST_PSI_TRIGGER=1 to run\n");
+                return;
+        }
+        ck_assert_ok(root_open("/", &host));
+        /* a 2 s window: without CAP_SYS_RESOURCE (containers, hardened units) 6.5+ takes only
+         * multiples of 2 s, and says EINVAL otherwise */
+        r = psi_trigger_open(host, PSI_SYSTEM_MEMORY_PATH, PSI_SOME, 150000, 2000000, &fd);
+        if (r == -ENOENT || r == -EOPNOTSUPP || r == -EPERM || r == -EACCES) {
+                fprintf(stderr, "test_host_trigger: skipped, no PSI trigger here (%s)\n", strerror(-r));
+                return;
+        }
+        ck_assert_ok(r);
+        p.fd = fd;
+        p.events = POLLPRI;
+        ck_assert_int_ge(poll(&p, 1, 0), 0);
+        ck_assert_int_ge(psi_trigger_revents(p.revents), 0);
+}
+END_TEST
+
 static Suite *psi_suite(void) {
         Suite *s = suite_create("psi");
         TCase *tc = tcase_create("psi");
@@ -419,6 +448,7 @@ static Suite *psi_suite(void) {
         tcase_add_test(tc, test_trigger_revents);
         tcase_add_test(tc, test_delta);
         tcase_add_test(tc, test_host_read_only);
+        tcase_add_test(tc, test_host_trigger);
         suite_add_tcase(s, tc);
         return s;
 }
