@@ -210,10 +210,11 @@ static int collect_anchors(DamonIO *io, uint64_t nr_kdamonds, Anchors *a) {
                         return r;
         }
         for (size_t c = 0; c < a->n[ANCHOR_CONTEXT]; c++) {
-                r = collect_children(io, a, ANCHOR_TARGET, a->dirs[ANCHOR_CONTEXT][c], "targets", "nr_targets");
+                const char *cd = a->dirs[ANCHOR_CONTEXT][c];
+
+                r = collect_children(io, a, ANCHOR_TARGET, cd, "targets", "nr_targets");
                 if (r >= 0)
-                        r = collect_children(io, a, ANCHOR_SCHEME, a->dirs[ANCHOR_CONTEXT][c], "schemes",
-                                             "nr_schemes");
+                        r = collect_children(io, a, ANCHOR_SCHEME, cd, "schemes", "nr_schemes");
                 if (r < 0)
                         return r;
         }
@@ -459,7 +460,8 @@ static int probe_modules(DamonIO *io, unsigned *ret_mask, unsigned *ret_hint) {
         for (DamonModule m = 0; m < _DAMON_MODULE_MAX; m++) {
                 char p[PATH_MAX];
 
-                if ((size_t) snprintf(p, sizeof(p), "sys/module/%s/parameters", module_table[m]) >= sizeof(p))
+                if ((size_t) snprintf(p, sizeof(p), "sys/module/%s/parameters", module_table[m]) >=
+                    sizeof(p))
                         return -ENAMETOOLONG;
                 r = damon_io_exists(io, p);
                 if (r < 0)
@@ -473,7 +475,8 @@ static int probe_modules(DamonIO *io, unsigned *ret_mask, unsigned *ret_hint) {
                 if (!(mask & (1u << module_hints[i].module)))
                         continue;
                 if ((size_t) snprintf(p, sizeof(p), "sys/module/%s/parameters/%s",
-                                      module_table[module_hints[i].module], module_hints[i].param) >= sizeof(p))
+                                      module_table[module_hints[i].module],
+                                      module_hints[i].param) >= sizeof(p))
                         return -ENAMETOOLONG;
                 r = damon_io_exists(io, p);
                 if (r < 0)
@@ -559,11 +562,12 @@ int damon_features_probe(DamonIO *io, const unsigned *owned, size_t n_owned, Dam
         else
                 f.ops_mask = (1u << DAMON_OPS_VADDR) | (1u << DAMON_OPS_PADDR);
 
+        newest = 0;
         for (DamonFeature i = 0; i < _DAMON_FEATURE_MAX; i++)
-                if ((f.mask & DAMON_FEATURE_BIT(i)) && feature_table[i].v >= f.version_major * 100 + f.version_minor) {
-                        f.version_major = feature_table[i].v / 100;
-                        f.version_minor = feature_table[i].v % 100;
-                }
+                if (f.mask & DAMON_FEATURE_BIT(i))
+                        newest = MAX(newest, feature_table[i].v);
+        f.version_major = newest / 100;
+        f.version_minor = newest % 100;
         r = 0;
 
 finish:

@@ -411,10 +411,11 @@ static int validate(FakeKernel *k, unsigned i) {
                 if (r < 0)
                         return r;
                 if (aggrs != 0) {
-                        r = read_u64f(k, &min, "%s/monitoring_attrs/intervals/intervals_goal/min_sample_us", base);
+                        r = read_u64f(k, &min, "%s/monitoring_attrs/intervals/intervals_goal/%s", base,
+                                      "min_sample_us");
                         if (r >= 0)
-                                r = read_u64f(k, &max,
-                                              "%s/monitoring_attrs/intervals/intervals_goal/max_sample_us", base);
+                                r = read_u64f(k, &max, "%s/monitoring_attrs/intervals/intervals_goal/%s", base,
+                                              "max_sample_us");
                         if (r < 0)
                                 return r;
                         if (min > max || sample < min || sample > max)
@@ -454,7 +455,8 @@ static int validate(FakeKernel *k, unsigned i) {
                 for (uint64_t g = 0; g < nreg; g++) {
                         uint64_t start, end;
 
-                        r = read_u64f(k, &start, "%s/targets/%" PRIu64 "/regions/%" PRIu64 "/start", base, t, g);
+                        r = read_u64f(k, &start, "%s/targets/%" PRIu64 "/regions/%" PRIu64 "/start",
+                                      base, t, g);
                         if (r >= 0)
                                 r = read_u64f(k, &end, "%s/targets/%" PRIu64 "/regions/%" PRIu64 "/end",
                                               base, t, g);
@@ -477,7 +479,8 @@ static int validate(FakeKernel *k, unsigned i) {
 
                         if (!exists_f(k, "%s/schemes/%" PRIu64 "/%s", base, s, filter_dirs[fd]))
                                 continue;
-                        r = read_u64f(k, &nf, "%s/schemes/%" PRIu64 "/%s/nr_filters", base, s, filter_dirs[fd]);
+                        r = read_u64f(k, &nf, "%s/schemes/%" PRIu64 "/%s/nr_filters",
+                                      base, s, filter_dirs[fd]);
                         if (r < 0)
                                 return r;
                         for (uint64_t f = 0; f < nf; f++) {
@@ -492,7 +495,7 @@ static int validate(FakeKernel *k, unsigned i) {
                                         r = tree_read(dfd(k), p, type, sizeof(type));
                                 if (r < 0)
                                         return r;
-                                /* a scheme that cannot be built makes the whole on/commit fail with ENOMEM */
+                                /* a scheme that cannot be built fails the whole on/commit with ENOMEM */
                                 if (streq(type, "memcg")) {
                                         char cg[PATH_MAX];
 
@@ -726,10 +729,10 @@ static int scheme_tried(FakeKernel *k, unsigned i, const char *sdir, uint64_t s,
                 char rdir[PATH_MAX];
 
                 if (nreg > 0) {
-                        (void) read_u64f(k, &start, KDAMONDS_PREFIX "%u/contexts/0/targets/0/regions/%" PRIu64 "/start",
-                                         i, g);
-                        (void) read_u64f(k, &end, KDAMONDS_PREFIX "%u/contexts/0/targets/0/regions/%" PRIu64 "/end",
-                                         i, g);
+#define REGION(name) KDAMONDS_PREFIX "%u/contexts/0/targets/0/regions/%" PRIu64 "/" name
+                        (void) read_u64f(k, &start, REGION("start"), i, g);
+                        (void) read_u64f(k, &end, REGION("end"), i, g);
+#undef REGION
                 }
                 total += end - start;
                 if (!dirs)
@@ -1062,8 +1065,8 @@ static int maybe_refresh(FakeKernel *k, const char *path) {
 
         if (!startswith(path, KDAMONDS_PREFIX) || !isdigit((unsigned char) rel[0]))
                 return 0;
-        if (!strstr(rel, "/stats/") && !endswith(rel, "/effective_bytes") && !endswith(rel, "/intervals/sample_us") &&
-            !endswith(rel, "/intervals/aggr_us"))
+        if (!strstr(rel, "/stats/") && !endswith(rel, "/effective_bytes") &&
+            !endswith(rel, "/intervals/sample_us") && !endswith(rel, "/intervals/aggr_us"))
                 return 0;
         i = strtoul(rel, &end, 10);
         if (*end != '/' || i >= k->n_kdamonds || !k->kdamonds[i].on)

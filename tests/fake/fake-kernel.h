@@ -48,8 +48,9 @@ const char *fake_kernel_gen_to_string(FakeKernelGen g);
 /* The generation named by $DAMOND_FAKE_KERNEL (the unit suites run once per generation), default 6.18. */
 FakeKernelGen fake_kernel_gen_from_env(void);
 
-/* A new fake kernel with nr_kdamonds=0 in a new temporary directory ($TMPDIR, else /dev/shm, else /tmp). @with_modules adds the
- * generation's damon_reclaim and damon_lru_sort (6.0+) parameters, all disabled. */
+/* A new fake kernel with nr_kdamonds=0 in a new temporary directory ($TMPDIR, else /dev/shm, else
+ * /tmp). @with_modules adds the generation's damon_reclaim and damon_lru_sort (6.0+) parameters, all
+ * disabled. */
 int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret);
 /* Removes the temporary directory. */
 FakeKernel *fake_kernel_free(FakeKernel *k);

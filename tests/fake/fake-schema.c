@@ -400,8 +400,10 @@ static const FakeParam stat_params[] = {
 };
 
 const FakeModuleType fake_modules[_DAMON_MODULE_MAX] = {
-        [DAMON_MODULE_RECLAIM] = { "damon_reclaim", FAKE_V(5, 16), reclaim_params, ELEMENTSOF(reclaim_params) },
-        [DAMON_MODULE_LRU_SORT] = { "damon_lru_sort", FAKE_V(6, 0), lru_sort_params, ELEMENTSOF(lru_sort_params) },
+        [DAMON_MODULE_RECLAIM] = {
+                "damon_reclaim", FAKE_V(5, 16), reclaim_params, ELEMENTSOF(reclaim_params) },
+        [DAMON_MODULE_LRU_SORT] = {
+                "damon_lru_sort", FAKE_V(6, 0), lru_sort_params, ELEMENTSOF(lru_sort_params) },
         [DAMON_MODULE_STAT] = { "damon_stat", FAKE_V(6, 17), stat_params, ELEMENTSOF(stat_params) },
 };
 

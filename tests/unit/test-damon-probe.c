@@ -26,8 +26,8 @@ static uint64_t full_mask(FakeKernelGen g) {
         if (g >= FAKE_GEN_6_1)
                 m |= BIT(COMMIT) | BIT(FVADDR) | BIT(LRU_ACTIONS);
         if (g >= FAKE_GEN_6_12)
-                m |= BIT(TRIED_REGIONS) | BIT(FILTERS) | BIT(TRIED_BYTES) | BIT(APPLY_INTERVAL) | BIT(QUOTA_GOALS) |
-                     BIT(GOAL_METRICS) | BIT(YOUNG_FILTER) | BIT(MIGRATE);
+                m |= BIT(TRIED_REGIONS) | BIT(FILTERS) | BIT(TRIED_BYTES) | BIT(APPLY_INTERVAL) |
+                     BIT(QUOTA_GOALS) | BIT(GOAL_METRICS) | BIT(YOUNG_FILTER) | BIT(MIGRATE);
         if (g >= FAKE_GEN_6_18)
                 m |= BIT(FILTER_ALLOW) | BIT(CORE_OPS_FILTERS) | BIT(INTERVALS_GOAL) | BIT(NODE_MEM_GOALS) |
                      BIT(DESTS) | BIT(REFRESH_MS) | BIT(ADDR_UNIT);
@@ -123,8 +123,8 @@ START_TEST(test_fresh_tree_with_modules) {
                 ck_assert_uint_eq(f.ops_mask, OPS(VADDR) | OPS(PADDR));
                 break;
         case FAKE_GEN_6_1:      /* damon_lru_sort: 6.0 */
-                assert_features(&f, upto(DAMON_FEATURE_LRU_ACTIONS), upto(DAMON_FEATURE_LRU_ACTIONS) & ~BIT(SYSFS),
-                                6, 0);
+                assert_features(&f, upto(DAMON_FEATURE_LRU_ACTIONS),
+                                upto(DAMON_FEATURE_LRU_ACTIONS) & ~BIT(SYSFS), 6, 0);
                 ck_assert_uint_eq(f.modules_mask, (1u << DAMON_MODULE_RECLAIM) | (1u << DAMON_MODULE_LRU_SORT));
                 ck_assert_uint_eq(f.ops_mask, OPS(VADDR) | OPS(FVADDR) | OPS(PADDR));
                 break;
@@ -202,7 +202,8 @@ START_TEST(test_owned_stopped) {
         if (gen >= FAKE_GEN_6_1)
                 ck_assert(strstr(fake_kernel_write_log(k), "0/contexts/0/schemes/0/action lru_prio\n"));
         else
-                ck_assert(strstr(fake_kernel_write_log(k), "0/contexts/0/schemes/0/action lru_prio -> -EINVAL\n"));
+                ck_assert(strstr(fake_kernel_write_log(k),
+                                 "0/contexts/0/schemes/0/action lru_prio -> -EINVAL\n"));
 }
 END_TEST
 

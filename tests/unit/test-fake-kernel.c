@@ -10,6 +10,7 @@
 #define K "sys/kernel/mm/damon/admin/kdamonds/"
 #define C0 K "0/contexts/0/"
 #define S0 C0 "schemes/0/"
+#define RECLAIM "sys/module/damon_reclaim/parameters/"
 
 static FakeKernel *k;
 static DamonIO *io;
@@ -190,14 +191,15 @@ START_TEST(test_appendix_a) {
         ck_assert_ok(damon_io_list(io, S0 "", &names));
         for (char **n = names; *n; n++)
                 strcat(strcat(joined, *n), " ");
-        ck_assert_str_eq(joined, "access_pattern action apply_interval_us core_filters dests filters ops_filters "
-                                 "quotas stats target_nid tried_regions watermarks ");
+        ck_assert_str_eq(joined, "access_pattern action apply_interval_us core_filters dests filters "
+                                 "ops_filters quotas stats target_nid tried_regions watermarks ");
         names = (strv_freep(&names), NULL);
         joined[0] = '\0';
         ck_assert_ok(damon_io_list(io, S0 "filters/0", &names));
         for (char **n = names; *n; n++)
                 strcat(strcat(joined, *n), " ");
-        ck_assert_str_eq(joined, "addr_end addr_start allow damon_target_idx matching max memcg_path min type ");
+        ck_assert_str_eq(joined,
+                         "addr_end addr_start allow damon_target_idx matching max memcg_path min type ");
         names = (strv_freep(&names), NULL);
         joined[0] = '\0';
         ck_assert_ok(damon_io_list(io, K "0", &names));
@@ -504,7 +506,8 @@ START_TEST(test_update_commands) {
                 ck_assert_ok(damon_io_read_u64(io, S0 "stats/nr_tried", &m));
                 ck_assert_uint_gt(m, n);
         }
-        ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_tried_regions"), v >= 612 ? 0 : -EINVAL);
+        ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_tried_regions"),
+                         v >= 612 ? 0 : -EINVAL);
         ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_effective_quotas"),
                          v >= 612 ? 0 : -EINVAL);
         ck_assert_int_eq(damon_io_write(io, K "0/state", "update_tuned_intervals"), v >= 618 ? 0 : -EINVAL);
@@ -594,7 +597,7 @@ START_TEST(test_modules) {
 
         stage_paddr();
         wr(K "0/state", "on");
-        ck_assert_int_eq(damon_io_write_once(io, "sys/module/damon_reclaim/parameters/enabled", "Y"), -EBUSY);
+        ck_assert_int_eq(damon_io_write_once(io, RECLAIM "enabled", "Y"), -EBUSY);
         ck_assert_int_eq(fake_kernel_set_module_enabled(k, DAMON_MODULE_RECLAIM, true), -EBUSY);
         wr(K "0/state", "off");
         wr("sys/module/damon_reclaim/parameters/enabled", "Y");
@@ -611,7 +614,7 @@ START_TEST(test_modules) {
                 ck_assert_str_eq(rd("sys/module/damon_reclaim/parameters/commit_inputs"), "N");
                 ck_assert_uint_eq(fake_kernel_module_n_commits(k, DAMON_MODULE_RECLAIM), 1);
         }
-        ck_assert_int_eq(damon_io_write(io, "sys/module/damon_reclaim/parameters/kdamond_pid", "1"), -EACCES);
+        ck_assert_int_eq(damon_io_write(io, RECLAIM "kdamond_pid", "1"), -EACCES);
         wr("sys/module/damon_reclaim/parameters/quota_ms", "020");
         ck_assert_str_eq(rd("sys/module/damon_reclaim/parameters/quota_ms"), "16");
         ck_assert_ok(fake_kernel_set_module_enabled(k, DAMON_MODULE_RECLAIM, false));
@@ -688,7 +691,8 @@ START_TEST(test_foreign) {
         if (v >= 618) {
                 ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/ops_filters/1/type"), "unmapped");
                 ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/ops_filters/1/allow"), "Y");
-                ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/quotas/goals/0/target_metric"), "some_mem_psi_us");
+                ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/quotas/goals/0/target_metric"),
+                                 "some_mem_psi_us");
         } else if (v >= 612)
                 ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/filters/0/matching"), "Y");
         ck_assert_int_eq(fake_kernel_add_foreign_kdamond(k, false, NULL), -EBUSY);
