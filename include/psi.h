@@ -102,6 +102,9 @@ int psi_read_total_usec(const Root *root, const char *cgpath, PsiKind kind, uint
  * string in *ret, or -EINVAL for NULL, "" or any ".." component, -ENAMETOOLONG beyond PATH_MAX.
  */
 int psi_cgroup_pressure_path(const char *cgpath, char **ret);
+/* The same below another cgroup2 mount point, relative to the root: "sys/fs/cgroup/unified" on systemd's
+ * hybrid layout (cgroup v1 controllers, with cgroup2 and its pressure files at .../unified). */
+int psi_cgroup_pressure_path_at(const char *mount_relpath, const char *cgpath, char **ret);
 
 /*
  * PSI triggers. Opens @relpath (a pressure file below @root) O_RDWR|O_NONBLOCK|O_CLOEXEC and writes

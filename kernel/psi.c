@@ -258,20 +258,20 @@ int psi_read_system(const Root *root, PsiStats *ret) {
         return psi_read_file(root, PSI_SYSTEM_MEMORY_PATH, ret);
 }
 
-int psi_cgroup_pressure_path(const char *cgpath, char **ret) {
+int psi_cgroup_pressure_path_at(const char *mount_relpath, const char *cgpath, char **ret) {
         _cleanup_free_ char *out = NULL;
         size_t n = 0, cap;
         const char *p;
 
-        if (isempty(cgpath) || !ret)
+        if (isempty(mount_relpath) || mount_relpath[0] == '/' || isempty(cgpath) || !ret)
                 return -EINVAL;
-        cap = strlen(PSI_CGROUP_ROOT_PATH) + strlen(cgpath) + strlen("/memory.pressure") + 2;
+        cap = strlen(mount_relpath) + strlen(cgpath) + strlen("/memory.pressure") + 2;
         if (cap > PATH_MAX)
                 return -ENAMETOOLONG;
         out = malloc(cap);
         if (!out)
                 return -ENOMEM;
-        n = (size_t) snprintf(out, cap, "%s", PSI_CGROUP_ROOT_PATH);
+        n = (size_t) snprintf(out, cap, "%s", mount_relpath);
 
         for (p = cgpath; *p;) {
                 size_t l;
@@ -294,6 +294,10 @@ int psi_cgroup_pressure_path(const char *cgpath, char **ret) {
 
         *ret = TAKE_PTR(out);
         return 0;
+}
+
+int psi_cgroup_pressure_path(const char *cgpath, char **ret) {
+        return psi_cgroup_pressure_path_at(PSI_CGROUP_ROOT_PATH, cgpath, ret);
 }
 
 int psi_read_cgroup(const Root *root, const char *cgpath, PsiStats *ret) {

@@ -250,7 +250,7 @@ START_TEST(test_missing_and_oversized) {
 END_TEST
 
 START_TEST(test_cgroup_path) {
-        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
         char *x = NULL;
         char longpath[PATH_MAX + 10];
 
@@ -263,6 +263,10 @@ START_TEST(test_cgroup_path) {
         /* dots inside a name are not ".." */
         ck_assert_ok(psi_cgroup_pressure_path("/a..b/...", &d));
         ck_assert_str_eq(d, "sys/fs/cgroup/a..b/.../memory.pressure");
+
+        ck_assert_ok(psi_cgroup_pressure_path_at("sys/fs/cgroup/unified", "/system.slice/foo.service", &e));
+        ck_assert_str_eq(e, "sys/fs/cgroup/unified/system.slice/foo.service/memory.pressure");
+        ck_assert_int_eq(psi_cgroup_pressure_path_at("/sys/fs/cgroup", "/a", &x), -EINVAL);
 
         ck_assert_int_eq(psi_cgroup_pressure_path("/a/../b", &x), -EINVAL);
         ck_assert_int_eq(psi_cgroup_pressure_path("..", &x), -EINVAL);
