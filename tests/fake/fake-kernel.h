@@ -138,6 +138,10 @@ unsigned fake_kernel_module_n_commits(const FakeKernel *k, DamonModule m);
  *     its stats files, quotas/effective_bytes or intervals/{sample_us,aggr_us} through fake_kernel_io()
  *     first does what update_schemes_stats, update_schemes_effective_quotas and update_tuned_intervals
  *     do, so staged intervals are overwritten as on the kernel (damon-abi.md fact 8);
+ *   - a number too large for its file fails with ERANGE, as kstrto*() makes the kernel answer;
+ *   - clear_schemes_tried_regions needs a running kdamond before 6.14 only (6.18 takes it when off);
+ *   - fake_kernel_targets_exit() fails with -EINVAL when the kdamond is not running or monitors paddr
+ *     (a paddr kdamond never stops by itself);
  *   - ≤6.14 commit errors leave the kdamond running, as 6.15+ does;
  *   - the foreign kdamond is paddr over 4 GiB..6335692800 with one pageout scheme (quota 50 ms / 128 MiB
  *     per 1000 ms), one some_mem_psi_us goal (6.8+; the metric from 6.9), and filters: 6.15+ ops_filters
