@@ -284,7 +284,7 @@ static int resolve(FakeKernel *k, const char *path, FakeFile *ret) {
                         if (fake_dirs[d].numbered < 0)
                                 return -ENOENT;
                         if (d == FAKE_DIR_KDAMONDS)
-                                kdamond = atoi(comp);
+                                kdamond = (int) MIN(strtoul(comp, NULL, 10), (unsigned long) INT_MAX);
                         d = fake_dirs[d].numbered;
                 } else {
                         e = fake_dir_entry(d, comp, k->version);
@@ -308,6 +308,8 @@ static int resolve(FakeKernel *k, const char *path, FakeFile *ret) {
                 return -ENOENT;
         if (kdamond >= 0 && (size_t) kdamond >= k->n_kdamonds)
                 return -ENOENT;
+        if ((size_t) (p - 1 - path) >= sizeof(ret->dirpath))
+                return -ENAMETOOLONG;
         *ret = (FakeFile) {
                 .entry = e,
                 .dir = d,
