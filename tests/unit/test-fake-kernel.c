@@ -177,35 +177,92 @@ START_TEST(test_file_sets) {
 }
 END_TEST
 
-/* damon-abi.md Appendix A, the live 6.18 tree */
-START_TEST(test_appendix_a) {
+static const char *listing(const char *dir) {
         _cleanup_strv_free_ char **names = NULL;
-        char joined[1024] = "";
+        static char joined[1024];
 
-        if (v != 618)
-                return;
+        ck_assert_ok(damon_io_list(io, dir, &names));
+        joined[0] = '\0';
+        for (char **n = names; *n; n++) {
+                if (joined[0])
+                        strcat(joined, " ");
+                strcat(joined, *n);
+        }
+        return joined;
+}
+
+/* The exact directory contents of each generation: the 6.1 note (notes/kernel-6.1-damon.md) and
+ * damon-abi.md Appendix A (the live 6.18 tree). */
+START_TEST(test_exact_file_sets) {
+        static const struct {
+                const char *dir;
+                const char *files[4];   /* 5.18, 6.1, 6.12, 6.18 */
+        } sets[] = {
+                { K "0", {
+                        "contexts pid state",
+                        "contexts pid state",
+                        "contexts pid state",
+                        "contexts pid refresh_ms state" } },
+                { C0, {
+                        "monitoring_attrs operations schemes targets",
+                        "avail_operations monitoring_attrs operations schemes targets",
+                        "avail_operations monitoring_attrs operations schemes targets",
+                        "addr_unit avail_operations monitoring_attrs operations schemes targets" } },
+                { C0 "monitoring_attrs/intervals", {
+                        "aggr_us sample_us update_us",
+                        "aggr_us sample_us update_us",
+                        "aggr_us sample_us update_us",
+                        "aggr_us intervals_goal sample_us update_us" } },
+                { C0 "targets/0", {
+                        "pid_target regions", "pid_target regions", "pid_target regions", "pid_target regions" } },
+                { S0, {
+                        "access_pattern action quotas stats watermarks",
+                        "access_pattern action quotas stats watermarks",
+                        "access_pattern action apply_interval_us filters quotas stats target_nid tried_regions "
+                        "watermarks",
+                        "access_pattern action apply_interval_us core_filters dests filters ops_filters quotas stats "
+                        "target_nid tried_regions watermarks" } },
+                { S0 "quotas", {
+                        "bytes ms reset_interval_ms weights",
+                        "bytes ms reset_interval_ms weights",
+                        "bytes effective_bytes goals ms reset_interval_ms weights",
+                        "bytes effective_bytes goals ms reset_interval_ms weights" } },
+                { S0 "stats", {
+                        "nr_applied nr_tried qt_exceeds sz_applied sz_tried",
+                        "nr_applied nr_tried qt_exceeds sz_applied sz_tried",
+                        "nr_applied nr_tried qt_exceeds sz_applied sz_tried",
+                        "nr_applied nr_tried qt_exceeds sz_applied sz_ops_filter_passed sz_tried" } },
+                { S0 "watermarks", {
+                        "high interval_us low metric mid", "high interval_us low metric mid",
+                        "high interval_us low metric mid", "high interval_us low metric mid" } },
+                { S0 "quotas/goals/0", {
+                        NULL, NULL,
+                        "current_value target_metric target_value",
+                        "current_value nid target_metric target_value" } },
+                { S0 "filters/0", {
+                        NULL, NULL,
+                        "addr_end addr_start damon_target_idx matching memcg_path type",
+                        "addr_end addr_start allow damon_target_idx matching max memcg_path min type" } },
+                { S0 "tried_regions", { NULL, NULL, "total_bytes", "total_bytes" } },
+        };
+        unsigned g = v == 518 ? 0 : v == 601 ? 1 : v == 612 ? 2 : 3;
+
         wr(K "nr_kdamonds", "1");
+        ck_assert_str_eq(listing(K), "0 nr_kdamonds");
         wr(K "0/contexts/nr_contexts", "1");
+        wr(C0 "targets/nr_targets", "1");
         wr(C0 "schemes/nr_schemes", "1");
-        wr(S0 "filters/nr_filters", "1");
-        ck_assert_ok(damon_io_list(io, S0 "", &names));
-        for (char **n = names; *n; n++)
-                strcat(strcat(joined, *n), " ");
-        ck_assert_str_eq(joined, "access_pattern action apply_interval_us core_filters dests filters "
-                                 "ops_filters quotas stats target_nid tried_regions watermarks ");
-        names = (strv_freep(&names), NULL);
-        joined[0] = '\0';
-        ck_assert_ok(damon_io_list(io, S0 "filters/0", &names));
-        for (char **n = names; *n; n++)
-                strcat(strcat(joined, *n), " ");
-        ck_assert_str_eq(joined,
-                         "addr_end addr_start allow damon_target_idx matching max memcg_path min type ");
-        names = (strv_freep(&names), NULL);
-        joined[0] = '\0';
-        ck_assert_ok(damon_io_list(io, K "0", &names));
-        for (char **n = names; *n; n++)
-                strcat(strcat(joined, *n), " ");
-        ck_assert_str_eq(joined, "contexts pid refresh_ms state ");
+        if (v >= 612) {
+                wr(S0 "quotas/goals/nr_goals", "1");
+                wr(S0 "filters/nr_filters", "1");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                if (!sets[i].files[g]) {
+                        ck_assert_int_eq(ex(sets[i].dir), 0);
+                        continue;
+                }
+                ck_assert_str_eq(listing(sets[i].dir), sets[i].files[g]);
+        }
 }
 END_TEST
 
@@ -715,7 +772,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_fresh_tree);
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_file_sets);
-        tcase_add_test(tc, test_appendix_a);
+        tcase_add_test(tc, test_exact_file_sets);
         tcase_add_test(tc, test_nr_wipes_children);
         tcase_add_test(tc, test_number_parsing);
         tcase_add_test(tc, test_keywords);
