@@ -214,14 +214,15 @@ START_TEST(test_exact_file_sets) {
                         "aggr_us sample_us update_us",
                         "aggr_us intervals_goal sample_us update_us" } },
                 { C0 "targets/0", {
-                        "pid_target regions", "pid_target regions", "pid_target regions", "pid_target regions" } },
+                        "pid_target regions", "pid_target regions",
+                        "pid_target regions", "pid_target regions" } },
                 { S0, {
                         "access_pattern action quotas stats watermarks",
                         "access_pattern action quotas stats watermarks",
                         "access_pattern action apply_interval_us filters quotas stats target_nid tried_regions "
                         "watermarks",
-                        "access_pattern action apply_interval_us core_filters dests filters ops_filters quotas stats "
-                        "target_nid tried_regions watermarks" } },
+                        "access_pattern action apply_interval_us core_filters dests filters ops_filters quotas "
+                        "stats target_nid tried_regions watermarks" } },
                 { S0 "quotas", {
                         "bytes ms reset_interval_ms weights",
                         "bytes ms reset_interval_ms weights",
