@@ -271,14 +271,23 @@ static int read_file(const char *path, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n;
+        int fd;
 
-        f = fopen(path, "re");
-        if (!f)
+        /* O_NONBLOCK: a FIFO named by Include= must not hang damond; only regular files are read */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
                 return -errno;
+        f = fdopen(fd, "r");
+        if (!f) {
+                close(fd);
+                return -errno;
+        }
         if (fstat(fileno(f), &st) < 0)
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         buf = malloc(PROFILE_FILE_MAX + 1);
         if (!buf)
                 return -ENOMEM;
@@ -336,6 +345,9 @@ static int resolve_include(Loader *l, const Entry *e, char **ret) {
         _cleanup_free_ char *self = NULL;
 
         *ret = NULL;
+        /* without directories (profile_load_string()) nothing is read from the file system */
+        if (!l->dirs)
+                return -ENOENT;
         if (strchr(name, '/')) {
                 _cleanup_free_ char *dir = NULL;
                 char *slash;
@@ -355,8 +367,6 @@ static int resolve_include(Loader *l, const Entry *e, char **ret) {
         }
         if (!valid_include_name(name))
                 return -EINVAL;
-        if (!l->dirs)
-                return -ENOENT;
 
         self = realpath(e->file, NULL);
         for (int pass = 0; pass < 2; pass++) {
@@ -464,9 +474,12 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
         if (r < 0) {
                 if (from)
                         return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
-                                        "cannot read %s: %s", path, strerror(-r));
+                                        "cannot read %s: %s", path,
+                                        r == -EFBIG ? "larger than 1 MiB" : r == -EBADFD ? "not a regular file" :
+                                        strerror(-r));
                 return diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL, "cannot read the file: %s",
-                                r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+                                r == -EFBIG ? "larger than 1 MiB" : r == -EBADFD ? "not a regular file" :
+                                strerror(-r));
         }
 
         r = load_data(l, file, data, size, &own);
