@@ -74,6 +74,10 @@ void damon_io_set_write_hook(DamonIO *io, DamonIOWriteHook hook, void *userdata)
 const DamonIOStats *damon_io_stats(const DamonIO *io);
 void damon_io_reset_stats(DamonIO *io);
 
+/* Sleeps through the backend (tests count instead of sleeping): for bounded polls such as waiting for a
+ * module to consume commit_inputs. */
+void damon_io_sleep_usec(DamonIO *io, uint64_t usec);
+
 void damon_io_lock(DamonIO *io);
 void damon_io_unlock(DamonIO *io);
 

@@ -214,6 +214,10 @@ void damon_io_reset_stats(DamonIO *io) {
         damon_io_unlock(io);
 }
 
+void damon_io_sleep_usec(DamonIO *io, uint64_t usec) {
+        io->ops->sleep_usec(io->userdata, usec);
+}
+
 void damon_io_lock(DamonIO *io) {
         pthread_mutex_lock(&io->lock);
 }

@@ -2,7 +2,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "damon-modules.h"
 
@@ -139,18 +138,6 @@ static int param_path(DamonModule m, const char *name, char *buf, size_t size) {
         return 0;
 }
 
-/* TODO: the DamonIO has no public sleep yet (damon-io.h keeps sleep_usec in its ops); until it has,
- * sleep for real. The sum of requested sleeps, not the wall clock, bounds every wait. */
-static void io_sleep_usec(DamonIO *io, uint64_t usec) {
-        struct timespec ts = {
-                .tv_sec = (time_t) (usec / USEC_PER_SEC),
-                .tv_nsec = (long) (usec % USEC_PER_SEC) * 1000,
-        };
-
-        (void) io;
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
 
 int damon_module_has_param(DamonIO *io, DamonModule m, const char *name) {
         char p[256];
@@ -633,7 +620,7 @@ static bool backoff_sleep(DamonIO *io, uint64_t *slept, uint64_t *step, uint64_t
         if (*slept >= timeout_usec)
                 return false;
         d = MIN(*step, timeout_usec - *slept);
-        io_sleep_usec(io, d);
+        damon_io_sleep_usec(io, d);
         *slept += d;
         *step = MIN(*step * 2, DAMON_MODULE_POLL_MAX_USEC);
         return true;
