@@ -113,15 +113,22 @@ static bool endswith(const char *s, const char *suffix) {
         return ls >= lx && streq(s + ls - lx, suffix);
 }
 
+static int vpathf(char *buf, size_t size, const char *fmt, va_list ap) _printf_(3, 0);
+static int vpathf(char *buf, size_t size, const char *fmt, va_list ap) {
+        int n = vsnprintf(buf, size, fmt, ap);
+
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
 static int pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
 static int pathf(char *buf, size_t size, const char *fmt, ...) {
         va_list ap;
-        int n;
+        int r;
 
         va_start(ap, fmt);
-        n = vsnprintf(buf, size, fmt, ap);
+        r = vpathf(buf, size, fmt, ap);
         va_end(ap);
-        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+        return r;
 }
 
 /* Reads a number from the staged tree: relpath built from @fmt. */
@@ -129,42 +136,36 @@ static int read_u64f(FakeKernel *k, uint64_t *ret, const char *fmt, ...) _printf
 static int read_u64f(FakeKernel *k, uint64_t *ret, const char *fmt, ...) {
         char p[PATH_MAX];
         va_list ap;
-        int n;
+        int r;
 
         va_start(ap, fmt);
-        n = vsnprintf(p, sizeof(p), fmt, ap);
+        r = vpathf(p, sizeof(p), fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t) n >= sizeof(p))
-                return -ENAMETOOLONG;
-        return tree_read_u64(dfd(k), p, ret);
+        return r < 0 ? r : tree_read_u64(dfd(k), p, ret);
 }
 
 static int read_s64f(FakeKernel *k, int64_t *ret, const char *fmt, ...) _printf_(3, 4);
 static int read_s64f(FakeKernel *k, int64_t *ret, const char *fmt, ...) {
         char p[PATH_MAX];
         va_list ap;
-        int n;
+        int r;
 
         va_start(ap, fmt);
-        n = vsnprintf(p, sizeof(p), fmt, ap);
+        r = vpathf(p, sizeof(p), fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t) n >= sizeof(p))
-                return -ENAMETOOLONG;
-        return tree_read_s64(dfd(k), p, ret);
+        return r < 0 ? r : tree_read_s64(dfd(k), p, ret);
 }
 
 static bool exists_f(FakeKernel *k, const char *fmt, ...) _printf_(2, 3);
 static bool exists_f(FakeKernel *k, const char *fmt, ...) {
         char p[PATH_MAX];
         va_list ap;
-        int n;
+        int r;
 
         va_start(ap, fmt);
-        n = vsnprintf(p, sizeof(p), fmt, ap);
+        r = vpathf(p, sizeof(p), fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t) n >= sizeof(p))
-                return false;
-        return tree_exists(dfd(k), p) > 0;
+        return r >= 0 && tree_exists(dfd(k), p) > 0;
 }
 
 /* ---- creating directories from the schema ---- */

@@ -9,6 +9,7 @@
 
 #include "damon-features.h"
 #include "fake-kernel.h"
+#include "fake-tree.h"
 #include "test-util.h"
 
 #define K "sys/kernel/mm/damon/admin/kdamonds/"
@@ -75,7 +76,7 @@ START_TEST(test_strings) {
 END_TEST
 
 START_TEST(test_no_damon) {
-        char dir[] = "/tmp/damond-test-probe-XXXXXX", p[PATH_MAX];
+        char dir[] = "/tmp/damond-test-probe-XXXXXX";
         _cleanup_(root_freep) Root *root = NULL;
         _cleanup_(damon_io_freep) DamonIO *rio = NULL;
         DamonFeatures f = { .mask = 1 };
@@ -84,13 +85,11 @@ START_TEST(test_no_damon) {
         ck_assert_ok(root_open(dir, &root));
         ck_assert_ok(damon_io_new_root(root, &rio));
         ck_assert_int_eq(damon_features_probe(rio, NULL, 0, &f), -ENOENT);
-        /* DAMON without DAMON_SYSFS: the admin directory is missing */
-        snprintf(p, sizeof(p), "mkdir -p '%s/sys/kernel/mm/damon'", dir);
-        ck_assert_int_eq(system(p), 0);
+        /* DAMON without DAMON_SYSFS: there is no admin directory */
+        ck_assert_ok(tree_mkdir_p(root->fd, "sys/kernel/mm/damon"));
         ck_assert_int_eq(damon_features_probe(rio, NULL, 0, &f), -ENOENT);
         ck_assert_uint_eq(f.mask, 1);   /* untouched on error */
-        snprintf(p, sizeof(p), "rm -rf '%s'", dir);
-        ck_assert_int_eq(system(p), 0);
+        ck_assert_ok(tree_rm_rf(AT_FDCWD, dir));
 }
 END_TEST
 
