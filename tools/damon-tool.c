@@ -14,6 +14,7 @@
 
 #include "damon-features.h"
 #include "damon-sysfs.h"
+#include "iomem.h"
 #include "psi.h"
 
 #define EXIT_NO_DAMON 3
@@ -328,38 +329,6 @@ static int parse_option(Args *a, int c, const char *arg) {
         return 0;
 }
 
-/* The largest top-level "System RAM" range of proc/iomem, end exclusive: what DAMON's modules use. */
-static int largest_system_ram(const Root *root, uint64_t *ret_start, uint64_t *ret_end) {
-        _cleanup_free_ char *text = NULL;
-        uint64_t best_start = 0, best_end = 0;
-        char *line, *saveptr = NULL;
-        int r;
-
-        r = root_read_file(root, "proc/iomem", 1024 * 1024, &text);
-        if (r < 0)
-                return r;
-        for (line = strtok_r(text, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr)) {
-                unsigned long long s, e;
-                int n = 0;
-
-                if (line[0] == ' ')
-                        continue;
-                if (sscanf(line, "%llx-%llx : %n", &s, &e, &n) != 2 || n == 0)
-                        continue;
-                if (!streq(line + n, "System RAM"))
-                        continue;
-                if (e + 1 - s > best_end - best_start) {
-                        best_start = s;
-                        best_end = e + 1;
-                }
-        }
-        if (best_end == 0)
-                return -ENOENT;
-        *ret_start = best_start;
-        *ret_end = best_end;
-        return 0;
-}
-
 static int resolve_region(const Root *root, Args *a) {
         uint64_t start, end;
         DamonTarget *t;
@@ -368,7 +337,7 @@ static int resolve_region(const Root *root, Args *a) {
         if (!a->region)
                 return 0;
         if (streq(a->region, "auto")) {
-                r = largest_system_ram(root, &start, &end);
+                r = iomem_largest_system_ram(root, &start, &end);
                 if (r < 0) {
                         fprintf(stderr, "damon-tool: cannot find a System RAM range in proc/iomem: %s\n",
                                 strerror(-r));
