@@ -912,9 +912,44 @@ static int module_path(DamonModule m, const char *param, char *buf, size_t size)
         return pathf(buf, size, MODULE_PREFIX "%s/parameters/%s", fake_modules[m].name, param);
 }
 
-static int module_set_enabled(FakeKernel *k, DamonModule m, bool enabled) {
+/* Writes a kernel-maintained parameter when this module has it in this generation. */
+static int module_publish(FakeKernel *k, DamonModule m, const char *param, const char *content) {
         char p[PATH_MAX];
         int r;
+
+        if (!fake_module_param(m, param, k->version))
+                return 0;
+        r = module_path(m, param, p, sizeof(p));
+        return r < 0 ? r : tree_write(dfd(k), p, content);
+}
+
+/* DAMON_STAT's read-outs: 101 idle-time percentiles, negative for accessed memory as of 6.18. */
+static int stat_publish(FakeKernel *k, bool enabled) {
+        char buf[2048];
+        size_t len = 0;
+        int r;
+
+        for (int i = 0; i <= 100; i++) {
+                int n = snprintf(buf + len, sizeof(buf) - len, "%s%d", i ? "," : "", enabled ? (i - 10) * 100 : 0);
+
+                if (n < 0 || (size_t) n >= sizeof(buf) - len)
+                        return -ENOBUFS;
+                len += n;
+        }
+        if (len + 2 > sizeof(buf))
+                return -ENOBUFS;
+        r = module_publish(k, DAMON_MODULE_STAT, "memory_idle_ms_percentiles", strcat(buf, "\n"));
+        if (r >= 0)
+                r = module_publish(k, DAMON_MODULE_STAT, "estimated_memory_bandwidth",
+                                   enabled ? "123456789\n" : "0\n");
+        if (r >= 0)
+                r = module_publish(k, DAMON_MODULE_STAT, "aggr_interval_us", enabled ? "200000\n" : "0\n");
+        return r;
+}
+
+static int module_set_enabled(FakeKernel *k, DamonModule m, bool enabled) {
+        char pid[32];
+        int r = 0;
 
         if (!k->modules[m].present)
                 return -ENOENT;
@@ -923,23 +958,17 @@ static int module_set_enabled(FakeKernel *k, DamonModule m, bool enabled) {
                 if (any_kdamond_on(k) || any_module_enabled(k))
                         return -EBUSY;
                 k->modules[m].enabled = true;
-                r = module_path(m, "kdamond_pid", p, sizeof(p));
-                if (r >= 0)
-                        r = tree_printf(dfd(k), p, "%d\n", k->next_pid++);
-                if (r < 0)
-                        return r;
+                snprintf(pid, sizeof(pid), "%d\n", k->next_pid++);
+                r = module_publish(k, m, "kdamond_pid", pid);
         } else if (!enabled && k->modules[m].enabled) {
                 k->modules[m].enabled = false;
-                r = module_path(m, "kdamond_pid", p, sizeof(p));
-                if (r >= 0)
-                        r = tree_write(dfd(k), p, "-1\n");
-                if (r < 0)
-                        return r;
+                r = module_publish(k, m, "kdamond_pid", "-1\n");
         }
-        r = module_path(m, "enabled", p, sizeof(p));
+        if (r >= 0 && m == DAMON_MODULE_STAT)
+                r = stat_publish(k, enabled);
         if (r < 0)
                 return r;
-        return tree_write(dfd(k), p, enabled ? "Y\n" : "N\n");
+        return module_publish(k, m, "enabled", enabled ? "Y\n" : "N\n");
 }
 
 static int module_write(FakeKernel *k, const char *path, const char *value) {
@@ -1466,6 +1495,24 @@ int fake_kernel_targets_exit(FakeKernel *k, unsigned index) {
         }
         kd->on = false;
         return kdamond_publish(k, index);
+}
+
+int fake_kernel_add_stat_module(FakeKernel *k, bool enabled) {
+        int r;
+
+        if (k->version < fake_modules[DAMON_MODULE_STAT].since)
+                return -EOPNOTSUPP;
+        if (k->modules[DAMON_MODULE_STAT].present)
+                return -EEXIST;
+        r = create_module(k, DAMON_MODULE_STAT);
+        if (r >= 0)
+                r = stat_publish(k, false);
+        if (r < 0 || !enabled)
+                return r;
+        /* CONFIG_DAMON_STAT_ENABLED_DEFAULT=y: it starts at boot, before anyone else */
+        if (any_kdamond_on(k) || any_module_enabled(k))
+                return -EBUSY;
+        return module_set_enabled(k, DAMON_MODULE_STAT, true);
 }
 
 int fake_kernel_set_module_enabled(FakeKernel *k, DamonModule m, bool enabled) {

@@ -116,6 +116,13 @@ int fake_kernel_add_process(FakeKernel *k, pid_t pid);
  * existing avail_operations file; "on"/"commit" with an unregistered set fail with EINVAL. */
 int fake_kernel_set_avail_ops(FakeKernel *k, unsigned ops_mask);
 
+/* Adds DAMON_STAT (damon_stat parameters: enabled, estimated_memory_bandwidth,
+ * memory_idle_ms_percentiles, and aggr_interval_us from 6.18), enabled at boot if @enabled
+ * (CONFIG_DAMON_STAT_ENABLED_DEFAULT=y: it then holds DAMON exclusively, so every sysfs "on" fails with
+ * EBUSY until it is disabled). While enabled its read-outs are non-zero: 101 percentiles, the first ten
+ * negative. -EOPNOTSUPP before 6.17, -EEXIST if already added. */
+int fake_kernel_add_stat_module(FakeKernel *k, bool enabled);
+
 /* How many commit_schemes_quota_goals kdamond @index handled (they are not counted as commits), and
  * how many commit_inputs requests a running module consumed. */
 unsigned fake_kernel_n_goal_commits(const FakeKernel *k, unsigned index);

@@ -140,6 +140,23 @@ START_TEST(test_fresh_tree_with_modules) {
 }
 END_TEST
 
+START_TEST(test_modules_mask) {
+        _cleanup_(fake_kernel_freep) FakeKernel *km = NULL;
+        unsigned expected = 1u << DAMON_MODULE_RECLAIM;
+        DamonFeatures f;
+
+        ck_assert_ok(fake_kernel_new(gen, true, &km));
+        if (gen >= FAKE_GEN_6_1)
+                expected |= 1u << DAMON_MODULE_LRU_SORT;
+        if (gen >= FAKE_GEN_6_18) {
+                ck_assert_ok(fake_kernel_add_stat_module(km, false));
+                expected |= 1u << DAMON_MODULE_STAT;
+        }
+        ck_assert_ok(damon_features_probe(fake_kernel_io(km), NULL, 0, &f));
+        ck_assert_uint_eq(f.modules_mask, expected);
+}
+END_TEST
+
 /* Another user's running kdamond with a scheme, a goal and filters: everything visible is read there,
  * the keyword features are inferred, and its tree is byte for byte what it was. */
 START_TEST(test_foreign_running) {
@@ -313,6 +330,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_no_damon);
         tcase_add_test(tc, test_fresh_tree);
         tcase_add_test(tc, test_fresh_tree_with_modules);
+        tcase_add_test(tc, test_modules_mask);
         tcase_add_test(tc, test_foreign_running);
         tcase_add_test(tc, test_owned_stopped);
         tcase_add_test(tc, test_owned_staged_values_kept);

@@ -681,6 +681,42 @@ START_TEST(test_modules) {
 }
 END_TEST
 
+START_TEST(test_stat_module) {
+        const char *stat = "sys/module/damon_stat/parameters/";
+        char path[PATH_MAX];
+
+        if (v < 618) {
+                ck_assert_int_eq(fake_kernel_add_stat_module(k, true), -EOPNOTSUPP);
+                return;
+        }
+        ck_assert_ok(fake_kernel_add_stat_module(k, true));
+        ck_assert_int_eq(fake_kernel_add_stat_module(k, true), -EEXIST);
+        snprintf(path, sizeof(path), "%senabled", stat);
+        ck_assert_str_eq(rd(path), "Y");
+        snprintf(path, sizeof(path), "%smemory_idle_ms_percentiles", stat);
+        ck_assert(strneq(rd(path), "-1000,-900,", 11));
+        {
+                unsigned commas = 0;
+
+                for (const char *c = rd(path); *c; c++)
+                        commas += *c == ',';
+                ck_assert_uint_eq(commas, 100);
+        }
+        snprintf(path, sizeof(path), "%saggr_interval_us", stat);
+        ck_assert_str_eq(rd(path), "200000");
+        /* enabled at boot, it holds DAMON: sysfs kdamonds cannot start, nor can another module */
+        stage_paddr();
+        ck_assert_int_eq(damon_io_write_once(io, K "0/state", "on"), -EBUSY);
+        ck_assert_int_eq(fake_kernel_set_module_enabled(k, DAMON_MODULE_RECLAIM, true), -EBUSY);
+        snprintf(path, sizeof(path), "%senabled", stat);
+        wr(path, "N");
+        snprintf(path, sizeof(path), "%sestimated_memory_bandwidth", stat);
+        ck_assert_str_eq(rd(path), "0");
+        wr(K "0/state", "on");
+        ck_assert_int_eq(fake_kernel_set_module_enabled(k, DAMON_MODULE_STAT, true), -EBUSY);
+}
+END_TEST
+
 START_TEST(test_write_log_and_injection) {
         size_t n;
 
@@ -788,6 +824,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_refresh_ms);
         tcase_add_test(tc, test_restart_resets_stats);
         tcase_add_test(tc, test_modules);
+        tcase_add_test(tc, test_stat_module);
         tcase_add_test(tc, test_write_log_and_injection);
         tcase_add_test(tc, test_lock_busy);
         tcase_add_test(tc, test_foreign);
