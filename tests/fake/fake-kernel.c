@@ -930,7 +930,8 @@ static int stat_publish(FakeKernel *k, bool enabled) {
         int r;
 
         for (int i = 0; i <= 100; i++) {
-                int n = snprintf(buf + len, sizeof(buf) - len, "%s%d", i ? "," : "", enabled ? (i - 10) * 100 : 0);
+                int n = snprintf(buf + len, sizeof(buf) - len, "%s%d", i ? "," : "",
+                                 enabled ? (i - 10) * 100 : 0);
 
                 if (n < 0 || (size_t) n >= sizeof(buf) - len)
                         return -ENOBUFS;
