@@ -72,6 +72,7 @@ struct FakeKernel {
         size_t n_kdamonds;
         FakeModule modules[_DAMON_MODULE_MAX];
         int next_pid;
+        uint64_t free_mem_permil;       /* the watermarks' free_mem_rate */
 
         char *log;
         size_t log_len, log_cap;
@@ -791,6 +792,33 @@ static int update_tuned_intervals(FakeKernel *k, unsigned i) {
         return r;
 }
 
+/* Whether the watermarks deactivate every scheme of the running configuration: a metric above high
+ * or below low deactivates; between mid and high a scheme keeps its state, initially active. */
+static bool all_schemes_inactive(FakeKernel *k, unsigned i) {
+        char key[PATH_MAX], buf[64];
+        uint64_t ns = 0;
+
+        if (fake_kernel_running_value(k, i, "contexts/0/schemes/nr_schemes", buf, sizeof(buf)) < 0 ||
+            parse_u64_kernel(buf, &ns) < 0 || ns == 0)
+                return false;
+        for (uint64_t s = 0; s < ns; s++) {
+                uint64_t high = 0, low = 0;
+
+                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/metric", s) < 0 ||
+                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || !streq(buf, "free_mem_rate"))
+                        return false;
+                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/high", s) < 0 ||
+                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || parse_u64_kernel(buf, &high) < 0)
+                        return false;
+                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/low", s) < 0 ||
+                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || parse_u64_kernel(buf, &low) < 0)
+                        return false;
+                if (k->free_mem_permil <= high && k->free_mem_permil >= low)
+                        return false;
+        }
+        return true;
+}
+
 static int state_write(FakeKernel *k, unsigned i, const char *value) {
         FakeKdamond *kd = &k->kdamonds[i];
         const char *w;
@@ -818,10 +846,13 @@ static int state_write(FakeKernel *k, unsigned i, const char *value) {
                 return for_each_scheme(k, i, scheme_update_stats);
         if (streq(w, "update_schemes_effective_quotas"))
                 return for_each_scheme(k, i, scheme_update_quota);
-        if (streq(w, "update_schemes_tried_regions"))
-                return for_each_scheme(k, i, scheme_tried_regions);
-        if (streq(w, "update_schemes_tried_bytes"))
-                return for_each_scheme(k, i, scheme_tried_bytes);
+        if (streq(w, "update_schemes_tried_regions") || streq(w, "update_schemes_tried_bytes")) {
+                /* the walk waits for every scheme's next apply, which never comes when all are off */
+                if (all_schemes_inactive(k, i))
+                        return -ECANCELED;
+                return for_each_scheme(k, i, streq(w, "update_schemes_tried_regions") ?
+                                                     scheme_tried_regions : scheme_tried_bytes);
+        }
         if (streq(w, "clear_schemes_tried_regions"))
                 return for_each_scheme(k, i, scheme_clear_tried);
         if (streq(w, "update_tuned_intervals"))
@@ -1207,6 +1238,7 @@ int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret) {
         k->gen = gen;
         k->version = gen_version[gen];
         k->next_pid = FAKE_FIRST_PID;
+        k->free_mem_permil = 300;
         k->avail_ops = (1u << DAMON_OPS_VADDR) | (1u << DAMON_OPS_PADDR);
         if (k->version >= FAKE_V(5, 19))
                 k->avail_ops |= 1u << DAMON_OPS_FVADDR;
@@ -1554,6 +1586,10 @@ int fake_kernel_add_process(FakeKernel *k, pid_t pid) {
         if (r < 0)
                 return r;
         return fake_kernel_write_file(k, p, pid == 1 ? "systemd\n" : "fake-process\n");
+}
+
+void fake_kernel_set_free_mem_permil(FakeKernel *k, uint64_t permil) {
+        k->free_mem_permil = permil;
 }
 
 int fake_kernel_set_avail_ops(FakeKernel *k, unsigned ops_mask) {

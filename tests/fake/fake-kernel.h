@@ -123,6 +123,12 @@ int fake_kernel_set_avail_ops(FakeKernel *k, unsigned ops_mask);
  * negative. -EOPNOTSUPP before 6.17, -EEXIST if already added. */
 int fake_kernel_add_stat_module(FakeKernel *k, bool enabled);
 
+/* The system's free memory in permil, as the watermarks' free_mem_rate metric sees it (default 300).
+ * When every scheme of a running kdamond has free_mem_rate watermarks that deactivate it (free above
+ * high or below low, as of the last on/commit), update_schemes_tried_regions and
+ * update_schemes_tried_bytes fail with ECANCELED, as on the kernel. */
+void fake_kernel_set_free_mem_permil(FakeKernel *k, uint64_t permil);
+
 /* How many commit_schemes_quota_goals kdamond @index handled (they are not counted as commits), and
  * how many commit_inputs requests a running module consumed. */
 unsigned fake_kernel_n_goal_commits(const FakeKernel *k, unsigned index);

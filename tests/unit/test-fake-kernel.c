@@ -589,6 +589,30 @@ START_TEST(test_update_commands) {
 }
 END_TEST
 
+START_TEST(test_watermarks_cancel_tried_regions) {
+        if (v < 612)
+                return;
+        stage_paddr();
+        wr(S0 "watermarks/metric", "free_mem_rate");
+        wr(S0 "watermarks/interval_us", "1000000");
+        wr(S0 "watermarks/high", "500");
+        wr(S0 "watermarks/mid", "400");
+        wr(S0 "watermarks/low", "200");
+        wr(K "0/state", "on");
+        wr(K "0/state", "update_schemes_tried_regions");
+        /* plenty of free memory: the reclaim scheme is off and the walk is cancelled */
+        fake_kernel_set_free_mem_permil(k, 900);
+        ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_tried_regions"), -ECANCELED);
+        ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_tried_bytes"), -ECANCELED);
+        /* one scheme without watermarks is enough to keep the walk going */
+        wr(C0 "schemes/nr_schemes", "2");
+        wr(S0 "watermarks/metric", "free_mem_rate");
+        wr(S0 "watermarks/high", "500");
+        wr(K "0/state", "commit");
+        wr(K "0/state", "update_schemes_tried_bytes");
+}
+END_TEST
+
 START_TEST(test_tuned_intervals) {
         if (v < 618)
                 return;
@@ -820,6 +844,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_goal_commit);
         tcase_add_test(tc, test_targets_exit);
         tcase_add_test(tc, test_update_commands);
+        tcase_add_test(tc, test_watermarks_cancel_tried_regions);
         tcase_add_test(tc, test_tuned_intervals);
         tcase_add_test(tc, test_refresh_ms);
         tcase_add_test(tc, test_restart_resets_stats);
