@@ -1,0 +1,891 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "proc-events.h"
+
+#define CGROUP_ROOT_PATH "sys/fs/cgroup"
+
+/* Real cgroup.procs files hold a few bytes per process; more than this is not a cgroup.procs file. */
+#define CGROUP_PROCS_MAX (64U * 1024U * 1024U)
+
+/* One datagram: the connector sends one event (about 100 bytes) per datagram, but a page-sized buffer
+ * costs nothing and keeps a future larger message from being truncated. */
+#define PROC_EVENTS_BUF_SIZE 8192U
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                (void) closedir(*d);
+}
+
+struct ProcEvents {
+        const Root *root;
+        struct nl_sock *sk;
+        uint32_t listen_seq;    /* seq and ack of our LISTEN's cn_msg; the kernel's answer carries ack + 1 */
+        int listening;          /* 1 acked, 0 pending, -errno refused */
+        bool refusal_reported;
+        ProcEventsStats stats;
+        union {
+                struct nlmsghdr align;
+                uint8_t bytes[PROC_EVENTS_BUF_SIZE];
+        } buf;
+};
+
+static const char * const proc_event_kind_table[_PROC_EVENT_KIND_MAX] = {
+        [PROC_EVENT_KIND_FORK] = "fork",
+        [PROC_EVENT_KIND_EXEC] = "exec",
+        [PROC_EVENT_KIND_EXIT] = "exit",
+        [PROC_EVENT_KIND_COMM] = "comm",
+        [PROC_EVENT_KIND_ACK] = "ack",
+        [PROC_EVENT_KIND_LOST] = "lost",
+};
+
+const char *proc_event_kind_to_string(ProcEventKind k) {
+        return (int) k >= 0 && k < _PROC_EVENT_KIND_MAX ? proc_event_kind_table[k] : NULL;
+}
+
+static void stat_inc(ProcEventsStats *stats, uint64_t *field) {
+        if (stats)
+                (*field)++;
+}
+
+/* The payload one kind needs after the proc_event header. Exit events grew parent_pid/parent_tgid in
+ * 4.18; older kernels send 16 bytes, which is enough for what we use. */
+#define EV_DATA_OFFSET offsetof(struct proc_event, event_data)
+#define EXIT_MIN_SIZE offsetof(struct exit_proc_event, parent_pid)
+
+/* Parses one cn_msg (the payload of one NLMSG_DONE message). Returns 1 when an event was passed on,
+ * 0 when the message was counted and skipped, or the handler's negative value. */
+static int parse_cn_msg(const uint8_t *p, size_t len, ProcEventHandler handler, void *userdata,
+                        ProcEventsStats *stats) {
+        struct cn_msg cn;
+        const uint8_t *d;
+        uint32_t what;
+        size_t dlen;
+        ProcEvent ev = {};
+        int r;
+
+        if (len < sizeof(cn)) {
+                stat_inc(stats, &stats->malformed);
+                return 0;
+        }
+        memcpy(&cn, p, sizeof(cn));
+        if (cn.len > len - sizeof(cn)) {
+                stat_inc(stats, &stats->malformed);
+                return 0;
+        }
+        if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC) {
+                stat_inc(stats, &stats->ignored);
+                return 0;
+        }
+        d = p + sizeof(cn);
+        dlen = cn.len;
+        if (dlen < EV_DATA_OFFSET) {
+                stat_inc(stats, &stats->malformed);
+                return 0;
+        }
+        memcpy(&what, d + offsetof(struct proc_event, what), sizeof(what));
+        memcpy(&ev.timestamp_nsec, d + offsetof(struct proc_event, timestamp_ns), sizeof(ev.timestamp_nsec));
+        d += EV_DATA_OFFSET;
+        dlen -= EV_DATA_OFFSET;
+
+        switch (what) {
+        case PROC_EVENT_NONE: {
+                uint32_t err;
+
+                if (dlen < sizeof(err))
+                        goto short_payload;
+                memcpy(&err, d, sizeof(err));
+                ev.kind = PROC_EVENT_KIND_ACK;
+                ev.ack_error = err;
+                ev.seq = cn.seq;
+                ev.ack = cn.ack;
+                break;
+        }
+        case PROC_EVENT_FORK: {
+                struct fork_proc_event f;
+
+                if (dlen < sizeof(f))
+                        goto short_payload;
+                memcpy(&f, d, sizeof(f));
+                ev.kind = PROC_EVENT_KIND_FORK;
+                ev.pid = f.child_pid;
+                ev.tgid = f.child_tgid;
+                ev.parent_pid = f.parent_pid;
+                ev.parent_tgid = f.parent_tgid;
+                break;
+        }
+        case PROC_EVENT_EXEC: {
+                struct exec_proc_event x;
+
+                if (dlen < sizeof(x))
+                        goto short_payload;
+                memcpy(&x, d, sizeof(x));
+                ev.kind = PROC_EVENT_KIND_EXEC;
+                ev.pid = x.process_pid;
+                ev.tgid = x.process_tgid;
+                break;
+        }
+        case PROC_EVENT_EXIT: {
+                struct exit_proc_event x = {};
+
+                if (dlen < EXIT_MIN_SIZE)
+                        goto short_payload;
+                memcpy(&x, d, MIN(dlen, sizeof(x)));
+                ev.kind = PROC_EVENT_KIND_EXIT;
+                ev.pid = x.process_pid;
+                ev.tgid = x.process_tgid;
+                ev.exit_code = (int) x.exit_code;
+                ev.exit_signal = x.exit_signal;
+                ev.parent_pid = x.parent_pid;
+                ev.parent_tgid = x.parent_tgid;
+                break;
+        }
+        case PROC_EVENT_COMM: {
+                struct comm_proc_event c;
+
+                if (dlen < sizeof(c))
+                        goto short_payload;
+                memcpy(&c, d, sizeof(c));
+                ev.kind = PROC_EVENT_KIND_COMM;
+                ev.pid = c.process_pid;
+                ev.tgid = c.process_tgid;
+                /* the kernel NUL-terminates, but a message is not trusted to */
+                memcpy(ev.comm, c.comm, MIN(sizeof(ev.comm), sizeof(c.comm)));
+                ev.comm[sizeof(ev.comm) - 1] = '\0';
+                break;
+        }
+        default:
+                stat_inc(stats, &stats->ignored);
+                return 0;
+        }
+
+        stat_inc(stats, &stats->events);
+        r = handler(&ev, userdata);
+        return r < 0 ? r : 1;
+
+short_payload:
+        stat_inc(stats, &stats->malformed);
+        return 0;
+}
+
+int proc_events_parse(const void *buf, size_t len, ProcEventHandler handler, void *userdata,
+                      ProcEventsStats *stats) {
+        const uint8_t *p = buf;
+        size_t off = 0;
+        int n = 0, r;
+
+        assert(handler);
+
+        if (!p)
+                return 0;
+
+        while (off < len) {
+                struct nlmsghdr h;
+                size_t step;
+
+                if (len - off < sizeof(h)) {
+                        /* trailing bytes too short for a header */
+                        stat_inc(stats, &stats->malformed);
+                        break;
+                }
+                memcpy(&h, p + off, sizeof(h));
+                if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - off) {
+                        /* a bad length makes everything after it unreadable */
+                        stat_inc(stats, &stats->malformed);
+                        break;
+                }
+
+                switch (h.nlmsg_type) {
+                case NLMSG_DONE:        /* the connector sends every message as NLMSG_DONE */
+                        r = parse_cn_msg(p + off + NLMSG_HDRLEN, h.nlmsg_len - NLMSG_HDRLEN,
+                                         handler, userdata, stats);
+                        if (r < 0)
+                                return r;
+                        n += r;
+                        break;
+                case NLMSG_NOOP:
+                        stat_inc(stats, &stats->ignored);
+                        break;
+                default:
+                        stat_inc(stats, &stats->malformed);
+                        break;
+                }
+
+                step = NLMSG_ALIGN(h.nlmsg_len);
+                if (step > len - off)
+                        break;          /* the last message, without its padding */
+                off += step;
+        }
+
+        return n;
+}
+
+static int nlerr_to_errno(int nlerr) {
+        switch (nlerr < 0 ? -nlerr : nlerr) {
+        case NLE_PERM:
+                return -EPERM;
+        case NLE_NOACCESS:
+                return -EACCES;
+        case NLE_NOMEM:
+                return -ENOMEM;
+        case NLE_PROTO_MISMATCH:
+                return -EPROTONOSUPPORT;
+        case NLE_AF_NOSUPPORT:
+                return -EAFNOSUPPORT;
+        case NLE_OPNOTSUPP:
+                return -EOPNOTSUPP;
+        case NLE_AGAIN:
+                return -EAGAIN;
+        case NLE_INVAL:
+                return -EINVAL;
+        default:
+                return -EIO;
+        }
+}
+
+/* Sends one PROC_CN_MCAST_* op as a cn_msg in an NLMSG_DONE message, as the kernel expects it
+ * (drivers/connector/cn_proc.c cn_proc_mcast_ctl). */
+static int send_mcast_op(struct nl_sock *sk, uint32_t seq, uint32_t op) {
+        uint8_t payload[sizeof(struct cn_msg) + sizeof(uint32_t)];
+        struct cn_msg cn = {
+                .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC },
+                .seq = seq,
+                .ack = seq,     /* the kernel answers with ack + 1 (cn_proc_ack()) */
+                .len = sizeof(uint32_t),
+        };
+        struct nl_msg *m;
+        int r;
+
+        memcpy(payload, &cn, sizeof(cn));
+        memcpy(payload + sizeof(cn), &op, sizeof(op));
+
+        m = nlmsg_alloc_simple(NLMSG_DONE, 0);
+        if (!m)
+                return -ENOMEM;
+        r = nlmsg_append(m, payload, sizeof(payload), NLMSG_ALIGNTO);
+        if (r >= 0)
+                r = nl_send_auto(sk, m);
+        nlmsg_free(m);
+        return r < 0 ? nlerr_to_errno(r) : 0;
+}
+
+static uint32_t pick_seq(void) {
+        uint32_t seq;
+        struct timespec ts;
+
+        /* Acks are multicast to every listener, and anyone may send a LISTEN (and get an EPERM ack):
+         * a random seq keeps another process's answer from being taken for ours. */
+        if (getrandom(&seq, sizeof(seq), GRND_NONBLOCK) == (ssize_t) sizeof(seq))
+                return seq;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint32_t) getpid() ^ (uint32_t) ts.tv_nsec;
+}
+
+int proc_events_open(const Root *root, ProcEvents **ret) {
+        _cleanup_(proc_events_freep) ProcEvents *p = NULL;
+        int r, fd, size = (int) PROC_EVENTS_RCVBUF;
+
+        if (!root || !ret)
+                return -EINVAL;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->root = root;
+
+        p->sk = nl_socket_alloc();
+        if (!p->sk)
+                return -ENOMEM;
+        /* events arrive unasked: no sequence checks, and the connector sends no netlink acks */
+        nl_socket_disable_seq_check(p->sk);
+        nl_socket_disable_auto_ack(p->sk);
+
+        r = nl_connect(p->sk, NETLINK_CONNECTOR);
+        if (r < 0)
+                return nlerr_to_errno(r);
+        r = nl_socket_add_membership(p->sk, CN_IDX_PROC);
+        if (r < 0)
+                return nlerr_to_errno(r);
+        r = nl_socket_set_nonblocking(p->sk);
+        if (r < 0)
+                return nlerr_to_errno(r);
+
+        fd = nl_socket_get_fd(p->sk);
+        /* FORCE goes past rmem_max with CAP_NET_ADMIN, which we have if the membership worked; a smaller
+         * buffer only means an earlier PROC_EVENT_KIND_LOST, so failures are not errors. */
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+
+        p->listen_seq = pick_seq();
+        r = send_mcast_op(p->sk, p->listen_seq, PROC_CN_MCAST_LISTEN);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+ProcEvents *proc_events_free(ProcEvents *p) {
+        if (!p)
+                return NULL;
+        if (p->sk) {
+                /* only a LISTEN that was not refused counts in the kernel */
+                if (p->listening >= 0)
+                        (void) send_mcast_op(p->sk, p->listen_seq + 2, PROC_CN_MCAST_IGNORE);
+                nl_socket_free(p->sk);
+        }
+        return mfree(p);
+}
+
+int proc_events_get_fd(const ProcEvents *p) {
+        return p && p->sk ? nl_socket_get_fd(p->sk) : -EBADF;
+}
+
+int proc_events_listening(const ProcEvents *p) {
+        return p ? p->listening : -EINVAL;
+}
+
+void proc_events_get_stats(const ProcEvents *p, ProcEventsStats *ret) {
+        if (p && ret)
+                *ret = p->stats;
+}
+
+/* Reads at most @size - 1 bytes of a small file below the root and NUL-terminates them. Returns the
+ * number of bytes or -errno. */
+static ssize_t read_head(const Root *root, const char *relpath, char *buf, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = 0;
+
+        assert(size > 0);
+
+        fd = root_openat(root, relpath, O_RDONLY);
+        if (fd < 0)
+                return fd;
+        while (len < size - 1) {
+                ssize_t n = read(fd, buf + len, size - 1 - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        return (ssize_t) len;
+}
+
+/* A process's files: a missing directory or a read on a reaped task both mean "gone". */
+static int gone_errno(ssize_t r) {
+        return r == -ENOENT || r == -ESRCH ? -ESRCH : (int) r;
+}
+
+static int read_comm(const Root *root, pid_t pid, char *comm, size_t size) {
+        char path[64], buf[64];
+        ssize_t n;
+
+        if (!snprintf_ok(path, "proc/%d/comm", (int) pid))
+                return -EINVAL;
+        n = read_head(root, path, buf, sizeof(buf));
+        if (n < 0)
+                return gone_errno(n);
+        buf[strcspn(buf, "\n")] = '\0';
+        snprintf(comm, size, "%s", buf);
+        return 0;
+}
+
+typedef struct DispatchContext {
+        ProcEvents *p;
+        ProcEventHandler handler;
+        void *userdata;
+        int refused;
+        int delivered;
+} DispatchContext;
+
+static int dispatch_one(const ProcEvent *ev, void *userdata) {
+        DispatchContext *c = userdata;
+        ProcEvent copy;
+        int r;
+
+        if (ev->kind == PROC_EVENT_KIND_ACK) {
+                /* only the ack field: 6.18 was seen answering with a seq of its own */
+                if (ev->ack != c->p->listen_seq + 1) {
+                        c->p->stats.ignored++;
+                        return 0;
+                }
+                if (ev->ack_error == 0)
+                        c->p->listening = 1;
+                else {
+                        c->p->listening = -(int) MIN(ev->ack_error, (uint32_t) INT_MAX);
+                        if (!c->p->refusal_reported) {
+                                c->p->refusal_reported = true;
+                                c->refused = c->p->listening;
+                        }
+                }
+                return 0;
+        }
+
+        copy = *ev;
+        if (copy.kind == PROC_EVENT_KIND_EXEC)
+                /* racing with the process: if it has exited already the caller gets "" and an exit */
+                if (read_comm(c->p->root, copy.tgid, copy.comm, sizeof(copy.comm)) < 0)
+                        copy.comm[0] = '\0';
+
+        c->p->stats.events++;
+        c->delivered++;
+        r = c->handler(&copy, c->userdata);
+        return r < 0 ? r : 0;
+}
+
+int proc_events_dispatch(ProcEvents *p, ProcEventHandler handler, void *userdata) {
+        DispatchContext c = { .p = p, .handler = handler, .userdata = userdata };
+        int r;
+
+        if (!p || !p->sk || !handler)
+                return -EINVAL;
+
+        for (unsigned i = 0; i < PROC_EVENTS_DISPATCH_MAX; i++) {
+                struct sockaddr_nl sa = {};
+                struct iovec iov = { .iov_base = p->buf.bytes, .iov_len = sizeof(p->buf.bytes) };
+                struct msghdr mh = {
+                        .msg_name = &sa,
+                        .msg_namelen = sizeof(sa),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                };
+                ProcEventsStats st = {};
+                ssize_t n;
+
+                /* recvmsg() rather than libnl's nl_recv(): nl_recv() folds ENOBUFS into NLE_NOMEM, and
+                 * the difference between "events were lost" and "out of memory" is the point here. */
+                n = recvmsg(nl_socket_get_fd(p->sk), &mh, MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                break;
+                        if (errno == ENOBUFS) {
+                                ProcEvent lost = { .kind = PROC_EVENT_KIND_LOST };
+
+                                p->stats.lost++;
+                                p->stats.events++;
+                                c.delivered++;
+                                r = handler(&lost, userdata);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        return -errno;
+                }
+                if (mh.msg_flags & MSG_TRUNC) {
+                        p->stats.malformed++;
+                        continue;
+                }
+                if (mh.msg_namelen < sizeof(sa) || sa.nl_family != AF_NETLINK || sa.nl_pid != 0) {
+                        p->stats.foreign++;
+                        continue;
+                }
+
+                r = proc_events_parse(p->buf.bytes, (size_t) n, dispatch_one, &c, &st);
+                p->stats.malformed += st.malformed;
+                p->stats.ignored += st.ignored;
+                if (r < 0)
+                        return r;
+        }
+
+        if (c.refused < 0)
+                return c.refused;
+        return c.delivered;
+}
+
+bool proc_name_is_valid(const char *name) {
+        return !isempty(name) && !strchr(name, '/') && strlen(name) <= NAME_MAX;
+}
+
+bool proc_name_matches(const char *name, const char *comm, const char *argv0) {
+        if (!proc_name_is_valid(name))
+                return false;
+
+        if (comm) {
+                size_t n = MIN(strlen(name), (size_t) PROC_COMM_MAX - 1);
+
+                if (strlen(comm) == n && strneq(name, comm, n))
+                        return true;
+        }
+        if (argv0) {
+                const char *base = strrchr(argv0, '/');
+
+                base = base ? base + 1 : argv0;
+                if (streq(base, name))
+                        return true;
+        }
+        return false;
+}
+
+int proc_pid_matches_name(const Root *root, pid_t pid, const char *name) {
+        char comm[PROC_COMM_MAX * 4], path[64], cmdline[PATH_MAX + 1];
+        const char *argv0 = cmdline;
+        ssize_t n;
+        int r;
+
+        if (!root || pid <= 0)
+                return -EINVAL;
+        if (!proc_name_is_valid(name))
+                return -EINVAL;
+
+        r = read_comm(root, pid, comm, sizeof(comm));
+        if (r < 0)
+                return r;
+
+        if (!snprintf_ok(path, "proc/%d/cmdline", (int) pid))
+                return -EINVAL;
+        n = read_head(root, path, cmdline, sizeof(cmdline));
+        if (n < 0)
+                return gone_errno(n);
+        if (n == 0)
+                return 0;       /* kernel thread or zombie: nothing DAMON could monitor */
+        if (!memchr(cmdline, '\0', (size_t) n))
+                argv0 = NULL;   /* argv[0] longer than we read: compare comm only */
+
+        return proc_name_matches(name, comm, argv0);
+}
+
+typedef struct PidSet {
+        pid_t *pids;
+        size_t n, cap;
+} PidSet;
+
+static int pidset_add(PidSet *s, pid_t pid) {
+        if (s->n == s->cap) {
+                size_t ncap = s->cap ? s->cap * 2 : 64;
+                pid_t *np = reallocarray(s->pids, ncap, sizeof(pid_t));
+
+                if (!np)
+                        return -ENOMEM;
+                s->pids = np;
+                s->cap = ncap;
+        }
+        s->pids[s->n++] = pid;
+        return 0;
+}
+
+static int pid_cmp(const void *a, const void *b) {
+        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* Sorts, drops duplicates, and hands the array over (NULL when empty). */
+static void pidset_finish(PidSet *s, pid_t **ret_pids, size_t *ret_n) {
+        size_t k = 0;
+
+        if (s->n > 0) {
+                qsort(s->pids, s->n, sizeof(pid_t), pid_cmp);
+                for (size_t i = 0; i < s->n; i++)
+                        if (k == 0 || s->pids[k - 1] != s->pids[i])
+                                s->pids[k++] = s->pids[i];
+        }
+        if (k == 0)
+                s->pids = mfree(s->pids);
+        *ret_pids = TAKE_PTR(s->pids);
+        *ret_n = k;
+        s->n = s->cap = 0;
+}
+
+/* A decimal pid as /proc and cgroup.procs print it: digits only, no leading zero, 1..INT_MAX. */
+static int parse_pid(const char *s, size_t len, pid_t *ret) {
+        long long v = 0;
+
+        if (len == 0 || len > 10 || s[0] == '0')
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                v = v * 10 + (s[i] - '0');
+        }
+        if (v > INT_MAX)
+                return -EINVAL;
+        *ret = (pid_t) v;
+        return 0;
+}
+
+int proc_scan_name(const Root *root, const char *name, pid_t **ret_pids, size_t *ret_n) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        PidSet s = {};
+        int fd, r;
+
+        if (!root || !ret_pids || !ret_n)
+                return -EINVAL;
+        if (!proc_name_is_valid(name))
+                return -EINVAL;
+
+        fd = root_openat(root, "proc", O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                (void) close(fd);
+                return r;
+        }
+
+        for (struct dirent *de; (errno = 0, de = readdir(d)); ) {
+                pid_t pid;
+
+                if (parse_pid(de->d_name, strlen(de->d_name), &pid) < 0)
+                        continue;
+                r = proc_pid_matches_name(root, pid, name);
+                if (r == -ENOMEM) {
+                        free(s.pids);
+                        return r;
+                }
+                if (r <= 0)
+                        continue;       /* gone, unreadable (hidepid=), or no match */
+                r = pidset_add(&s, pid);
+                if (r < 0) {
+                        free(s.pids);
+                        return r;
+                }
+        }
+
+        pidset_finish(&s, ret_pids, ret_n);
+        return 0;
+}
+
+/* "sys/fs/cgroup" + the cleaned components of @cgpath. */
+static int cgroup_relpath(const char *cgpath, char **ret) {
+        _cleanup_free_ char *out = NULL;
+        size_t len = strlen(CGROUP_ROOT_PATH);
+        const char *p;
+
+        if (isempty(cgpath))
+                return -EINVAL;
+        out = malloc(PATH_MAX);
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, CGROUP_ROOT_PATH, len + 1);
+
+        for (p = cgpath; *p; ) {
+                size_t n;
+
+                p += strspn(p, "/");
+                n = strcspn(p, "/");
+                if (n == 0)
+                        break;
+                if (n == 1 && p[0] == '.') {
+                        p += n;
+                        continue;
+                }
+                if (n == 2 && strneq(p, "..", 2))
+                        return -EINVAL;
+                if (len + 1 + n + 1 > PATH_MAX)
+                        return -ENAMETOOLONG;
+                out[len++] = '/';
+                memcpy(out + len, p, n);
+                len += n;
+                out[len] = '\0';
+                p += n;
+        }
+
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static int read_fd_all(int fd, size_t max_size, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 >= cap) {
+                        size_t ncap = cap ? cap * 2 : 4096;
+                        char *nbuf;
+
+                        if (cap > max_size)
+                                return -EFBIG;
+                        nbuf = realloc(buf, ncap);
+                        if (!nbuf)
+                                return -ENOMEM;
+                        buf = nbuf;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - 1 - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (len > max_size)
+                return -EFBIG;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int add_procs_file(int dfd, PidSet *s) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        const char *p;
+        int r;
+
+        fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = read_fd_all(fd, CGROUP_PROCS_MAX, &text);
+        if (r < 0)
+                return r;
+
+        for (p = text; *p; ) {
+                size_t n = strcspn(p, "\n");
+                pid_t pid;
+
+                if (n > 0) {
+                        r = parse_pid(p, n, &pid);
+                        if (r < 0)
+                                return r;
+                        r = pidset_add(s, pid);
+                        if (r < 0)
+                                return r;
+                }
+                p += n;
+                if (*p == '\n')
+                        p++;
+        }
+        return 0;
+}
+
+static int scan_cgroup_dir(int dfd, bool recursive, unsigned depth, PidSet *s) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        int r, fd;
+
+        r = add_procs_file(dfd, s);
+        if (r < 0 || !recursive)
+                return r;
+
+        fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                (void) close(fd);
+                return r;
+        }
+
+        for (struct dirent *de; (errno = 0, de = readdir(d)); ) {
+                _cleanup_close_ int child = -EBADF;
+
+                if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+                        continue;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                child = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (child < 0) {
+                        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+                                continue;       /* removed meanwhile, or not a cgroup */
+                        return -errno;
+                }
+                if (depth + 1 > PROC_CGROUP_DEPTH_MAX)
+                        return -ELOOP;
+                r = scan_cgroup_dir(child, true, depth + 1, s);
+                if (r == -ENOENT || r == -ENODEV || r == -EOPNOTSUPP)
+                        continue;               /* removed during the walk, or a threaded leaf */
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int proc_scan_cgroup(const Root *root, const char *cgpath, bool recursive, pid_t **ret_pids, size_t *ret_n) {
+        _cleanup_free_ char *rel = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        PidSet s = {};
+        int r;
+
+        if (!root || !ret_pids || !ret_n)
+                return -EINVAL;
+        r = cgroup_relpath(cgpath, &rel);
+        if (r < 0)
+                return r;
+        fd = root_openat(root, rel, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return fd;
+
+        r = scan_cgroup_dir(fd, recursive, 0, &s);
+        if (r < 0) {
+                free(s.pids);
+                return r;
+        }
+        pidset_finish(&s, ret_pids, ret_n);
+        return 0;
+}
+
+int proc_pid_cgroup(const Root *root, pid_t pid, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        const char *p;
+        int r;
+
+        if (!root || pid <= 0 || !ret)
+                return -EINVAL;
+        if (!snprintf_ok(path, "proc/%d/cgroup", (int) pid))
+                return -EINVAL;
+        r = root_read_file(root, path, 64U * 1024U, &text);
+        if (r < 0)
+                return gone_errno(r);
+
+        for (p = text; *p; ) {
+                size_t n = strcspn(p, "\n");
+
+                if (n > 3 && strneq(p, "0::", 3)) {
+                        char *v = strndup(p + 3, n - 3);
+
+                        if (!v)
+                                return -ENOMEM;
+                        *ret = v;
+                        return 0;
+                }
+                p += n;
+                if (*p == '\n')
+                        p++;
+        }
+        return -ENODATA;
+}
+
+bool proc_cgroup_is_below(const char *path, const char *ancestor) {
+        size_t la;
+
+        if (!path || !ancestor || path[0] != '/')
+                return false;
+        la = strlen(ancestor);
+        while (la > 0 && ancestor[la - 1] == '/')
+                la--;
+        if (la == 0)
+                return true;    /* "/" holds every cgroup */
+        return strneq(path, ancestor, la) && (path[la] == '\0' || path[la] == '/');
+}
