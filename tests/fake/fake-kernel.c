@@ -792,26 +792,31 @@ static int update_tuned_intervals(FakeKernel *k, unsigned i) {
         return r;
 }
 
+static int running_wmark(FakeKernel *k, unsigned i, uint64_t s, const char *name, char *buf, size_t size) {
+        char key[PATH_MAX];
+        int r;
+
+        r = pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/%s", s, name);
+        return r < 0 ? r : fake_kernel_running_value(k, i, key, buf, size);
+}
+
 /* Whether the watermarks deactivate every scheme of the running configuration: a metric above high
  * or below low deactivates; between mid and high a scheme keeps its state, initially active. */
 static bool all_schemes_inactive(FakeKernel *k, unsigned i) {
-        char key[PATH_MAX], buf[64];
+        char buf[64];
         uint64_t ns = 0;
 
         if (fake_kernel_running_value(k, i, "contexts/0/schemes/nr_schemes", buf, sizeof(buf)) < 0 ||
             parse_u64_kernel(buf, &ns) < 0 || ns == 0)
                 return false;
         for (uint64_t s = 0; s < ns; s++) {
-                uint64_t high = 0, low = 0;
+                char metric[64], hs[64], ls[64];
+                uint64_t high, low;
 
-                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/metric", s) < 0 ||
-                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || !streq(buf, "free_mem_rate"))
-                        return false;
-                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/high", s) < 0 ||
-                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || parse_u64_kernel(buf, &high) < 0)
-                        return false;
-                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/watermarks/low", s) < 0 ||
-                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || parse_u64_kernel(buf, &low) < 0)
+                if (running_wmark(k, i, s, "metric", metric, sizeof(metric)) < 0 ||
+                    !streq(metric, "free_mem_rate") ||
+                    running_wmark(k, i, s, "high", hs, sizeof(hs)) < 0 || parse_u64_kernel(hs, &high) < 0 ||
+                    running_wmark(k, i, s, "low", ls, sizeof(ls)) < 0 || parse_u64_kernel(ls, &low) < 0)
                         return false;
                 if (k->free_mem_permil <= high && k->free_mem_permil >= low)
                         return false;
