@@ -72,6 +72,8 @@ typedef struct Loader {
         char ***files;
         size_t *n_files;
         EntryList entries;
+        char **loaded;          /* canonical paths read so far: a file included twice is read once */
+        size_t n_loaded;
         const char *stack[PROFILE_INCLUDE_DEPTH_MAX + 2];  /* display paths of the include chain */
         char *stack_real[PROFILE_INCLUDE_DEPTH_MAX + 2];   /* canonical paths, for cycle detection */
         size_t depth;
@@ -154,6 +156,13 @@ static const char *intern_file(Loader *l, const char *path) {
         a[(*l->n_files)++] = copy;
         a[*l->n_files] = NULL;
         return copy;
+}
+
+static void loader_done(Loader *l) {
+        for (size_t i = 0; i < l->n_loaded; i++)
+                free(l->loaded[i]);
+        free(l->loaded);
+        entry_list_done(&l->entries);
 }
 
 static void set_ctx_error(ReadCtx *c, int r) {
@@ -462,6 +471,10 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                                 return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key,
                                                 from->value, "include cycle: %s", chain);
                         }
+        /* a diamond (two policies including the same third) reads the shared file once */
+        for (size_t i = 0; real && from && i < l->n_loaded; i++)
+                if (streq(l->loaded[i], real))
+                        return 0;
         if (l->depth > PROFILE_INCLUDE_DEPTH_MAX) {
                 assert(from);
                 return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
@@ -485,6 +498,21 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
         r = load_data(l, file, data, size, &own);
         if (r < 0)
                 return r;
+        if (real) {
+                char **a = realloc(l->loaded, (l->n_loaded + 1) * sizeof(*a));
+
+                if (!a) {
+                        entry_list_done(&own);
+                        return -ENOMEM;
+                }
+                l->loaded = a;
+                l->loaded[l->n_loaded] = strdup(real);
+                if (!l->loaded[l->n_loaded]) {
+                        entry_list_done(&own);
+                        return -ENOMEM;
+                }
+                l->n_loaded++;
+        }
         if (main) {
                 bool any = false;
 
@@ -887,7 +915,7 @@ int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagL
                 goto finish;
         *ret = TAKE_PTR(p);
 finish:
-        entry_list_done(&l.entries);
+        loader_done(&l);
         return r;
 }
 
@@ -918,7 +946,7 @@ int profile_load_string(const char *name, const char *data, size_t size, const P
         entry_list_done(&own);
         if (r >= 0)
                 r = finish_profile(p, &l, diags);
-        entry_list_done(&l.entries);
+        loader_done(&l);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);
@@ -1043,7 +1071,7 @@ int damond_config_load(const ProfileDirs *dirs, DamondConfig *ret, DiagList *dia
         r = apply_entries(&a, &l.entries);
 finish:
         free(a.headers);
-        entry_list_done(&l.entries);
+        loader_done(&l);
         return r;
 }
 

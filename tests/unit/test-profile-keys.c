@@ -282,6 +282,26 @@ START_TEST(test_include_prefers_policy_over_itself) {
 }
 END_TEST
 
+START_TEST(test_include_diamond_reads_once) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        DiagList d = {};
+        Dirs dirs;
+        char path[256];
+
+        make_dirs(&dirs);
+        write_file("pol/z.conf", "[Profile]\nOperations=paddr\n[Target]\nRegion=0x1000-0x2000\n");
+        write_file("pol/x.conf", "[Profile]\nInclude=z\n");
+        write_file("pol/y.conf", "[Profile]\nInclude=z\n");
+        write_file("etc/a.conf", "[Profile]\nInclude=x\nInclude=y\n");
+        snprintf(path, sizeof(path), "%s/etc/a.conf", tmp);
+        ck_assert_int_eq(profile_load(path, &dirs.dirs, &p, &d), 0);
+        ck_assert_ok(profile_validate(p, NULL, &d));
+        ck_assert_uint_eq(d.n, 0);
+        ck_assert_uint_eq(p->target.regions.n, 1);
+        diag_list_done(&d);
+}
+END_TEST
+
 START_TEST(test_empty_value_resets) {
         _cleanup_(profile_freep) Profile *p = NULL;
         static const char text[] = "[Profile]\n[Monitor]\nSampleInterval=1ms\nSampleInterval=\n"
@@ -404,6 +424,7 @@ int main(void) {
         tcase_add_test(tc, test_search_path_and_dropins);
         tcase_add_test(tc, test_include_prefers_policy_over_itself);
         tcase_add_test(tc, test_empty_value_resets);
+        tcase_add_test(tc, test_include_diamond_reads_once);
         tcase_add_test(tc, test_daemon_config);
         suite_add_tcase(s, tc);
         r = test_run_suite(s);
