@@ -81,7 +81,38 @@ struct FakeKernel {
         size_t n_injections;
         unsigned lock_busy;
         uint64_t slept_usec;
+
+        pid_t creator;          /* only the creating process removes the tree at exit */
+        FakeKernel *next_live;
 };
+
+/* Live fake kernels, removed at exit even when a failed Check assertion exits the test process before
+ * its teardown could run. */
+static FakeKernel *live_kernels;
+
+static void remove_live_kernels(void) {
+        for (FakeKernel *k = live_kernels; k; k = k->next_live)
+                if (k->creator == getpid() && k->path)
+                        (void) tree_rm_rf(AT_FDCWD, k->path);
+}
+
+static void live_add(FakeKernel *k) {
+        static bool registered = false;
+
+        if (!registered)
+                registered = atexit(remove_live_kernels) == 0;
+        k->creator = getpid();
+        k->next_live = live_kernels;
+        live_kernels = k;
+}
+
+static void live_remove(FakeKernel *k) {
+        for (FakeKernel **p = &live_kernels; *p; p = &(*p)->next_live)
+                if (*p == k) {
+                        *p = k->next_live;
+                        return;
+                }
+}
 
 FakeKernelGen fake_kernel_gen_from_string(const char *s) {
         for (size_t i = 0; i < _FAKE_GEN_MAX; i++)
@@ -1260,6 +1291,7 @@ int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret) {
                 k->path = mfree(k->path);
                 return r;
         }
+        live_add(k);
         r = root_open(k->path, &k->root);
         if (r < 0)
                 return r;
@@ -1297,10 +1329,13 @@ int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret) {
 FakeKernel *fake_kernel_free(FakeKernel *k) {
         if (!k)
                 return NULL;
+        live_remove(k);
         damon_io_free(k->io);
         root_free(k->root);
         if (k->path) {
-                (void) tree_rm_rf(AT_FDCWD, k->path);
+                /* a forked child freeing its parent's fake kernel leaves the tree to the parent */
+                if (k->creator == getpid())
+                        (void) tree_rm_rf(AT_FDCWD, k->path);
                 free(k->path);
         }
         kdamonds_reset(k);

@@ -52,7 +52,8 @@ FakeKernelGen fake_kernel_gen_from_env(void);
  * /tmp). @with_modules adds the generation's damon_reclaim and damon_lru_sort (6.0+) parameters, all
  * disabled. */
 int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret);
-/* Removes the temporary directory. */
+/* Removes the temporary directory (when called by the process that created it). A process that exits
+ * without freeing its fake kernels, as a failed Check assertion does, removes their trees at exit. */
 FakeKernel *fake_kernel_free(FakeKernel *k);
 DEFINE_TRIVIAL_CLEANUP_FUNC(FakeKernel *, fake_kernel_free);
 

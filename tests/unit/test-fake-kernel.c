@@ -2,6 +2,7 @@
 /* The fake kernel must behave like the kernel's DAMON sysfs interface (damon-abi.md), or every driver
  * test built on it proves nothing. Runs once per generation ($DAMOND_FAKE_KERNEL). */
 #include <limits.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "fake-kernel.h"
@@ -825,6 +826,34 @@ START_TEST(test_foreign) {
 }
 END_TEST
 
+/* A test process that dies on a failed assertion never reaches its teardown: the tree still goes. */
+START_TEST(test_tree_removed_at_exit) {
+        char path[PATH_MAX] = "";
+        int fds[2], status;
+        pid_t pid;
+
+        ck_assert_int_eq(pipe(fds), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                FakeKernel *leaked = NULL;
+
+                if (fake_kernel_new(FAKE_GEN_6_18, true, &leaked) < 0)
+                        _exit(2);
+                (void) write(fds[1], fake_kernel_root_path(leaked), strlen(fake_kernel_root_path(leaked)));
+                exit(1);
+        }
+        close(fds[1]);
+        ck_assert_int_gt(read(fds[0], path, sizeof(path) - 1), 0);
+        close(fds[0]);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+        ck_assert_int_eq(access(path, F_OK), -1);
+        /* and the parent's own fake kernel is untouched by the child's exit */
+        ck_assert_str_eq(rd(K "nr_kdamonds"), "0");
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("fake-kernel");
         TCase *tc = tcase_create("core");
@@ -853,6 +882,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_write_log_and_injection);
         tcase_add_test(tc, test_lock_busy);
         tcase_add_test(tc, test_foreign);
+        tcase_add_test(tc, test_tree_removed_at_exit);
         suite_add_tcase(s, tc);
         return s;
 }
