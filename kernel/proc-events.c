@@ -61,10 +61,12 @@ const char *proc_event_kind_to_string(ProcEventKind k) {
         return (int) k >= 0 && k < _PROC_EVENT_KIND_MAX ? proc_event_kind_table[k] : NULL;
 }
 
-static void stat_inc(ProcEventsStats *stats, uint64_t *field) {
-        if (stats)
-                (*field)++;
-}
+/* @stats may be NULL: no &stats->field before the check */
+#define STAT_INC(stats, field)                  \
+        do {                                    \
+                if (stats)                      \
+                        (stats)->field++;       \
+        } while (0)
 
 /* The payload one kind needs after the proc_event header. Exit events grew parent_pid/parent_tgid in
  * 4.18; older kernels send 16 bytes, which is enough for what we use. */
@@ -83,22 +85,22 @@ static int parse_cn_msg(const uint8_t *p, size_t len, ProcEventHandler handler, 
         int r;
 
         if (len < sizeof(cn)) {
-                stat_inc(stats, &stats->malformed);
+                STAT_INC(stats, malformed);
                 return 0;
         }
         memcpy(&cn, p, sizeof(cn));
         if (cn.len > len - sizeof(cn)) {
-                stat_inc(stats, &stats->malformed);
+                STAT_INC(stats, malformed);
                 return 0;
         }
         if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC) {
-                stat_inc(stats, &stats->ignored);
+                STAT_INC(stats, ignored);
                 return 0;
         }
         d = p + sizeof(cn);
         dlen = cn.len;
         if (dlen < EV_DATA_OFFSET) {
-                stat_inc(stats, &stats->malformed);
+                STAT_INC(stats, malformed);
                 return 0;
         }
         memcpy(&what, d + offsetof(struct proc_event, what), sizeof(what));
@@ -173,16 +175,16 @@ static int parse_cn_msg(const uint8_t *p, size_t len, ProcEventHandler handler, 
                 break;
         }
         default:
-                stat_inc(stats, &stats->ignored);
+                STAT_INC(stats, ignored);
                 return 0;
         }
 
-        stat_inc(stats, &stats->events);
+        STAT_INC(stats, events);
         r = handler(&ev, userdata);
         return r < 0 ? r : 1;
 
 short_payload:
-        stat_inc(stats, &stats->malformed);
+        STAT_INC(stats, malformed);
         return 0;
 }
 
@@ -203,13 +205,13 @@ int proc_events_parse(const void *buf, size_t len, ProcEventHandler handler, voi
 
                 if (len - off < sizeof(h)) {
                         /* trailing bytes too short for a header */
-                        stat_inc(stats, &stats->malformed);
+                        STAT_INC(stats, malformed);
                         break;
                 }
                 memcpy(&h, p + off, sizeof(h));
                 if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - off) {
                         /* a bad length makes everything after it unreadable */
-                        stat_inc(stats, &stats->malformed);
+                        STAT_INC(stats, malformed);
                         break;
                 }
 
@@ -222,10 +224,10 @@ int proc_events_parse(const void *buf, size_t len, ProcEventHandler handler, voi
                         n += r;
                         break;
                 case NLMSG_NOOP:
-                        stat_inc(stats, &stats->ignored);
+                        STAT_INC(stats, ignored);
                         break;
                 default:
-                        stat_inc(stats, &stats->malformed);
+                        STAT_INC(stats, malformed);
                         break;
                 }
 
