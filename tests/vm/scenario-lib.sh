@@ -1,0 +1,83 @@
+# Helpers for scenarios (bash), staged into the guest as /vmtest/lib.sh: `. /vmtest/lib.sh`.
+# A scenario runs as root inside the VM; this is the only place the real DAMON sysfs is written.
+
+DAMON_ADMIN=/sys/kernel/mm/damon/admin
+KDAMONDS=$DAMON_ADMIN/kdamonds
+U64_MAX=18446744073709551615
+
+fail() {
+        echo "FAIL: $*"
+        exit 1
+}
+
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+
+step() {
+        echo "--- $*"
+}
+
+# Runs a command, shows its output, keeps it in $out and its exit status in $rc; never exits.
+run() {
+        echo "\$ $*"
+        set +e
+        out=$("$@" 2>&1)
+        rc=$?
+        set -e
+        [ -z "$out" ] || echo "$out" | sed 's/^/  /'
+        [ $rc = 0 ] || echo "  (exit status $rc)"
+}
+
+# Like run, but the command must succeed.
+must() {
+        run "$@"
+        [ $rc = 0 ] || fail "'$*' failed with status $rc"
+}
+
+# The value of KEY in key=value words of TEXT (first line holding it): kv KEY "$out"
+kv() {
+        echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+# The value of KEY on the line of TEXT that starts with PREFIX: kv_line PREFIX KEY "$out"
+kv_line() {
+        kv "$2" "$(echo "$3" | grep -E "^$1" | head -n 1)"
+}
+
+expect_eq() {
+        [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
+        echo "  ok: $1 = $2"
+}
+
+expect_gt() {
+        [ -n "$2" ] && [ "$2" -gt "$3" ] || fail "$1: expected more than $3, got '$2'"
+        echo "  ok: $1 = $2 (> $3)"
+}
+
+need_damon_tool() {
+        command -v damon-tool >/dev/null ||
+                fail "damon-tool is not installed in the guest (is the build directory's install complete?)"
+}
+
+# The probe's verdict on a feature (yes, no, inferred): probe_feature NAME "$probe_output"
+probe_feature() {
+        echo "$2" | awk -v f="$1" '$1 == "feature" && $2 == f {print $4}'
+}
+
+# Waits up to SEC seconds for a command to succeed: wait_for SEC CMD...
+wait_for() {
+        local t=$1
+        shift
+        for _ in $(seq "$(( t * 5 ))"); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.2
+        done
+        return 1
+}
+
+# The kernel files of kdamond K, read straight from the guest's sysfs (to check the driver's writes).
+kd_file() {
+        cat "$KDAMONDS/$1/$2"
+}
