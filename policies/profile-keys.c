@@ -792,6 +792,15 @@ void profile_section_show(const ProfileSection *s, const char *key, char *buf, s
         case PROFILE_VALUE_BOOL:
                 snprintf(buf, size, "%s", *(const bool *) field ? "yes" : "no");
                 break;
+        case PROFILE_VALUE_REGIONS: {
+                const ProfileRegions *r = field;
+
+                if (r->automatic)
+                        snprintf(buf, size, "auto");
+                else if (r->n > 0)
+                        snprintf(buf, size, "0x%" PRIx64 "-0x%" PRIx64, r->items[0].start, r->items[0].end);
+                break;
+        }
         case PROFILE_VALUE_RANGE: {
                 const ProfileRange *r = field;
 

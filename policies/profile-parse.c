@@ -8,11 +8,13 @@
  * dropped, so an indented key is a key and never inih's multi-line continuation.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -754,6 +756,45 @@ static int apply_header(Applier *a, const Entry *e, ProfileSection **current) {
         return 0;
 }
 
+/* Edit distance, case-insensitive, for "did you mean"; capped: only small distances matter. */
+static size_t edit_distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+        if (la >= 63 || lb >= 63)
+                return SIZE_MAX;
+        for (size_t j = 0; j <= lb; j++)
+                prev[j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                cur[0] = i;
+                for (size_t j = 1; j <= lb; j++) {
+                        size_t sub = prev[j - 1] + (tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]));
+
+                        cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), sub);
+                }
+                memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+        }
+        return prev[lb];
+}
+
+/* The key of @type closest to @name, if it is close enough to be a typo. */
+static const char *suggest_key(ProfileSectionType type, const char *name) {
+        const char *best = NULL;
+        size_t best_d = 3;      /* at most two edits */
+
+        for (size_t i = 0; i < profile_keys_count; i++) {
+                size_t d;
+
+                if (profile_keys[i].section != type)
+                        continue;
+                d = edit_distance(name, profile_keys[i].name);
+                if (d < best_d) {
+                        best_d = d;
+                        best = profile_keys[i].name;
+                }
+        }
+        return best;
+}
+
 static int apply_entries(Applier *a, const EntryList *entries) {
         ProfileSection *current = NULL;
         bool in_section = false;
@@ -798,6 +839,10 @@ static int apply_entries(Applier *a, const EntryList *entries) {
                                              profile_section_type_to_string(current->type),
                                              profile_section_type_to_string((ProfileSectionType) other),
                                              profile_section_type_is_named((ProfileSectionType) other) ? " NAME" : "");
+                        else if (suggest_key(current->type, e->key))
+                                r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
+                                             "unknown key (did you mean %s=?), ignoring",
+                                             suggest_key(current->type, e->key));
                         else
                                 r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
                                              "unknown key, ignoring");

@@ -312,7 +312,7 @@ static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList 
                         g->metric == PROFILE_GOAL_CGROUP_MEM_PSI_US || g->metric == PROFILE_GOAL_CGROUP_MEM_USAGE;
         if (!node_metric && profile_section_is_set(s, "Node"))
                 TRY(fail(p, d, s, "Node", "only node_mem_* and node_memcg_* metrics use a node"));
-        if (cgroup_metric && !g->cgroup)
+        if (cgroup_metric && !g->cgroup && !profile_section_failed(s, "CGroup"))
                 TRY(fail(p, d, s, "Metric", "this metric needs CGroup="));
         if (!cgroup_metric && g->cgroup)
                 TRY(fail(p, d, s, "CGroup", "only node_memcg_* and cgroup_* metrics use a cgroup"));
