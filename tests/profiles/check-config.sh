@@ -38,6 +38,5 @@ grep -q 'no DAMON sysfs interface' "$tmp/err" || fail "no word about the missing
 
 # Usage errors.
 if "$damond" --check-config --kernel=4.19 2>/dev/null; then fail "--kernel=4.19 was accepted"; fi
-if "$damond" 2>/dev/null; then fail "the unimplemented daemon claimed success"; fi
 "$damond" --help | grep -q -- '--check-config' || fail "--help does not mention --check-config"
 echo "check-config.sh: ok"
