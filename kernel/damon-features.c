@@ -327,7 +327,7 @@ static int unstage(DamonIO *io, Staging *st) {
         return ret;
 }
 
-/* Writes @word to @path and restores the old value: 1 accepted, 0 EINVAL, -errno otherwise. */
+/* Writes @word to @path (unstage() puts the old value back): 1 accepted, 0 EINVAL, -errno otherwise. */
 static int test_keyword(DamonIO *io, Staging *st, const char *path, const char *word) {
         int r;
 
