@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * damond's entry point. For now it implements `damond --check-config [FILE...]`: load, validate and
- * compile profiles for the running kernel (probed read-only) or a named kernel generation, print every
- * problem as "path:line: Key=value: what is wrong" and the compiled result, and exit 0 when everything is
- * valid. The daemon proper comes later; until then any other invocation says so and fails.
+ * damond's entry point. `damond [--root=DIR] [--config-dir=DIR...]` runs the daemon in the foreground
+ * (always: systemd Type=notify) through the Manager (manager.h); exit codes 0, 1 and 78 (no valid
+ * profile, or no DAMON). `damond --check-config [FILE...]` loads, validates and compiles profiles for the
+ * running kernel (probed read-only) or a named kernel generation, prints every problem as
+ * "path:line: Key=value: what is wrong" and the compiled result, and exits 0 when everything is valid.
+ *
+ * Built a second time with DAMOND_FAKE as damond-fake (tests only, never installed): --fake-kernel=GEN
+ * runs the daemon against an in-process fake kernel (tests/fake/fake-kernel.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,16 +17,29 @@
 
 #include "damon-features.h"
 #include "damon-io.h"
+#include "log.h"
+#include "manager.h"
 #include "profile-compile.h"
 #include "profile-kernels.h"
 #include "profile.h"
 #include "root.h"
+#ifndef DAMOND_FAKE
+#define DAMOND_FAKE 0
+#endif
+#if DAMOND_FAKE
+#include "fake-kernel.h"
+#endif
 
 #define DIRS_MAX 8
 
 static bool arg_check_config = false;
 static const char *arg_kernel = "running";
 static const char *arg_root = NULL;
+static char *arg_config_dirs[DIRS_MAX] = {};
+static size_t arg_n_config_dirs = 0;
+#if DAMOND_FAKE
+static const char *arg_fake_kernel = NULL;
+#endif
 
 static void help(void) {
         printf("Usage: damond [OPTIONS...]\n"
@@ -35,7 +52,14 @@ static void help(void) {
                "                         without touching the kernel; exit 0 when valid\n"
                "     --kernel=GEN        With --check-config: compile for the running kernel (running,\n"
                "                         the default, probed read-only) or for mainline %s, %s, %s or %s\n"
-               "     --root=DIR          Use DIR as the root for configuration and kernel files\n\n"
+               "     --root=DIR          Use DIR as the root for configuration and kernel files\n"
+               "     --config-dir=DIR    Read damond.conf and the profiles from DIR instead of the\n"
+               "                         installed directories (repeatable, first wins)\n"
+#if DAMOND_FAKE
+               "     --fake-kernel=GEN   Run against an in-process fake kernel (5.18, 6.1, 6.12, 6.18)\n"
+#endif
+               "\n"
+               "Without --check-config damond runs in the foreground until SIGTERM; SIGHUP reloads.\n"
                "See damond.conf(5).\n",
                profile_kernel_generations[0], profile_kernel_generations[1], profile_kernel_generations[2],
                profile_kernel_generations[3]);
@@ -47,6 +71,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CHECK_CONFIG,
                 ARG_KERNEL,
                 ARG_ROOT,
+                ARG_CONFIG_DIR,
+                ARG_FAKE_KERNEL,
         };
         static const struct option options[] = {
                 { "help",         no_argument,       NULL, 'h'              },
@@ -54,6 +80,10 @@ static int parse_argv(int argc, char *argv[]) {
                 { "check-config", no_argument,       NULL, ARG_CHECK_CONFIG },
                 { "kernel",       required_argument, NULL, ARG_KERNEL       },
                 { "root",         required_argument, NULL, ARG_ROOT         },
+                { "config-dir",   required_argument, NULL, ARG_CONFIG_DIR   },
+#if DAMOND_FAKE
+                { "fake-kernel",  required_argument, NULL, ARG_FAKE_KERNEL  },
+#endif
                 {}
         };
         int c;
@@ -83,6 +113,22 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_ROOT:
                         arg_root = optarg;
                         break;
+                case ARG_CONFIG_DIR:
+                        if (arg_n_config_dirs >= DIRS_MAX - 1) {
+                                fprintf(stderr, "damond: too many --config-dir= (at most %d)\n", DIRS_MAX - 1);
+                                return -EINVAL;
+                        }
+                        arg_config_dirs[arg_n_config_dirs++] = optarg;
+                        break;
+#if DAMOND_FAKE
+                case ARG_FAKE_KERNEL:
+                        if (fake_kernel_gen_from_string(optarg) < 0) {
+                                fprintf(stderr, "damond: unknown fake kernel generation '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_fake_kernel = optarg;
+                        break;
+#endif
                 default:
                         fprintf(stderr, "Try 'damond --help' for more information.\n");
                         return -EINVAL;
@@ -253,6 +299,38 @@ finish:
         return r;
 }
 
+static int run_daemon(void) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagerOptions o = {
+                .root = arg_root,
+                .config_dirs = arg_n_config_dirs > 0 ? arg_config_dirs : NULL,
+        };
+        int r;
+#if DAMOND_FAKE
+        _cleanup_(fake_kernel_freep) FakeKernel *k = NULL;
+
+        if (arg_fake_kernel) {
+                r = fake_kernel_new(fake_kernel_gen_from_string(arg_fake_kernel), true, &k);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to create the fake kernel: %m");
+                        return EXIT_FAILURE;
+                }
+                /* kernel files from the fake, configuration from --root/--config-dir */
+                o.config_root = arg_root;
+                o.root = fake_kernel_root_path(k);
+                o.io = fake_kernel_io(k);
+                log_info("Running against a fake %s kernel in '%s'.", arg_fake_kernel, o.root);
+        }
+#endif
+
+        r = manager_new(&o, &m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up damond (root '%s'): %m", arg_root ?: "/");
+                return EXIT_FAILURE;
+        }
+        return manager_run(m);
+}
+
 int main(int argc, char *argv[]) {
         int r;
 
@@ -270,6 +348,6 @@ int main(int argc, char *argv[]) {
                         argv[optind]);
                 return EXIT_FAILURE;
         }
-        fprintf(stderr, "damond: the daemon is not implemented yet; only --check-config is available\n");
-        return EXIT_FAILURE;
+        log_open();
+        return run_daemon();
 }

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+static int max_level = LOG_INFO;
+static bool to_journal = false;
+static LogHook hook = NULL;
+static void *hook_userdata = NULL;
+
+/* systemd's stderr_is_journal(): $JOURNAL_STREAM is inherited by children whose stderr may be
+ * elsewhere, so it only counts when it names the file stderr actually is. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
+
+void log_open(void) {
+        to_journal = stderr_is_journal();
+}
+
+void log_set_max_level(int level) {
+        assert(level >= LOG_EMERG && level <= LOG_DEBUG);
+        max_level = level;
+}
+
+int log_get_max_level(void) {
+        return max_level;
+}
+
+void log_set_hook(LogHook h, void *userdata) {
+        hook = h;
+        hook_userdata = userdata;
+}
+
+static void send_journal(int level, const LogFields *f, const char *message) {
+        char *fields[8] = {};
+        struct iovec iov[8];
+        size_t n = 0;
+
+        if (asprintf(&fields[n++], "MESSAGE=%s", message) < 0 ||
+            asprintf(&fields[n++], "PRIORITY=%d", level) < 0)
+                goto finish;
+        if (f && f->profile && asprintf(&fields[n++], "DAMOND_PROFILE=%s", f->profile) < 0)
+                goto finish;
+        if (f && f->kdamond_1 > 0 && asprintf(&fields[n++], "DAMOND_KDAMOND=%d", f->kdamond_1 - 1) < 0)
+                goto finish;
+        if (f && f->config_file && asprintf(&fields[n++], "CONFIG_FILE=%s", f->config_file) < 0)
+                goto finish;
+        if (f && f->config_line > 0 && asprintf(&fields[n++], "CONFIG_LINE=%u", f->config_line) < 0)
+                goto finish;
+        if (f && f->message_id && asprintf(&fields[n++], "MESSAGE_ID=%s", f->message_id) < 0)
+                goto finish;
+        for (size_t i = 0; i < n; i++)
+                iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
+        if (sd_journal_sendv(iov, (int) n) >= 0)
+                goto finish;
+        /* the journal went away: stderr still reaches someone */
+        fprintf(stderr, "damond: %s\n", message);
+finish:
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                free(fields[i]);
+}
+
+int log_internal(int level, int error, const LogFields *fields, const char *format, ...) {
+        char buf[2048];
+        va_list ap;
+
+        if (error < 0)
+                error = -error;
+        if (level > max_level)
+                return -error;
+
+        errno = error;
+        va_start(ap, format);
+        (void) vsnprintf(buf, sizeof buf, format, ap);
+        va_end(ap);
+
+        if (hook)
+                hook(level, fields, buf, hook_userdata);
+        if (to_journal)
+                send_journal(level, fields, buf);
+        else
+                fprintf(stderr, "damond: %s\n", buf);
+        return -error;
+}

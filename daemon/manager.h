@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The Manager: damond's whole state and its event loop (sd-event).
+ *
+ * It owns one kdamond per enabled profile (plus a couple of stopped spares, because nr_kdamonds can only
+ * grow while no kdamond runs), records what it owns in run/damond (state-file.h), adopts its running
+ * kdamonds after a restart, keeps them as the profiles say through reloads (SIGHUP) and kdamond deaths
+ * (a 1 s health check), and tells systemd (READY=1, RELOADING=1, STATUS=, STOPPING=1, watchdog).
+ *
+ * The steps are public so that tests can drive them without the event loop: manager_start(),
+ * manager_reload(), manager_health_tick() (with the time given), manager_stop(). All of them block on
+ * DAMON sysfs I/O (damon-sysfs.h). Errors in one profile never stop the others: they are logged and the
+ * profile's state says what happened; the functions return <0 only for what stops damond itself.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "damon-io.h"
+#include "damon-sysfs.h"
+#include "profile-compile.h"
+#include "profile.h"
+#include "root.h"
+
+/* Exit codes of damond (style 9.8): 0, 1, and EX_CONFIG when no profile is valid. */
+#define DAMOND_EXIT_CONFIG 78
+
+/* How often a blocked profile is tried again. */
+#define MANAGER_RETRY_USEC (5 * USEC_PER_SEC)
+/* Restart back-off of a paddr kdamond that stopped by itself: doubles from the first to the last. */
+#define MANAGER_BACKOFF_FIRST_USEC (1 * USEC_PER_SEC)
+#define MANAGER_BACKOFF_MAX_USEC (60 * USEC_PER_SEC)
+#define MANAGER_HEALTH_USEC (1 * USEC_PER_SEC)
+/* Stopped kdamonds created beyond the enabled profiles, for profiles added by a later reload. */
+#define MANAGER_SPARE_KDAMONDS 2
+
+typedef enum ProfileRunState {
+        PROFILE_RUN_DISABLED,   /* Enabled=no */
+        PROFILE_RUN_RUNNING,
+        PROFILE_RUN_BLOCKED,    /* another DAMON user, or no kdamond to run on: retried every 5 s */
+        PROFILE_RUN_WAITING,    /* stopped by itself: restart back-off (paddr) or waiting for its pids */
+        PROFILE_RUN_FAILED,     /* the kernel refused it: tried again after the back-off */
+        _PROFILE_RUN_STATE_MAX,
+        _PROFILE_RUN_STATE_INVALID = -EINVAL,
+} ProfileRunState;
+
+const char *profile_run_state_to_string(ProfileRunState s);
+
+typedef struct Manager Manager;
+
+typedef struct ManagedProfile {
+        Manager *manager;
+        char *name;
+        char *path;
+        CompiledProfile compiled;       /* the version that runs (or would run) */
+        char *fingerprint;              /* compiled_profile_fingerprint() of it */
+        DamonSpec applied;              /* what was last started/committed (regions filled in) */
+        bool has_applied;
+        int kdamond;                    /* owned index it runs on, -1 none */
+        pid_t pid;                      /* kdamond pid while running, else -1 */
+        ProfileRunState state;
+        char *reason;                   /* why it is blocked/waiting/failed, for STATUS and logs */
+        uint64_t retry_usec;            /* CLOCK_MONOTONIC time of the next attempt */
+        uint64_t backoff_usec;          /* the next restart back-off */
+        uint64_t running_since_usec;
+        unsigned n_restarts;
+        unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
+} ManagedProfile;
+
+typedef struct ManagerOptions {
+        const char *root;               /* kernel files, proc, run/damond; NULL = "/" */
+        const char *config_root;        /* the installed configuration layout below it; NULL = root */
+        char * const *config_dirs;      /* NULL = the installed layout below config_root */
+        DamonIO *io;                    /* NULL = the real backend below root; else borrowed (tests) */
+} ManagerOptions;
+
+/* Called every health tick for each running profile that has feeds (user_input goals, quotas damond
+ * tunes itself). The tuning loop (issue 6) installs itself here. */
+typedef int (*ManagerFeedHook)(Manager *m, ManagedProfile *p, uint64_t now_usec, void *userdata);
+
+int manager_new(const ManagerOptions *o, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+void manager_set_feed_hook(Manager *m, ManagerFeedHook hook, void *userdata);
+
+/* Loads damond.conf and every profile, prepares kdamonds, probes, and starts or adopts every enabled
+ * valid profile. Returns 0; DAMOND_EXIT_CONFIG (positive) when no profile is valid or the kernel has no
+ * DAMON (restarting would not help: the unit's RestartPreventExitStatus=78); -errno when damond cannot
+ * run at all. */
+int manager_start(Manager *m, uint64_t now_usec);
+
+/* SIGHUP: re-reads everything; unchanged profiles are not touched, changed ones committed online,
+ * removed ones stopped, new ones started, invalid ones keep their running version. Returns 0 or -ENOMEM. */
+int manager_reload(Manager *m, uint64_t now_usec);
+
+/* Notices kdamonds that stopped by themselves, restarts or retries what is due. */
+int manager_health_tick(Manager *m, uint64_t now_usec);
+
+/* Stops the owned kdamonds (unless StopOnExit=no) and writes the record. */
+int manager_stop(Manager *m);
+
+/* The whole daemon: manager_start(), then the event loop until SIGTERM/SIGINT, then manager_stop().
+ * Returns the exit code (0, 1 or DAMOND_EXIT_CONFIG). */
+int manager_run(Manager *m);
+
+sd_event *manager_event(Manager *m);
+size_t manager_n_profiles(const Manager *m);
+ManagedProfile *manager_profile(Manager *m, size_t i);
+ManagedProfile *manager_find_profile(Manager *m, const char *name);
+DamonSysfs *manager_sysfs(Manager *m);
+/* The one-line STATUS= text. Returns a new string or NULL on out-of-memory. */
+char *manager_status_line(const Manager *m);

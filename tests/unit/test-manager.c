@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's Manager against the fake kernel, once per kernel generation ($DAMOND_FAKE_KERNEL): start,
+ * reload (counting every sysfs write), kdamond death, another DAMON user in the way, adoption after a
+ * restart, stop, and one short run of the real event loop with sd_notify messages.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fake-kernel.h"
+#include "log.h"
+#include "manager.h"
+#include "message-ids.h"
+#include "state-file.h"
+#include "test-util.h"
+
+#define SEC USEC_PER_SEC
+#define T0 (1000 * SEC)
+
+static FakeKernelGen gen;
+static FakeKernel *k;
+static char confdir[PATH_MAX / 2];
+static char *config_dirs[2];
+
+/* what was logged, one "LEVEL MESSAGE_ID|- CONFIG_FILE:LINE|- message" line per message */
+static char logbuf[65536];
+
+static void log_capture(int level, const LogFields *f, const char *message, void *userdata) {
+        size_t n = strlen(logbuf);
+
+        snprintf(logbuf + n, sizeof logbuf - n, "%d %s %s:%u %s\n", level,
+                 f && f->message_id ? f->message_id : "-", f && f->config_file ? f->config_file : "-",
+                 f ? f->config_line : 0, message);
+}
+
+static void write_conf(const char *name, const char *content) {
+        char rel[PATH_MAX];
+
+        snprintf(rel, sizeof rel, "etc/damond/%s", name);
+        ck_assert_ok(fake_kernel_write_file(k, rel, content));
+}
+
+static void remove_conf(const char *name) {
+        char p[PATH_MAX];
+
+        snprintf(p, sizeof p, "%s/%s", confdir, name);
+        ck_assert_int_eq(unlink(p), 0);
+}
+
+#define RECLAIM_CONF(quota) \
+        "[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n" \
+        "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=" quota "\n"
+#define STAT_CONF "[Profile]\nOperations=paddr\n[Target]\nRegion=auto\n[Scheme all]\nAction=stat\n"
+
+static void setup(void) {
+        gen = fake_kernel_gen_from_env();
+        ck_assert_ok(fake_kernel_new(gen, true, &k));
+        ck_assert_ok(fake_kernel_write_file(k, "proc/iomem",
+                "00001000-0009fbff : System RAM\n100000000-23fffffff : System RAM\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH, "6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"));
+        snprintf(confdir, sizeof confdir, "%s/etc/damond", fake_kernel_root_path(k));
+        config_dirs[0] = confdir;
+        config_dirs[1] = NULL;
+        write_conf("reclaim.conf", RECLAIM_CONF("64M"));
+        write_conf("stat.conf", STAT_CONF);
+        logbuf[0] = '\0';
+        log_set_hook(log_capture, NULL);
+        log_set_max_level(LOG_DEBUG);
+}
+
+static void teardown(void) {
+        log_set_hook(NULL, NULL);
+        k = fake_kernel_free(k);
+}
+
+static Manager *new_manager(void) {
+        ManagerOptions o = {
+                .root = fake_kernel_root_path(k),
+                .config_dirs = config_dirs,
+                .io = fake_kernel_io(k),
+        };
+        Manager *m = NULL;
+
+        ck_assert_ok(manager_new(&o, &m));
+        return m;
+}
+
+static Manager *started_manager(void) {
+        Manager *m = new_manager();
+
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        return m;
+}
+
+static const char *kstate(unsigned index) {
+        static char buf[32];
+        char path[128];
+
+        snprintf(path, sizeof path, DAMON_KDAMONDS_DIR "/%u/state", index);
+        ck_assert_ok(damon_io_read(fake_kernel_io(k), path, buf, sizeof buf));
+        return buf;
+}
+
+static ManagedProfile *profile(Manager *m, const char *name) {
+        ManagedProfile *p = manager_find_profile(m, name);
+
+        ck_assert_msg(p, "no profile '%s'", name);
+        return p;
+}
+
+START_TEST(test_start_two_profiles) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        _cleanup_free_ char *status = NULL;
+        _cleanup_(state_record_done) StateRecord rec = {};
+        ManagedProfile *reclaim = profile(m, "reclaim"), *stat = profile(m, "stat");
+        char buf[64];
+
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(stat->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_ne(reclaim->kdamond, stat->kdamond);
+        ck_assert_str_eq(kstate((unsigned) reclaim->kdamond), "on");
+        ck_assert_str_eq(kstate((unsigned) stat->kdamond), "on");
+        ck_assert_uint_eq(fake_kernel_n_starts(k, (unsigned) reclaim->kdamond), 1);
+
+        /* Region=auto became the largest System RAM range of proc/iomem */
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond,
+                                               "contexts/0/targets/0/regions/0/start", buf, sizeof buf));
+        ck_assert_str_eq(buf, "4294967296");
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond,
+                                               "contexts/0/targets/0/regions/0/end", buf, sizeof buf));
+        ck_assert_str_eq(buf, "9663676416");
+
+        status = manager_status_line(m);
+        ck_assert_str_eq(status, "2 profiles running (reclaim, stat)");
+
+        /* the record names both, with their pids, and the spares */
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
+        ck_assert_uint_ge(rec.n, 2);
+        for (size_t i = 0; i < rec.n; i++) {
+                const StateEntry *e = &rec.entries[i];
+
+                if (e->index == (unsigned) reclaim->kdamond) {
+                        ck_assert_str_eq(e->profile, "reclaim");
+                        ck_assert_int_eq(e->pid, reclaim->pid);
+                } else if (e->index == (unsigned) stat->kdamond)
+                        ck_assert_str_eq(e->profile, "stat");
+                else
+                        ck_assert_ptr_null(e->profile);
+        }
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_PROFILE_STARTED));
+}
+END_TEST
+
+START_TEST(test_reload_unchanged_writes_nothing) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        size_t writes = fake_kernel_n_writes(k);
+
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+        ck_assert_uint_eq(fake_kernel_n_writes(k), writes);
+        ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_RUNNING);
+}
+END_TEST
+
+START_TEST(test_reload_one_value) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        ManagedProfile *reclaim = profile(m, "reclaim"), *stat = profile(m, "stat");
+        pid_t pid = reclaim->pid;
+        unsigned idx = (unsigned) reclaim->kdamond;
+        char expected[256], buf[64];
+
+        fake_kernel_clear_write_log(k);
+        write_conf("reclaim.conf", RECLAIM_CONF("32M"));
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+
+        /* exactly the one value and "commit", nothing else, nothing of the other profile */
+        snprintf(expected, sizeof expected, "%u/contexts/0/schemes/0/quotas/bytes 33554432\n%u/state commit\n",
+                 idx, idx);
+        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/schemes/0/quotas/bytes", buf, sizeof buf));
+        ck_assert_str_eq(buf, "33554432");
+        if (gen == FAKE_GEN_5_18) {
+                /* no online commit before 5.19: the value is staged and the kdamond restarted */
+                snprintf(expected, sizeof expected, "%u/contexts/0/schemes/0/quotas/bytes 33554432\n", idx);
+                ck_assert_ptr_nonnull(strstr(fake_kernel_write_log(k), expected));
+                ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 2);
+                ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+                ck_assert_ptr_nonnull(strstr(logbuf, "no online commit"));
+                return;
+        }
+        ck_assert_str_eq(fake_kernel_write_log(k), expected);
+        ck_assert_int_eq(reclaim->pid, pid);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 1);
+        ck_assert_uint_eq(fake_kernel_n_commits(k, idx), 1);
+        ck_assert_uint_eq(fake_kernel_n_commits(k, (unsigned) stat->kdamond), 0);
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_PROFILE_RELOADED));
+}
+END_TEST
+
+START_TEST(test_reload_invalid_keeps_old) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        ManagedProfile *reclaim = profile(m, "reclaim");
+        unsigned idx = (unsigned) reclaim->kdamond;
+        char buf[64], expected_loc[PATH_MAX];
+
+        fake_kernel_clear_write_log(k);
+        write_conf("reclaim.conf", "[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n"
+                   "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=banana\n");
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_str_eq(kstate(idx), "on");
+        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/schemes/0/quotas/bytes", buf, sizeof buf));
+        ck_assert_str_eq(buf, "67108864");
+        /* the error is logged with its file and line, under the config-error MESSAGE_ID */
+        snprintf(expected_loc, sizeof expected_loc, "%d %s %s/reclaim.conf:8 ", LOG_ERR,
+                 DAMOND_MESSAGE_CONFIG_ERROR, confdir);
+        ck_assert_msg(strstr(logbuf, expected_loc), "no '%s' in:\n%s", expected_loc, logbuf);
+        ck_assert_ptr_nonnull(strstr(logbuf, "keeping its previous version"));
+
+        /* fixing it later applies the fixed version (the invalid one was never half-applied) */
+        fake_kernel_clear_write_log(k);
+        write_conf("reclaim.conf", RECLAIM_CONF("64M"));
+        ck_assert_ok(manager_reload(m, T0 + 2 * SEC));
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+}
+END_TEST
+
+START_TEST(test_reload_removed_and_new) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        unsigned stat_idx = (unsigned) profile(m, "stat")->kdamond, reclaim_idx = (unsigned) profile(m, "reclaim")->kdamond;
+        ManagedProfile *n;
+        char pattern[64];
+
+        remove_conf("stat.conf");
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_ptr_null(manager_find_profile(m, "stat"));
+        ck_assert_str_eq(kstate(stat_idx), "off");
+        ck_assert_str_eq(kstate(reclaim_idx), "on");
+        ck_assert_uint_eq(fake_kernel_n_commits(k, reclaim_idx), 0);
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_PROFILE_STOPPED));
+
+        /* a new profile runs on a stopped kdamond we own: nr_kdamonds cannot change while one runs */
+        write_conf("fresh.conf", STAT_CONF);
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_reload(m, T0 + 2 * SEC));
+        n = profile(m, "fresh");
+        ck_assert_int_eq(n->state, PROFILE_RUN_RUNNING);
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "nr_kdamonds"));
+        snprintf(pattern, sizeof pattern, "%u/state on\n", (unsigned) n->kdamond);
+        ck_assert_ptr_nonnull(strstr(fake_kernel_write_log(k), pattern));
+        ck_assert_uint_eq(fake_kernel_n_commits(k, reclaim_idx), 0);
+}
+END_TEST
+
+START_TEST(test_disabled_by_reload) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        ManagedProfile *stat = profile(m, "stat");
+        unsigned idx = (unsigned) stat->kdamond;
+
+        write_conf("stat.conf", "[Profile]\nEnabled=no\nOperations=paddr\n[Target]\nRegion=auto\n"
+                   "[Scheme all]\nAction=stat\n");
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_int_eq(stat->state, PROFILE_RUN_DISABLED);
+        ck_assert_str_eq(kstate(idx), "off");
+}
+END_TEST
+
+START_TEST(test_kdamond_death) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *app, *reclaim;
+        unsigned idx;
+
+        ck_assert_ok(fake_kernel_add_process(k, 4242));
+        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nPid=4242\n[Scheme all]\nAction=stat\n");
+        m = started_manager();
+        app = profile(m, "app");
+        reclaim = profile(m, "reclaim");
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        idx = (unsigned) app->kdamond;
+
+        ck_assert_ok(fake_kernel_targets_exit(k, idx));
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_WAITING);
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_KDAMOND_DIED));
+        /* the process is gone: nothing is written, nothing is retried in vain */
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_WAITING);
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+        ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 1);
+
+        /* it is back: the profile restarts on its kdamond; the other profile was never disturbed */
+        ck_assert_ok(fake_kernel_add_process(k, 4242));
+        ck_assert_ok(manager_health_tick(m, T0 + 3 * SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(app->kdamond, (int) idx);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 2);
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, (unsigned) reclaim->kdamond), 1);
+        ck_assert_uint_eq(fake_kernel_n_commits(k, (unsigned) reclaim->kdamond), 0);
+}
+END_TEST
+
+START_TEST(test_restart_backoff) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        ManagedProfile *reclaim = profile(m, "reclaim");
+        unsigned idx = (unsigned) reclaim->kdamond;
+        char path[128];
+
+        /* a paddr kdamond never stops by itself, but the kernel may stop it on an error: simulate it
+         * by turning it off behind damond's back */
+        snprintf(path, sizeof path, DAMON_KDAMONDS_DIR "/%u/state", idx);
+        ck_assert_ok(damon_io_write(fake_kernel_io(k), path, "off"));
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_WAITING);
+        /* back-off of 1 s: not before */
+        ck_assert_ok(manager_health_tick(m, T0 + SEC + SEC / 2));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_WAITING);
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 2);
+        /* the second death waits twice as long */
+        ck_assert_ok(damon_io_write(fake_kernel_io(k), path, "off"));
+        ck_assert_ok(manager_health_tick(m, T0 + 3 * SEC));
+        ck_assert_ok(manager_health_tick(m, T0 + 4 * SEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_WAITING);
+        ck_assert_ok(manager_health_tick(m, T0 + 5 * SEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+}
+END_TEST
+
+START_TEST(test_foreign_kdamond) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *before = NULL, *after = NULL, *status = NULL;
+        unsigned foreign;
+
+        ck_assert_ok(fake_kernel_add_foreign_kdamond(k, true, &foreign));
+        ck_assert_ok(fake_kernel_snapshot(k, DAMON_KDAMONDS_DIR, &before));
+        fake_kernel_clear_write_log(k);
+
+        m = new_manager();
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_BLOCKED);
+        ck_assert_int_eq(profile(m, "stat")->state, PROFILE_RUN_BLOCKED);
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+        ck_assert_ok(fake_kernel_snapshot(k, DAMON_KDAMONDS_DIR, &after));
+        ck_assert_str_eq(before, after);
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_BLOCKED));
+        status = manager_status_line(m);
+        ck_assert_str_eq(status, "0 profiles running; 2 blocked");
+
+        /* retries write nothing either, and warn only once */
+        ck_assert_ok(manager_health_tick(m, T0 + 10 * SEC));
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+        ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_BLOCKED);
+}
+END_TEST
+
+START_TEST(test_module_blocks_then_retry) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *reclaim;
+
+        ck_assert_ok(fake_kernel_set_module_enabled(k, DAMON_MODULE_RECLAIM, true));
+        m = started_manager();
+        reclaim = profile(m, "reclaim");
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ptr_nonnull(strstr(reclaim->reason, "damon_reclaim"));
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_BLOCKED));
+
+        ck_assert_ok(fake_kernel_set_module_enabled(k, DAMON_MODULE_RECLAIM, false));
+        /* not before the retry interval */
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ok(manager_health_tick(m, T0 + MANAGER_RETRY_USEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(profile(m, "stat")->state, PROFILE_RUN_RUNNING);
+        ck_assert_str_eq(kstate((unsigned) reclaim->kdamond), "on");
+}
+END_TEST
+
+/* What a write log line's kdamond index is, or -1 (nr_kdamonds, modules). */
+static bool log_touches(const char *log, unsigned index) {
+        char prefix[16];
+        const char *l;
+
+        snprintf(prefix, sizeof prefix, "%u/", index);
+        for (l = log; *l; l = strchr(l, '\n') + 1) {
+                if (strneq(l, prefix, strlen(prefix)))
+                        return true;
+                if (!strchr(l, '\n'))
+                        break;
+        }
+        return false;
+}
+
+START_TEST(test_adoption) {
+        Manager *a = started_manager();
+        _cleanup_(manager_freep) Manager *b = NULL;
+        unsigned ri = (unsigned) profile(a, "reclaim")->kdamond, si = (unsigned) profile(a, "stat")->kdamond;
+        pid_t rpid = profile(a, "reclaim")->pid, spid = profile(a, "stat")->pid;
+
+        /* damond is killed: nothing is stopped */
+        a = manager_free(a);
+        fake_kernel_clear_write_log(k);
+        logbuf[0] = '\0';
+
+        b = started_manager();
+        ck_assert_int_eq(profile(b, "reclaim")->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(profile(b, "reclaim")->kdamond, (int) ri);
+        ck_assert_int_eq(profile(b, "reclaim")->pid, rpid);
+        ck_assert_int_eq(profile(b, "stat")->pid, spid);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 1);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, si), 1);
+        ck_assert_uint_eq(fake_kernel_n_commits(k, ri), 0);
+        /* nothing of the adopted kdamonds is written, and nr_kdamonds is left alone */
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri) && !log_touches(fake_kernel_write_log(k), si),
+                      "adoption wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "nr_kdamonds"));
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_PROFILE_ADOPTED));
+        ck_assert_ptr_null(strstr(logbuf, DAMOND_MESSAGE_PROFILE_STARTED));
+}
+END_TEST
+
+START_TEST(test_adoption_of_changed_profile) {
+        Manager *a = started_manager();
+        _cleanup_(manager_freep) Manager *b = NULL;
+        unsigned ri = (unsigned) profile(a, "reclaim")->kdamond;
+        char expected[256];
+
+        a = manager_free(a);
+        write_conf("reclaim.conf", RECLAIM_CONF("32M"));
+        fake_kernel_clear_write_log(k);
+        b = started_manager();
+        if (gen == FAKE_GEN_5_18) {
+                /* no online commit: staged, then restarted to apply */
+                ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 2);
+                ck_assert_int_eq(profile(b, "reclaim")->state, PROFILE_RUN_RUNNING);
+                return;
+        }
+        ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 1);
+        ck_assert_uint_eq(fake_kernel_n_commits(k, ri), 1);
+        snprintf(expected, sizeof expected, "%u/contexts/0/schemes/0/quotas/bytes 33554432\n%u/state commit\n",
+                 ri, ri);
+        ck_assert_ptr_nonnull(strstr(fake_kernel_write_log(k), expected));
+}
+END_TEST
+
+START_TEST(test_record_of_another_boot) {
+        Manager *a = started_manager();
+        _cleanup_(manager_freep) Manager *b = NULL;
+        unsigned ri = (unsigned) profile(a, "reclaim")->kdamond;
+
+        a = manager_free(a);
+        /* a new boot id: the record is void, the running kdamonds are not ours (as far as we know) */
+        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH, "0d3e9f51-7a8b-4c2d-8e6f-1a2b3c4d5e6f\n"));
+        fake_kernel_clear_write_log(k);
+        b = started_manager();
+        ck_assert_int_eq(profile(b, "reclaim")->state, PROFILE_RUN_BLOCKED);
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri), "wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 1);
+}
+END_TEST
+
+START_TEST(test_stop) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        _cleanup_(state_record_done) StateRecord rec = {};
+        unsigned ri = (unsigned) profile(m, "reclaim")->kdamond;
+
+        ck_assert_ok(manager_stop(m));
+        ck_assert_str_eq(kstate(ri), "off");
+        /* the record keeps the kdamonds (for the next start) but no pid */
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
+        for (size_t i = 0; i < rec.n; i++)
+                ck_assert_int_eq(rec.entries[i].pid, -1);
+}
+END_TEST
+
+START_TEST(test_stop_leaves_running) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        Manager *b;
+        unsigned ri;
+        pid_t pid;
+
+        write_conf("damond.conf", "[Damond]\nStopOnExit=no\n");
+        m = started_manager();
+        ri = (unsigned) profile(m, "reclaim")->kdamond;
+        pid = profile(m, "reclaim")->pid;
+        ck_assert_ok(manager_stop(m));
+        ck_assert_str_eq(kstate(ri), "on");
+
+        b = started_manager();
+        ck_assert_int_eq(profile(b, "reclaim")->pid, pid);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 1);
+        manager_free(b);
+}
+END_TEST
+
+START_TEST(test_no_valid_profile) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+
+        write_conf("reclaim.conf", "[Profile]\nOperations=paddr\n[Scheme x]\nAction=nonsense\n");
+        write_conf("stat.conf", "[Profile]\nEnabled=maybe\n");
+        m = new_manager();
+        ck_assert_int_eq(manager_start(m, T0), DAMOND_EXIT_CONFIG);
+        ck_assert_uint_eq(fake_kernel_n_starts(k, 0), 0);
+}
+END_TEST
+
+START_TEST(test_one_invalid_others_run) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+
+        write_conf("broken.conf", "[Profile]\nOperations=paddr\n[Scheme x]\nAction=nonsense\n");
+        m = started_manager();
+        ck_assert_uint_eq(manager_n_profiles(m), 2);
+        ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_RUNNING);
+        ck_assert_ptr_nonnull(strstr(logbuf, "broken.conf:4"));
+}
+END_TEST
+
+/* --- the event loop, with sd_notify going to a socket of ours --- */
+
+static int notify_fd = -EBADF;
+
+static int send_signal(sd_event_source *s, uint64_t usec, void *userdata) {
+        return kill(getpid(), (int) (intptr_t) userdata);
+}
+
+START_TEST(test_event_loop) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char all[8192] = "", buf[1024];
+        ssize_t n;
+
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s/notify", fake_kernel_root_path(k));
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(notify_fd, 0);
+        ck_assert_int_eq(bind(notify_fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        ck_assert_int_eq(setenv("NOTIFY_SOCKET", sa.sun_path, 1), 0);
+
+        m = new_manager();
+        ck_assert_ok(sd_event_add_time_relative(manager_event(m), NULL, CLOCK_MONOTONIC, 50000, 0, send_signal,
+                                                (void *) (intptr_t) SIGHUP));
+        ck_assert_ok(sd_event_add_time_relative(manager_event(m), NULL, CLOCK_MONOTONIC, 150000, 0, send_signal,
+                                                (void *) (intptr_t) SIGTERM));
+        ck_assert_int_eq(manager_run(m), 0);
+        unsetenv("NOTIFY_SOCKET");
+
+        while ((n = recv(notify_fd, buf, sizeof buf - 1, 0)) > 0) {
+                buf[n] = '\0';
+                strncat(all, buf, sizeof all - strlen(all) - 2);
+                strcat(all, "|");
+        }
+        close(notify_fd);
+        ck_assert_msg(strstr(all, "READY=1\nSTATUS=2 profiles running (reclaim, stat)"), "%s", all);
+        ck_assert_msg(strstr(all, "RELOADING=1\nMONOTONIC_USEC="), "%s", all);
+        ck_assert_msg(strstr(all, "STOPPING=1"), "%s", all);
+        ck_assert_msg(strstr(all, "RELOADING=1") < strstr(all, "STOPPING=1"), "%s", all);
+        ck_assert_str_eq(kstate((unsigned) profile(m, "reclaim")->kdamond), "off");
+}
+END_TEST
+
+static Suite *suite(void) {
+        Suite *s = suite_create("manager");
+        TCase *tc = tcase_create("manager");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_start_two_profiles);
+        tcase_add_test(tc, test_reload_unchanged_writes_nothing);
+        tcase_add_test(tc, test_reload_one_value);
+        tcase_add_test(tc, test_reload_invalid_keeps_old);
+        tcase_add_test(tc, test_reload_removed_and_new);
+        tcase_add_test(tc, test_disabled_by_reload);
+        tcase_add_test(tc, test_kdamond_death);
+        tcase_add_test(tc, test_restart_backoff);
+        tcase_add_test(tc, test_foreign_kdamond);
+        tcase_add_test(tc, test_module_blocks_then_retry);
+        tcase_add_test(tc, test_adoption);
+        tcase_add_test(tc, test_adoption_of_changed_profile);
+        tcase_add_test(tc, test_record_of_another_boot);
+        tcase_add_test(tc, test_stop);
+        tcase_add_test(tc, test_stop_leaves_running);
+        tcase_add_test(tc, test_no_valid_profile);
+        tcase_add_test(tc, test_one_invalid_others_run);
+        tcase_add_test(tc, test_event_loop);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_run_suite(suite());
+}
