@@ -9,8 +9,10 @@
  * cgroup.
  *
  * The socket is set up with libnl-3 (a NETLINK_CONNECTOR socket joined to the CN_IDX_PROC group, then
- * PROC_CN_MCAST_LISTEN sent to the kernel). Both steps need CAP_NET_ADMIN in the initial user namespace;
- * the kernel ignores a listener in another pid or user namespace altogether (no events, no answer).
+ * PROC_CN_MCAST_LISTEN sent to the kernel). Up to 6.5 both steps need CAP_NET_ADMIN in the initial user
+ * namespace (joining fails with EPERM, or the LISTEN is answered with EPERM); 6.6 ("connector/cn_proc:
+ * Allow non-root users access") lets any user listen (seen on 6.18 as nobody). Every kernel ignores a
+ * listener in another pid or user namespace altogether (no events, no answer).
  *
  * Pids: the kernel reports a thread's id as "pid" and its process's id as "tgid" (cn_proc.h). Events of
  * threads (pid != tgid) are delivered too: a process has started when a FORK has child pid == tgid, and
@@ -56,9 +58,9 @@ typedef struct ProcEvent {
         pid_t tgid;                     /* process id */
         pid_t parent_pid;               /* FORK, EXIT */
         pid_t parent_tgid;
-        int exit_code;                  /* EXIT: the wait status (WIFEXITED()/WEXITSTATUS()/WTERMSIG() apply) */
+        int exit_code;                  /* EXIT: a wait status (WIFEXITED(), WEXITSTATUS(), WTERMSIG()) */
         unsigned exit_signal;           /* EXIT: the signal sent to the parent (SIGCHLD, or 0 for threads) */
-        char comm[PROC_COMM_MAX];       /* EXEC, COMM; "" when the process was gone before it could be read */
+        char comm[PROC_COMM_MAX];       /* EXEC, COMM; "" when the process was gone before it was read */
         uint64_t timestamp_nsec;        /* CLOCK_MONOTONIC-like, ns since boot, as the kernel stamped it */
         uint32_t ack_error;             /* ACK: 0 or a positive errno (EPERM: no CAP_NET_ADMIN) */
         uint32_t seq;                   /* ACK: the cn_msg seq and ack; ack is the asker's ack + 1 */
@@ -97,8 +99,8 @@ typedef struct ProcEvents ProcEvents;
  * Opens the proc connector: a non-blocking, close-on-exec NETLINK_CONNECTOR socket joined to CN_IDX_PROC,
  * and sends PROC_CN_MCAST_LISTEN. @root is borrowed and must outlive the object (exec events read
  * proc/TGID/comm below it). The kernel answers the LISTEN asynchronously (see proc_events_listening()).
- * Returns 0, or -EPERM/-EACCES (no CAP_NET_ADMIN), -EPROTONOSUPPORT (no CONFIG_CONNECTOR), -ENOMEM,
- * -EIO (another libnl failure).
+ * Returns 0, or -EPERM/-EACCES (no CAP_NET_ADMIN, before 6.6), -EPROTONOSUPPORT (no CONFIG_CONNECTOR),
+ * -ENOMEM, -EIO (another libnl failure).
  */
 int proc_events_open(const Root *root, ProcEvents **ret);
 
@@ -169,7 +171,7 @@ int proc_scan_name(const Root *root, const char *name, pid_t **ret_pids, size_t 
 int proc_scan_cgroup(const Root *root, const char *cgpath, bool recursive, pid_t **ret_pids, size_t *ret_n);
 
 /*
- * The cgroup v2 path of process @pid, from the "0::PATH" line of proc/PID/cgroup ("/system.slice/x.service").
+ * The cgroup v2 path of process @pid ("/system.slice/a.service"), from the "0::PATH" line of proc/PID/cgroup.
  * Returns 0 and a new string; -ESRCH when the process is gone, -ENODATA when it has no v2 line.
  */
 int proc_pid_cgroup(const Root *root, pid_t pid, char **ret);

@@ -331,7 +331,7 @@ int proc_events_open(const Root *root, ProcEvents **ret) {
                 return nlerr_to_errno(r);
 
         fd = nl_socket_get_fd(p->sk);
-        /* FORCE goes past rmem_max with CAP_NET_ADMIN, which we have if the membership worked; a smaller
+        /* FORCE goes past rmem_max with CAP_NET_ADMIN (which 6.6+ no longer needs to listen); a smaller
          * buffer only means an earlier PROC_EVENT_KIND_LOST, so failures are not errors. */
         if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
                 (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));

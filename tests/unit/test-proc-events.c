@@ -573,7 +573,7 @@ START_TEST(test_pid_cgroup) {
 }
 END_TEST
 
-/* ---- the real proc connector (needs CAP_NET_ADMIN in the initial namespaces; skips otherwise) ------ */
+/* ---- the real proc connector (initial namespaces, CAP_NET_ADMIN before 6.6; skips otherwise) ------- */
 
 typedef struct LiveSeen {
         pid_t child;
@@ -661,7 +661,7 @@ START_TEST(test_live_connector) {
         r = live_pump(p, &s, acked, 2000);
         if (r == -ETIMEDOUT || r == -EPERM) {
                 /* a listener in a non-initial pid or user namespace gets no answer and no events */
-                fprintf(stderr, "test_live_connector: skipped, the kernel did not accept the listener (%s)\n",
+                fprintf(stderr, "test_live_connector: skipped, the kernel did not take the listener (%s)\n",
                         strerror(-r));
                 return;
         }
