@@ -17,6 +17,7 @@
 #include "log.h"
 #include "manager.h"
 #include "message-ids.h"
+#include "proc-events.h"
 #include "profile-glue.h"
 #include "state-file.h"
 
@@ -574,7 +575,79 @@ static bool target_pids_exist(Manager *m, const DamonSpec *spec) {
         return true;
 }
 
-/* The spec to write: the compiled one with "auto" regions resolved. */
+static int pid_cmp(const void *a, const void *b) {
+        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+static bool has_followed(const ManagedProfile *p) {
+        return (p->compiled.process_names && p->compiled.process_names[0]) ||
+               (p->compiled.cgroups && p->compiled.cgroups[0]);
+}
+
+/* Adds a target for every process the profile follows (ProcessName=, CGroup=) that exists now, in
+ * ascending pid order after the Pid= ones, so that an unchanged set gives an unchanged spec. */
+static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) {
+        _cleanup_free_ pid_t *all = NULL;
+        size_t n_all = 0;
+        int r;
+
+        for (size_t kind = 0; kind < 2; kind++) {
+                char **list = kind == 0 ? p->compiled.process_names : p->compiled.cgroups;
+
+                for (size_t i = 0; list && list[i]; i++) {
+                        _cleanup_free_ pid_t *pids = NULL;
+                        size_t n = 0;
+                        pid_t *a;
+
+                        r = kind == 0 ? proc_scan_name(m->root, list[i], &pids, &n)
+                                      : proc_scan_cgroup(m->root, list[i], true, &pids, &n);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                log_debug_errno(r, "Failed to list the processes of '%s' for profile '%s', "
+                                                "ignoring: %m", list[i], p->name);
+                                continue;
+                        }
+                        if (n == 0)
+                                continue;
+                        a = reallocarray(all, n_all + n, sizeof(*a));
+                        if (!a)
+                                return -ENOMEM;
+                        all = a;
+                        memcpy(all + n_all, pids, n * sizeof(*pids));
+                        n_all += n;
+                }
+        }
+        if (n_all > 1)
+                qsort(all, n_all, sizeof(*all), pid_cmp);
+        for (size_t i = 0; i < n_all; i++) {
+                bool dup = i > 0 && all[i] == all[i - 1];
+                DamonTarget *t;
+
+                for (size_t j = 0; !dup && j < spec->n_targets; j++)
+                        dup = spec->targets[j].pid == all[i];
+                if (dup)
+                        continue;
+                t = damon_spec_add_target(spec);
+                if (!t)
+                        return -ENOMEM;
+                t->pid = all[i];
+        }
+        return 0;
+}
+
+static bool same_targets(const DamonSpec *a, const DamonSpec *b) {
+        if (a->n_targets != b->n_targets)
+                return false;
+        for (size_t i = 0; i < a->n_targets; i++)
+                if (a->targets[i].pid != b->targets[i].pid)
+                        return false;
+        return true;
+}
+
+/* The spec to write: the compiled one with "auto" regions and followed processes resolved. */
 static int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
         int r;
 
@@ -600,6 +673,13 @@ static int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
                 if (!damon_target_add_region(t, start, end)) {
                         damon_spec_done(ret);
                         return -ENOMEM;
+                }
+        }
+        if (has_followed(p)) {
+                r = add_followed_targets(m, p, ret);
+                if (r < 0) {
+                        damon_spec_done(ret);
+                        return r;
                 }
         }
         return 0;
@@ -1164,6 +1244,37 @@ finish:
 
 /* --- health --- */
 
+/* For a running profile that follows processes by name or cgroup: when the set of matching processes
+ * changed, commit the new targets online. (Polled every health tick for now; the proc connector of
+ * proc-events.h will make it immediate.) Returns 1 if the kdamond was updated. */
+static int profile_follow(Manager *m, ManagedProfile *p) {
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        DamonError err = {};
+        int r;
+
+        if (!has_followed(p) || !p->has_applied)
+                return 0;
+        r = build_spec(m, p, &spec);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0 || same_targets(&spec, &p->applied))
+                return 0;
+        if (spec.n_targets == 0)
+                return 0;       /* all gone: the kdamond stops by itself, the health check sees it */
+        r = profile_update_running(m, p, &spec, &p->applied, &err);
+        if (r < 0) {
+                log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                           "Failed to update the target processes of profile '%s', ignoring: %s%s%m", p->name,
+                           err.message, err.message[0] ? ": " : "");
+                return 0;
+        }
+        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                   "Profile '%s' now monitors %zu process%s (was %zu).", p->name, spec.n_targets,
+                   spec.n_targets == 1 ? "" : "es", p->applied.n_targets);
+        set_applied(p, &spec);
+        return 1;
+}
+
 int manager_health_tick(Manager *m, uint64_t now_usec) {
         bool dirty = false;
         int r;
@@ -1179,6 +1290,13 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                 break;
                         }
                         if (r == 0) {
+                                r = profile_follow(m, p);
+                                if (r < 0)
+                                        return r;
+                                if (r > 0)
+                                        dirty = true;
+                                if (p->state != PROFILE_RUN_RUNNING)
+                                        break;
                                 if (now_usec - p->running_since_usec >= MANAGER_BACKOFF_MAX_USEC)
                                         p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
                                 if (p->compiled.n_feeds > 0 && m->feed_hook) {

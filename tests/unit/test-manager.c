@@ -312,6 +312,61 @@ START_TEST(test_kdamond_death) {
 }
 END_TEST
 
+static void add_named_process(pid_t pid, const char *name) {
+        char rel[64], cmdline[64];
+
+        ck_assert_ok(fake_kernel_add_process(k, pid));
+        snprintf(rel, sizeof rel, "proc/%d/comm", (int) pid);
+        snprintf(cmdline, sizeof cmdline, "%s\n", name);
+        ck_assert_ok(fake_kernel_write_file(k, rel, cmdline));
+        snprintf(rel, sizeof rel, "proc/%d/cmdline", (int) pid);
+        snprintf(cmdline, sizeof cmdline, "/usr/bin/%s", name);
+        ck_assert_ok(fake_kernel_write_file(k, rel, cmdline));
+}
+
+START_TEST(test_follow_process_name) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *app;
+        char buf[64];
+        unsigned idx;
+
+        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nProcessName=worker\n"
+                   "[Scheme all]\nAction=stat\n");
+        m = started_manager();
+        app = profile(m, "app");
+        /* no such process yet: it waits, and writes nothing while it waits */
+        ck_assert_int_eq(app->state, PROFILE_RUN_WAITING);
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+
+        add_named_process(5000, "worker");
+        add_named_process(5001, "other");
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        idx = (unsigned) app->kdamond;
+        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/targets/0/pid_target", buf, sizeof buf));
+        ck_assert_str_eq(buf, "5000");
+        ck_assert_int_eq(fake_kernel_running_value(k, idx, "contexts/0/targets/1/pid_target", buf, sizeof buf),
+                         -ENOENT);
+
+        /* a second one starts: it becomes a target online (5.18: by a restart) */
+        add_named_process(5002, "worker");
+        ck_assert_ok(manager_health_tick(m, T0 + 3 * SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/targets/1/pid_target", buf, sizeof buf));
+        ck_assert_str_eq(buf, "5002");
+        if (gen != FAKE_GEN_5_18) {
+                ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 1);
+                ck_assert_uint_eq(fake_kernel_n_commits(k, idx), 1);
+        }
+        /* an unchanged set writes nothing */
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_health_tick(m, T0 + 4 * SEC));
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+}
+END_TEST
+
 START_TEST(test_restart_backoff) {
         _cleanup_(manager_freep) Manager *m = started_manager();
         ManagedProfile *reclaim = profile(m, "reclaim");
@@ -583,6 +638,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_disabled_by_reload);
         tcase_add_test(tc, test_kdamond_death);
         tcase_add_test(tc, test_restart_backoff);
+        tcase_add_test(tc, test_follow_process_name);
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_adoption);
