@@ -32,7 +32,7 @@
 /* Where configuration lives. Directories are tried in order, first wins for a file name: an
  * /etc/damond/foo.conf hides /usr/lib/damond/foo.conf. All arrays are NULL-terminated. */
 typedef struct ProfileDirs {
-        const char * const *config_dirs;        /* profiles, damond.conf and drop-ins: /etc, /run, /usr/lib */
+        const char * const *config_dirs;        /* profiles, damond.conf, drop-ins: /etc, /run, /usr/lib */
         const char * const *policy_dirs;        /* includable policies: .../policies, then the datadir */
 } ProfileDirs;
 
@@ -234,7 +234,7 @@ typedef struct ProfileGoal {
         char *scheme;
         int metric;                     /* DamosGoalMetric or ProfileGoalMetric */
         char *target;                   /* as written; its unit depends on Metric= */
-        uint64_t target_value;          /* filled by profile_validate(), in the metric's unit (bp, µs, bytes) */
+        uint64_t target_value;          /* set by profile_validate(), in the metric's unit: bp, µs, bytes */
         uint64_t node;
         char *cgroup;
 } ProfileGoal;

@@ -170,7 +170,8 @@ static int compile_target(Ctx *c, CompiledProfile *out) {
         if (!(c->f->ops_mask & (1u << spec->ops))) {
                 ConfigLoc l = profile_section_where(p, &p->general.head, "Operations");
 
-                return diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Operations", damon_ops_to_string(spec->ops),
+                return diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Operations",
+                                damon_ops_to_string(spec->ops),
                                 "this kernel does not have the %s operations set (CONFIG_DAMON_%s)",
                                 damon_ops_to_string(spec->ops),
                                 spec->ops == DAMON_OPS_PADDR ? "PADDR" : "VADDR");
@@ -282,7 +283,11 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
                 return -ENOMEM;
         out->feeds = a;
         a[out->n_feeds] = (ProfileFeed) {
-                .scheme = scheme, .goal = goal, .metric = g->metric, .target = g->target_value, .node = g->node,
+                .scheme = scheme,
+                .goal = goal,
+                .metric = g->metric,
+                .target = g->target_value,
+                .node = g->node,
         };
         if (g->cgroup && !(a[out->n_feeds].cgroup = strdup(g->cgroup)))
                 return -ENOMEM;
@@ -291,7 +296,8 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
 }
 
 /* Returns 1 if the scheme must be dropped (Unsupported=skip), 0 if compiled (possibly with errors). */
-static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds, size_t index) {
+static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds,
+                         size_t index) {
         for (size_t i = 0; i < c->p->n_goals; i++) {
                 const ProfileGoal *g = c->p->goals[i];
                 DamonFeature need;
@@ -345,7 +351,8 @@ static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
                 if (!has(c, need))
                         return refuse(c, &pf->head, "Type", need, "its scheme is left out");
                 if (pf->allow && !has(c, DAMON_FEATURE_FILTER_ALLOW))
-                        return refuse(c, &pf->head, "Allow", DAMON_FEATURE_FILTER_ALLOW, "its scheme is left out");
+                        return refuse(c, &pf->head, "Allow", DAMON_FEATURE_FILTER_ALLOW,
+                                      "its scheme is left out");
 
                 if (pf->layer == PROFILE_FILTER_LAYER_LEGACY)
                         set = DAMOS_FILTERS_LEGACY;
@@ -355,7 +362,8 @@ static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
                         set = DAMOS_FILTERS_LEGACY;
                         if (pf->layer != PROFILE_FILTER_LAYER_AUTO) {
                                 r = emulate(c, &pf->head, "Layer", DAMON_FEATURE_CORE_OPS_FILTERS,
-                                            "the filter goes to filters/, which holds every type on this kernel");
+                                            "the filter goes to filters/, which holds every type on "
+                                            "this kernel");
                                 if (r < 0)
                                         return r;
                         }
@@ -378,7 +386,8 @@ static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
 }
 
 /* Compiles one scheme into @ds. Returns 1 to drop it, 0 to keep it, <0 on -ENOMEM. */
-static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds, size_t index) {
+static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds,
+                          size_t index) {
         const ProfileSection *s = &sc->head;
         const DamonAttrs *attrs = &out->spec.attrs;
         uint64_t max_nr = attrs->sample_us > 0 ? attrs->aggr_us / attrs->sample_us : 0;
@@ -395,7 +404,8 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
         if (!ops_has_action(c, out->spec.ops, sc->action)) {
                 ConfigLoc l = profile_section_where(c->p, s, "Action");
 
-                r = diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Action", damos_action_to_string(sc->action),
+                r = diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Action",
+                             damos_action_to_string(sc->action),
                              "the %s operations set does not implement this action",
                              damon_ops_to_string(out->spec.ops));
                 return r < 0 ? r : 0;
@@ -465,15 +475,19 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
 
         if (sc->max_snapshots > 0) {
                 if (!has(c, DAMON_FEATURE_SNAPSHOTS))
-                        return refuse(c, s, "MaxSnapshots", DAMON_FEATURE_SNAPSHOTS, "the scheme is left out");
+                        return refuse(c, s, "MaxSnapshots", DAMON_FEATURE_SNAPSHOTS,
+                                      "the scheme is left out");
                 ds->max_nr_snapshots = sc->max_snapshots;
         }
 
         if (sc->dests.n > 0) {
                 if (has(c, DAMON_FEATURE_DESTS)) {
-                        for (size_t i = 0; i < sc->dests.n; i++)
-                                if (!damos_scheme_add_dest(ds, sc->dests.items[i].node, sc->dests.items[i].weight))
+                        for (size_t i = 0; i < sc->dests.n; i++) {
+                                const ProfileDest *pd = &sc->dests.items[i];
+
+                                if (!damos_scheme_add_dest(ds, pd->node, pd->weight))
                                         return -ENOMEM;
+                        }
                 } else if (sc->dests.n == 1) {
                         _cleanup_free_ char *why = lacks(DAMON_FEATURE_DESTS);
                         char v[48];
@@ -483,9 +497,9 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
                         ds->target_nid = (int) sc->dests.items[0].node;
                         snprintf(v, sizeof(v), "%" PRIu64 ":%" PRIu64, sc->dests.items[0].node,
                                  sc->dests.items[0].weight);
-                        r = diag_add(c->diags, DIAG_NOTE, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
-                                     "Dest", v, "%s; emulated: the single destination is written as target_nid",
-                                     why);
+                        r = diag_add(c->diags, DIAG_NOTE, sc->dests.items[0].loc.file,
+                                     sc->dests.items[0].loc.line, "Dest", v,
+                                     "%s; emulated: the single destination is written as target_nid", why);
                         if (r < 0)
                                 return r;
                 } else {
@@ -563,154 +577,184 @@ int profile_compile(const Profile *p, const DamonFeatures *features, CompiledPro
 
 /* The dump */
 
-static void put_u64(FILE *out, const char *path, uint64_t v) {
-        fprintf(out, "%s %" PRIu64 "\n", path, v);
+/* "PREFIX/NAME VALUE\n" */
+_printf_(4, 5)
+static void put(FILE *out, const char *prefix, const char *name, const char *format, ...) {
+        va_list ap;
+
+        fprintf(out, "%s/%s ", prefix, name);
+        va_start(ap, format);
+        vfprintf(out, format, ap);
+        va_end(ap);
+        fputc('\n', out);
+}
+
+static void dump_filter(FILE *out, const char *prefix, const DamosFilter *df, const DamonFeatures *f) {
+        put(out, prefix, "type", "%s", damos_filter_type_to_string(df->type));
+        put(out, prefix, "matching", "%s", df->matching ? "Y" : "N");
+        if (damon_features_has(f, DAMON_FEATURE_FILTER_ALLOW))
+                put(out, prefix, "allow", "%s", df->allow ? "Y" : "N");
+        switch (df->type) {
+        case DAMOS_FILTER_MEMCG:
+                put(out, prefix, "memcg_path", "%s", df->memcg_path);
+                break;
+        case DAMOS_FILTER_ADDR:
+                put(out, prefix, "addr_start", "0x%" PRIx64, df->addr_start);
+                put(out, prefix, "addr_end", "0x%" PRIx64, df->addr_end);
+                break;
+        case DAMOS_FILTER_TARGET:
+                put(out, prefix, "damon_target_idx", "%" PRIu64, df->target_idx);
+                break;
+        case DAMOS_FILTER_HUGEPAGE_SIZE:
+                put(out, prefix, "min", "%" PRIu64, df->min);
+                put(out, prefix, "max", "%" PRIu64, df->max);
+                break;
+        default:
+                break;
+        }
+}
+
+static void dump_scheme(FILE *out, const char *p, const DamosScheme *ds, const DamonFeatures *f) {
+        char q[192];
+
+        put(out, p, "action", "%s", damos_action_to_string(ds->action));
+        put(out, p, "access_pattern/sz/min", "%" PRIu64, ds->sz.min);
+        put(out, p, "access_pattern/sz/max", "%" PRIu64, ds->sz.max);
+        put(out, p, "access_pattern/nr_accesses/min", "%" PRIu64, ds->nr_accesses.min);
+        put(out, p, "access_pattern/nr_accesses/max", "%" PRIu64, ds->nr_accesses.max);
+        put(out, p, "access_pattern/age/min", "%" PRIu64, ds->age.min);
+        put(out, p, "access_pattern/age/max", "%" PRIu64, ds->age.max);
+        if (damon_features_has(f, DAMON_FEATURE_APPLY_INTERVAL))
+                put(out, p, "apply_interval_us", "%" PRIu64, ds->apply_interval_us);
+        if (damon_features_has(f, DAMON_FEATURE_MIGRATE))
+                put(out, p, "target_nid", "%d", ds->target_nid);
+        put(out, p, "quotas/ms", "%" PRIu64, ds->quota.ms);
+        put(out, p, "quotas/bytes", "%" PRIu64, ds->quota.bytes);
+        put(out, p, "quotas/reset_interval_ms", "%" PRIu64, ds->quota.reset_interval_ms);
+        put(out, p, "quotas/weights/sz_permil", "%" PRIu64, ds->quota.weight_sz_permil);
+        put(out, p, "quotas/weights/nr_accesses_permil", "%" PRIu64, ds->quota.weight_nr_accesses_permil);
+        put(out, p, "quotas/weights/age_permil", "%" PRIu64, ds->quota.weight_age_permil);
+        if (damon_features_has(f, DAMON_FEATURE_GOAL_TUNER))
+                put(out, p, "quotas/goal_tuner", "%s", damos_goal_tuner_to_string(ds->quota.goal_tuner));
+        if (damon_features_has(f, DAMON_FEATURE_QUOTA_GOALS)) {
+                put(out, p, "quotas/goals/nr_goals", "%zu", ds->quota.n_goals);
+                for (size_t g = 0; g < ds->quota.n_goals; g++) {
+                        const DamosGoal *dg = &ds->quota.goals[g];
+
+                        snprintf(q, sizeof(q), "%s/quotas/goals/%zu", p, g);
+                        if (damon_features_has(f, DAMON_FEATURE_GOAL_METRICS))
+                                put(out, q, "target_metric", "%s", damos_goal_metric_to_string(dg->metric));
+                        put(out, q, "target_value", "%" PRIu64, dg->target_value);
+                        if (damon_features_has(f, DAMON_FEATURE_NODE_MEM_GOALS))
+                                put(out, q, "nid", "%d", dg->nid);
+                        if (damon_features_has(f, DAMON_FEATURE_MEMCG_GOALS))
+                                put(out, q, "path", "%s", dg->path ?: "");
+                }
+        }
+        put(out, p, "watermarks/metric", "%s", damos_wmark_metric_to_string(ds->wmarks.metric));
+        if (ds->wmarks.metric != DAMOS_WMARK_NONE) {
+                put(out, p, "watermarks/interval_us", "%" PRIu64, ds->wmarks.interval_us);
+                put(out, p, "watermarks/high", "%" PRIu64, ds->wmarks.high);
+                put(out, p, "watermarks/mid", "%" PRIu64, ds->wmarks.mid);
+                put(out, p, "watermarks/low", "%" PRIu64, ds->wmarks.low);
+        }
+        for (int set = 0; set < _DAMOS_FILTER_SET_MAX; set++) {
+                const char *dir = damos_filter_set_to_string(set);
+
+                if (ds->n_filters[set] == 0)
+                        continue;
+                snprintf(q, sizeof(q), "%s/%.16s", p, dir);
+                put(out, q, "nr_filters", "%zu", ds->n_filters[set]);
+                for (size_t k = 0; k < ds->n_filters[set]; k++) {
+                        snprintf(q, sizeof(q), "%s/%.16s/%zu", p, dir, k);
+                        dump_filter(out, q, &ds->filters[set][k], f);
+                }
+        }
+        if (damon_features_has(f, DAMON_FEATURE_DESTS)) {
+                put(out, p, "dests/nr_dests", "%zu", ds->n_dests);
+                for (size_t k = 0; k < ds->n_dests; k++) {
+                        snprintf(q, sizeof(q), "%s/dests/%zu", p, k);
+                        put(out, q, "id", "%" PRIu64, ds->dests[k].id);
+                        put(out, q, "weight", "%" PRIu64, ds->dests[k].weight);
+                }
+        }
+        if (damon_features_has(f, DAMON_FEATURE_SNAPSHOTS))
+                put(out, p, "stats/max_nr_snapshots", "%" PRIu64, ds->max_nr_snapshots);
+}
+
+static void dump_feed(FILE *out, const char *ctx, const ProfileFeed *fd) {
+        if (fd->goal >= 0)
+                fprintf(out, "%s/schemes/%zu/quotas/goals/%zd/current_value: damond feeds %s", ctx,
+                        fd->scheme, fd->goal, profile_goal_metric_to_string(fd->metric));
+        else
+                fprintf(out, "%s/schemes/%zu/quotas/bytes: damond tunes it for %s", ctx, fd->scheme,
+                        profile_goal_metric_to_string(fd->metric));
+        fprintf(out, " (target %" PRIu64, fd->target);
+        if (fd->cgroup)
+                fprintf(out, ", cgroup %s", fd->cgroup);
+        if (fd->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && fd->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP)
+                fprintf(out, ", node %" PRIu64, fd->node);
+        fputs(")\n", out);
 }
 
 int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE *out) {
         const DamonSpec *s = &c->spec;
         const char *ctx = "contexts/0";
+        char p[96];
 
         fprintf(out, "# profile %s%s\n", c->name, c->enabled ? "" : " (disabled)");
         if (damon_features_has(f, DAMON_FEATURE_REFRESH_MS))
-                put_u64(out, "refresh_ms", s->refresh_ms);
-        fprintf(out, "%s/operations %s\n", ctx, damon_ops_to_string(s->ops));
+                fprintf(out, "refresh_ms %" PRIu64 "\n", s->refresh_ms);
+        put(out, ctx, "operations", "%s", damon_ops_to_string(s->ops));
         if (damon_features_has(f, DAMON_FEATURE_ADDR_UNIT))
-                fprintf(out, "%s/addr_unit %" PRIu64 "\n", ctx, s->addr_unit);
-        fprintf(out, "%s/monitoring_attrs/intervals/sample_us %" PRIu64 "\n", ctx, s->attrs.sample_us);
-        fprintf(out, "%s/monitoring_attrs/intervals/aggr_us %" PRIu64 "\n", ctx, s->attrs.aggr_us);
-        fprintf(out, "%s/monitoring_attrs/intervals/update_us %" PRIu64 "\n", ctx, s->attrs.update_us);
+                put(out, ctx, "addr_unit", "%" PRIu64, s->addr_unit);
+        snprintf(p, sizeof(p), "%s/monitoring_attrs", ctx);
+        put(out, p, "intervals/sample_us", "%" PRIu64, s->attrs.sample_us);
+        put(out, p, "intervals/aggr_us", "%" PRIu64, s->attrs.aggr_us);
+        put(out, p, "intervals/update_us", "%" PRIu64, s->attrs.update_us);
         if (damon_features_has(f, DAMON_FEATURE_INTERVALS_GOAL)) {
                 const DamonIntervalsGoal *g = &s->attrs.intervals_goal;
 
-                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/access_bp %" PRIu64 "\n", ctx, g->access_bp);
-                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/aggrs %" PRIu64 "\n", ctx, g->aggrs);
-                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/min_sample_us %" PRIu64 "\n", ctx,
-                        g->min_sample_us);
-                fprintf(out, "%s/monitoring_attrs/intervals/intervals_goal/max_sample_us %" PRIu64 "\n", ctx,
-                        g->max_sample_us);
+                put(out, p, "intervals/intervals_goal/access_bp", "%" PRIu64, g->access_bp);
+                put(out, p, "intervals/intervals_goal/aggrs", "%" PRIu64, g->aggrs);
+                put(out, p, "intervals/intervals_goal/min_sample_us", "%" PRIu64, g->min_sample_us);
+                put(out, p, "intervals/intervals_goal/max_sample_us", "%" PRIu64, g->max_sample_us);
         }
-        fprintf(out, "%s/monitoring_attrs/nr_regions/min %" PRIu64 "\n", ctx, s->attrs.min_nr_regions);
-        fprintf(out, "%s/monitoring_attrs/nr_regions/max %" PRIu64 "\n", ctx, s->attrs.max_nr_regions);
+        put(out, p, "nr_regions/min", "%" PRIu64, s->attrs.min_nr_regions);
+        put(out, p, "nr_regions/max", "%" PRIu64, s->attrs.max_nr_regions);
 
-        fprintf(out, "%s/targets/nr_targets %zu\n", ctx, s->n_targets);
+        put(out, ctx, "targets/nr_targets", "%zu", s->n_targets);
         for (size_t t = 0; t < s->n_targets; t++) {
                 const DamonTarget *dt = &s->targets[t];
 
+                snprintf(p, sizeof(p), "%s/targets/%zu", ctx, t);
                 if (s->ops != DAMON_OPS_PADDR)
-                        fprintf(out, "%s/targets/%zu/pid_target %d\n", ctx, t, (int) dt->pid);
+                        put(out, p, "pid_target", "%d", (int) dt->pid);
                 if (c->regions_auto && s->ops == DAMON_OPS_PADDR) {
-                        fprintf(out, "%s/targets/%zu/regions: every System RAM range, found at start\n", ctx, t);
+                        fprintf(out, "%s/regions: every System RAM range, found at start\n", p);
                         continue;
                 }
-                fprintf(out, "%s/targets/%zu/regions/nr_regions %zu\n", ctx, t, dt->n_regions);
-                for (size_t r = 0; r < dt->n_regions; r++)
-                        fprintf(out, "%s/targets/%zu/regions/%zu/start 0x%" PRIx64 "\n"
-                                "%s/targets/%zu/regions/%zu/end 0x%" PRIx64 "\n",
-                                ctx, t, r, dt->regions[r].start, ctx, t, r, dt->regions[r].end);
+                put(out, p, "regions/nr_regions", "%zu", dt->n_regions);
+                for (size_t r = 0; r < dt->n_regions; r++) {
+                        char q[128];
+
+                        snprintf(q, sizeof(q), "%s/regions/%zu", p, r);
+                        put(out, q, "start", "0x%" PRIx64, dt->regions[r].start);
+                        put(out, q, "end", "0x%" PRIx64, dt->regions[r].end);
+                }
         }
         for (size_t i = 0; c->process_names && c->process_names[i]; i++)
                 fprintf(out, "%s/targets: damond adds the processes named %s\n", ctx, c->process_names[i]);
         for (size_t i = 0; c->cgroups && c->cgroups[i]; i++)
                 fprintf(out, "%s/targets: damond adds the processes of cgroup %s\n", ctx, c->cgroups[i]);
 
-        fprintf(out, "%s/schemes/nr_schemes %zu\n", ctx, s->n_schemes);
+        put(out, ctx, "schemes/nr_schemes", "%zu", s->n_schemes);
         for (size_t i = 0; i < s->n_schemes; i++) {
-                const DamosScheme *ds = &s->schemes[i];
-                char p[64];
-
                 snprintf(p, sizeof(p), "%s/schemes/%zu", ctx, i);
-                fprintf(out, "%s/action %s\n", p, damos_action_to_string(ds->action));
-                fprintf(out, "%s/access_pattern/sz/min %" PRIu64 "\n%s/access_pattern/sz/max %" PRIu64 "\n",
-                        p, ds->sz.min, p, ds->sz.max);
-                fprintf(out, "%s/access_pattern/nr_accesses/min %" PRIu64 "\n"
-                        "%s/access_pattern/nr_accesses/max %" PRIu64 "\n", p, ds->nr_accesses.min, p,
-                        ds->nr_accesses.max);
-                fprintf(out, "%s/access_pattern/age/min %" PRIu64 "\n%s/access_pattern/age/max %" PRIu64 "\n",
-                        p, ds->age.min, p, ds->age.max);
-                if (damon_features_has(f, DAMON_FEATURE_APPLY_INTERVAL))
-                        fprintf(out, "%s/apply_interval_us %" PRIu64 "\n", p, ds->apply_interval_us);
-                if (damon_features_has(f, DAMON_FEATURE_MIGRATE))
-                        fprintf(out, "%s/target_nid %d\n", p, ds->target_nid);
-                fprintf(out, "%s/quotas/ms %" PRIu64 "\n%s/quotas/bytes %" PRIu64 "\n"
-                        "%s/quotas/reset_interval_ms %" PRIu64 "\n", p, ds->quota.ms, p, ds->quota.bytes, p,
-                        ds->quota.reset_interval_ms);
-                fprintf(out, "%s/quotas/weights/sz_permil %" PRIu64 "\n"
-                        "%s/quotas/weights/nr_accesses_permil %" PRIu64 "\n"
-                        "%s/quotas/weights/age_permil %" PRIu64 "\n", p, ds->quota.weight_sz_permil, p,
-                        ds->quota.weight_nr_accesses_permil, p, ds->quota.weight_age_permil);
-                if (damon_features_has(f, DAMON_FEATURE_GOAL_TUNER))
-                        fprintf(out, "%s/quotas/goal_tuner %s\n", p, damos_goal_tuner_to_string(ds->quota.goal_tuner));
-                if (damon_features_has(f, DAMON_FEATURE_QUOTA_GOALS)) {
-                        fprintf(out, "%s/quotas/goals/nr_goals %zu\n", p, ds->quota.n_goals);
-                        for (size_t g = 0; g < ds->quota.n_goals; g++) {
-                                const DamosGoal *dg = &ds->quota.goals[g];
-
-                                if (damon_features_has(f, DAMON_FEATURE_GOAL_METRICS))
-                                        fprintf(out, "%s/quotas/goals/%zu/target_metric %s\n", p, g,
-                                                damos_goal_metric_to_string(dg->metric));
-                                fprintf(out, "%s/quotas/goals/%zu/target_value %" PRIu64 "\n", p, g, dg->target_value);
-                                if (damon_features_has(f, DAMON_FEATURE_NODE_MEM_GOALS))
-                                        fprintf(out, "%s/quotas/goals/%zu/nid %d\n", p, g, dg->nid);
-                                if (damon_features_has(f, DAMON_FEATURE_MEMCG_GOALS))
-                                        fprintf(out, "%s/quotas/goals/%zu/path %s\n", p, g, dg->path ? dg->path : "");
-                        }
-                }
-                fprintf(out, "%s/watermarks/metric %s\n", p, damos_wmark_metric_to_string(ds->wmarks.metric));
-                if (ds->wmarks.metric != DAMOS_WMARK_NONE)
-                        fprintf(out, "%s/watermarks/interval_us %" PRIu64 "\n%s/watermarks/high %" PRIu64 "\n"
-                                "%s/watermarks/mid %" PRIu64 "\n%s/watermarks/low %" PRIu64 "\n", p,
-                                ds->wmarks.interval_us, p, ds->wmarks.high, p, ds->wmarks.mid, p, ds->wmarks.low);
-                for (int set = 0; set < _DAMOS_FILTER_SET_MAX; set++) {
-                        const char *dir = damos_filter_set_to_string(set);
-
-                        if (ds->n_filters[set] == 0)
-                                continue;
-                        fprintf(out, "%s/%s/nr_filters %zu\n", p, dir, ds->n_filters[set]);
-                        for (size_t k = 0; k < ds->n_filters[set]; k++) {
-                                const DamosFilter *df = &ds->filters[set][k];
-
-                                fprintf(out, "%s/%s/%zu/type %s\n", p, dir, k, damos_filter_type_to_string(df->type));
-                                fprintf(out, "%s/%s/%zu/matching %s\n", p, dir, k, df->matching ? "Y" : "N");
-                                if (damon_features_has(f, DAMON_FEATURE_FILTER_ALLOW))
-                                        fprintf(out, "%s/%s/%zu/allow %s\n", p, dir, k, df->allow ? "Y" : "N");
-                                if (df->type == DAMOS_FILTER_MEMCG)
-                                        fprintf(out, "%s/%s/%zu/memcg_path %s\n", p, dir, k, df->memcg_path);
-                                if (df->type == DAMOS_FILTER_ADDR)
-                                        fprintf(out, "%s/%s/%zu/addr_start 0x%" PRIx64 "\n%s/%s/%zu/addr_end 0x%" PRIx64 "\n",
-                                                p, dir, k, df->addr_start, p, dir, k, df->addr_end);
-                                if (df->type == DAMOS_FILTER_TARGET)
-                                        fprintf(out, "%s/%s/%zu/damon_target_idx %" PRIu64 "\n", p, dir, k, df->target_idx);
-                                if (df->type == DAMOS_FILTER_HUGEPAGE_SIZE)
-                                        fprintf(out, "%s/%s/%zu/min %" PRIu64 "\n%s/%s/%zu/max %" PRIu64 "\n",
-                                                p, dir, k, df->min, p, dir, k, df->max);
-                        }
-                }
-                if (damon_features_has(f, DAMON_FEATURE_DESTS)) {
-                        fprintf(out, "%s/dests/nr_dests %zu\n", p, ds->n_dests);
-                        for (size_t k = 0; k < ds->n_dests; k++)
-                                fprintf(out, "%s/dests/%zu/id %" PRIu64 "\n%s/dests/%zu/weight %" PRIu64 "\n",
-                                        p, k, ds->dests[k].id, p, k, ds->dests[k].weight);
-                }
-                if (damon_features_has(f, DAMON_FEATURE_SNAPSHOTS))
-                        fprintf(out, "%s/stats/max_nr_snapshots %" PRIu64 "\n", p, ds->max_nr_snapshots);
+                dump_scheme(out, p, &s->schemes[i], f);
         }
-        for (size_t i = 0; i < c->n_feeds; i++) {
-                const ProfileFeed *fd = &c->feeds[i];
-
-                if (fd->goal >= 0)
-                        fprintf(out, "%s/schemes/%zu/quotas/goals/%zd/current_value: damond feeds %s",
-                                ctx, fd->scheme, fd->goal, profile_goal_metric_to_string(fd->metric));
-                else
-                        fprintf(out, "%s/schemes/%zu/quotas/bytes: damond tunes it for %s", ctx, fd->scheme,
-                                profile_goal_metric_to_string(fd->metric));
-                fprintf(out, " (target %" PRIu64, fd->target);
-                if (fd->cgroup)
-                        fprintf(out, ", cgroup %s", fd->cgroup);
-                if (fd->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && fd->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP)
-                        fprintf(out, ", node %" PRIu64, fd->node);
-                fputs(")\n", out);
-        }
+        for (size_t i = 0; i < c->n_feeds; i++)
+                dump_feed(out, ctx, &c->feeds[i]);
         if (c->ages_follow_tuning)
                 fprintf(out, "%s/schemes: age thresholds follow the tuned aggregation interval\n", ctx);
         return ferror(out) ? -EIO : 0;

@@ -166,12 +166,14 @@ int diag_list_sort(DiagList *l) {
                 return -ENOMEM;
         for (size_t i = 0; i < l->n; i++) {
                 rank[i] = i;
-                for (size_t j = 0; j < i; j++)
-                        if ((!l->items[i].file && !l->items[j].file) ||
-                            (l->items[i].file && l->items[j].file && streq(l->items[i].file, l->items[j].file))) {
+                for (size_t j = 0; j < i; j++) {
+                        const char *a = l->items[i].file, *b = l->items[j].file;
+
+                        if ((!a && !b) || (a && b && streq(a, b))) {
                                 rank[i] = rank[j];
                                 break;
                         }
+                }
         }
         /* insertion sort: stable, and lists are short */
         sorted = l->items;

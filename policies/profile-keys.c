@@ -64,6 +64,12 @@ const char *profile_goal_metric_to_string(int m) {
         return metric_choices[m];
 }
 
+#define ACCESSES_ERROR \
+        "invalid access rate: expected a count per aggregation interval or a percentage of the maximum, " \
+        "e.g. 5 or 50%"
+#define CGROUP_ERROR \
+        "invalid cgroup path: expected an absolute, normalized path such as /system.slice/foo.service"
+
 #define U32 UINT32_MAX
 #define NOF (-1)
 
@@ -161,8 +167,8 @@ const ProfileKey profile_keys[] = {
         KEY(FILTER, "Type", ENUM, ProfileFilter, type, NULL, "keyword", 0, 0, 0, DAMON_FEATURE_FILTERS,
             filter_type_choices),
         KEY(FILTER, "Matching", BOOL, ProfileFilter, matching, "yes", "boolean", 0, 0, 0, NOF, NULL),
-        KEY(FILTER, "Allow", BOOL, ProfileFilter, allow, "no", "boolean", 0, 0, 0, DAMON_FEATURE_FILTER_ALLOW,
-            NULL),
+        KEY(FILTER, "Allow", BOOL, ProfileFilter, allow, "no", "boolean", 0, 0, 0,
+            DAMON_FEATURE_FILTER_ALLOW, NULL),
         KEY(FILTER, "MemCG", CGROUP, ProfileFilter, memcg, NULL, "cgroup path", 0, 0, 0, NOF, NULL),
         KEY(FILTER, "AddrRange", RANGE, ProfileFilter, addr_range, NULL, "address range", 0, 0, 0,
             DAMON_FEATURE_TRIED_BYTES, NULL),
@@ -223,7 +229,8 @@ static const char *unit_error(const ProfileKey *key, int r) {
                         return "not a whole number of bytes";
                 if (r == -ERANGE)
                         return "size too large";
-                return "invalid size: expected bytes or a number with K, M, G, T, P or E (powers of 1024), e.g. 128M";
+                return "invalid size: expected bytes or a number with K, M, G, T, P or E "
+                       "(powers of 1024), e.g. 128M";
         case PROFILE_VALUE_RATIO:
                 if (r == -EDOM)
                         return "finer than 1 part per million";
@@ -274,8 +281,8 @@ static int check_range(const ProfileKey *key, uint64_t v, const char *value, con
         if (key->max == UINT64_MAX)
                 r = diag_add(diags, DIAG_ERROR, file, line, key->name, value, "must be at least %s", lo);
         else
-                r = diag_add(diags, DIAG_ERROR, file, line, key->name, value, "out of range: must be between %s and %s",
-                             lo, hi);
+                r = diag_add(diags, DIAG_ERROR, file, line, key->name, value,
+                             "out of range: must be between %s and %s", lo, hi);
         return r < 0 ? r : -EINVAL;
 }
 
@@ -290,7 +297,8 @@ static int parse_address(const char *s, uint64_t *ret) {
                 if (!isxdigit((unsigned char) *p))
                         return -EINVAL;
                 for (; isxdigit((unsigned char) *p); p++) {
-                        int d = isdigit((unsigned char) *p) ? *p - '0' : tolower((unsigned char) *p) - 'a' + 10;
+                        int d = isdigit((unsigned char) *p) ? *p - '0' :
+                                tolower((unsigned char) *p) - 'a' + 10;
 
                         if (v > (UINT64_MAX >> 4))
                                 return -ERANGE;
@@ -439,13 +447,13 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                         if (r < 0)
                                 return report(diags, key, value, file, line,
                                               r == -ERANGE ? "above 100% of the maximum" :
-                                              "invalid access rate: expected a count per aggregation interval or a percentage of the maximum, e.g. 5 or 50%");
+                                              ACCESSES_ERROR);
                         a.percent = true;
                 } else {
                         r = parse_uint64(value, &a.value);
                         if (r < 0)
                                 return report(diags, key, value, file, line,
-                                              "invalid access rate: expected a count per aggregation interval or a percentage of the maximum, e.g. 5 or 50%");
+                                              ACCESSES_ERROR);
                         r = check_range(key, a.value, value, file, line, diags);
                         if (r < 0)
                                 return r;
@@ -471,7 +479,8 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                                 fprintf(f, "%s%s", i > 0 ? ", " : "", key->choices[i]);
                         if (fclose(f) != 0)
                                 return -ENOMEM;
-                        r = diag_add(diags, DIAG_ERROR, file, line, key->name, value, "unknown %s: expected one of %s",
+                        r = diag_add(diags, DIAG_ERROR, file, line, key->name, value,
+                                     "unknown %s: expected one of %s",
                                      streq(key->name, "Action") ? "action" : "keyword", list);
                         return r < 0 ? r : -EINVAL;
                 }
@@ -491,13 +500,13 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
         case PROFILE_VALUE_CGROUP:
                 if (!valid_cgroup(value))
                         return report(diags, key, value, file, line,
-                                      "invalid cgroup path: expected an absolute, normalized path such as /system.slice/foo.service");
+                                      CGROUP_ERROR);
                 return set_string((char **) field, value);
 
         case PROFILE_VALUE_CGROUPS:
                 if (!valid_cgroup(value))
                         return report(diags, key, value, file, line,
-                                      "invalid cgroup path: expected an absolute, normalized path such as /system.slice/foo.service");
+                                      CGROUP_ERROR);
                 return strv_append(field, value, file, line);
 
         case PROFILE_VALUE_STRV:
@@ -514,10 +523,12 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                         return r;
                 if (r < 0)
                         return report(diags, key, value, file, line,
-                                      "invalid range: expected START-END, e.g. 0x100000000-0x140000000 or 2M-1G");
+                                      "invalid range: expected START-END, e.g. "
+                                      "0x100000000-0x140000000 or 2M-1G");
                 if (range.min > range.max ||
                     (streq(key->name, "AddrRange") && range.min == range.max))
-                        return report(diags, key, value, file, line, "the range's start is not below its end");
+                        return report(diags, key, value, file, line,
+                                      "the range's start is not below its end");
                 *(ProfileRange *) field = range;
                 return 0;
         }
@@ -536,9 +547,11 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                         return r;
                 if (r < 0)
                         return report(diags, key, value, file, line,
-                                      "invalid region: expected START-END or auto, e.g. 0x100000000-0x140000000");
+                                      "invalid region: expected START-END or auto, e.g. "
+                                      "0x100000000-0x140000000");
                 if (range.min >= range.max)
-                        return report(diags, key, value, file, line, "the region's start is not below its end");
+                        return report(diags, key, value, file, line,
+                                      "the region's start is not below its end");
                 a = realloc(l->items, (l->n + 1) * sizeof(*a));
                 if (!a)
                         return -ENOMEM;
@@ -581,7 +594,8 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
 
                 r = parse_uint64(value, &v);
                 if (r < 0 || v < key->min || v > key->max)
-                        return report(diags, key, value, file, line, "invalid pid: expected a positive integer");
+                        return report(diags, key, value, file, line,
+                                      "invalid pid: expected a positive integer");
                 items = realloc(l->items, (l->n + 1) * sizeof(*items));
                 if (!items)
                         return -ENOMEM;

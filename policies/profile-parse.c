@@ -51,6 +51,12 @@ const ProfileDirs profile_dirs_default = {
         .policy_dirs = default_policy_dirs,
 };
 
+#define BAD_HEADER "invalid section header: expected [Section] or [Section NAME]"
+
+static const char *read_error(int r) {
+        return r == -EFBIG ? "larger than 1 MiB" : r == -EBADFD ? "not a regular file" : strerror(-r);
+}
+
 /* inih keeps section and key names in 50-byte buffers and cuts longer ones. */
 #define INIH_NAME_MAX 49
 
@@ -213,7 +219,7 @@ static char *line_reader(char *str, int num, void *stream) {
 
                 if (end[-1] != ']' || len < 3) {
                         set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
-                                                  "invalid section header: expected [Section] or [Section NAME]"));
+                                                  "%s", BAD_HEADER));
                         set_ctx_error(c, entry_add(&c->own, NULL, NULL, NULL, true, c->file, c->line));
                         goto blank;
                 }
@@ -222,11 +228,11 @@ static char *line_reader(char *str, int num, void *stream) {
                         c->error = -ENOMEM;
                         return NULL;
                 }
-                if (strlen(name) > INIH_NAME_MAX || memchr(name, '[', strlen(name)) || memchr(name, ']', strlen(name))) {
+                if (strlen(name) > INIH_NAME_MAX || strpbrk(name, "[]")) {
                         set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
                                                   strlen(name) > INIH_NAME_MAX ?
                                                   "section name too long (at most %d characters)" :
-                                                  "invalid section header: expected [Section] or [Section NAME]",
+                                                  BAD_HEADER,
                                                   INIH_NAME_MAX));
                         set_ctx_error(c, entry_add(&c->own, NULL, NULL, NULL, true, c->file, c->line));
                         goto blank;
@@ -241,7 +247,8 @@ static char *line_reader(char *str, int num, void *stream) {
 
                 if (!eq || (colon && colon < eq) || eq == start) {
                         set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
-                                                  "expected Key=value, a [Section] header or a comment, ignoring"));
+                                                  "expected Key=value, a [Section] header or a comment, "
+                                                  "ignoring"));
                         goto blank;
                 }
                 klen = (size_t) (eq - start);
@@ -254,8 +261,8 @@ static char *line_reader(char *str, int num, void *stream) {
                                 c->error = -ENOMEM;
                                 return NULL;
                         }
-                        set_ctx_error(c, diag_add(c->loader->diags, DIAG_WARNING, c->file, c->line, key, NULL,
-                                                  "unknown key, ignoring"));
+                        set_ctx_error(c, diag_add(c->loader->diags, DIAG_WARNING, c->file, c->line, key,
+                                                  NULL, "unknown key, ignoring"));
                         goto blank;
                 }
         }
@@ -490,11 +497,9 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                 if (from)
                         return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
                                         "cannot read %s: %s", path,
-                                        r == -EFBIG ? "larger than 1 MiB" : r == -EBADFD ? "not a regular file" :
-                                        strerror(-r));
+                                        read_error(r));
                 return diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL, "cannot read the file: %s",
-                                r == -EFBIG ? "larger than 1 MiB" : r == -EBADFD ? "not a regular file" :
-                                strerror(-r));
+                                read_error(r));
         }
 
         r = load_data(l, file, data, size, &own);
@@ -523,8 +528,8 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                                 any = true;
                 if (!any)
                         r = diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL,
-                                     "the profile has no settings (to disable a shipped profile, set Enabled=no "
-                                     "or link its name to /dev/null)");
+                                     "the profile has no settings (to disable a shipped profile, set "
+                                     "Enabled=no or link its name to /dev/null)");
                 if (r < 0)
                         goto finish;
         }
@@ -607,7 +612,8 @@ static int find_dropins(const ProfileDirs *dirs, const char *extra_dir, const ch
         }
         /* sort by file name, not by directory */
         for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp(strrchr(paths[j - 1], '/'), strrchr(paths[j], '/')) > 0; j--) {
+                for (size_t j = i; j > 0 && strcmp(strrchr(paths[j - 1], '/'), strrchr(paths[j], '/')) > 0;
+                     j--) {
                         char *t = paths[j];
 
                         paths[j] = paths[j - 1];
@@ -717,11 +723,13 @@ static int apply_header(Applier *a, const Entry *e, ProfileSection **current) {
                 type = profile_section_type_from_string(typestr);
         }
         if (type < 0 || (type == PROFILE_SECTION_DAEMON) != daemon)
-                return diag_add(a->diags, DIAG_WARNING, e->file, e->line, header, NULL, "unknown section, ignoring");
+                return diag_add(a->diags, DIAG_WARNING, e->file, e->line, header, NULL,
+                                "unknown section, ignoring");
         if (profile_section_type_is_named(type)) {
                 if (isempty(name))
                         return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
-                                        "a name is required, e.g. [%s cold]", profile_section_type_to_string(type));
+                                        "a name is required, e.g. [%s cold]",
+                                        profile_section_type_to_string(type));
                 if (strlen(name) > PROFILE_NAME_MAX)
                         return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
                                         "name too long (at most %d characters)", PROFILE_NAME_MAX);
@@ -742,7 +750,8 @@ static int apply_header(Applier *a, const Entry *e, ProfileSection **current) {
                         a->headers[a->n_headers++] = (Entry *) e;
                 }
         } else if (name)
-                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL, "this section takes no name");
+                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                "this section takes no name");
 
         if (daemon)
                 *current = &a->config->head;
@@ -767,7 +776,8 @@ static size_t edit_distance(const char *a, const char *b) {
         for (size_t i = 1; i <= la; i++) {
                 cur[0] = i;
                 for (size_t j = 1; j <= lb; j++) {
-                        size_t sub = prev[j - 1] + (tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]));
+                        bool differ = tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]);
+                        size_t sub = prev[j - 1] + differ;
 
                         cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), sub);
                 }
@@ -838,7 +848,8 @@ static int apply_entries(Applier *a, const EntryList *entries) {
                                              "unknown key in [%s], it belongs in [%s%s], ignoring",
                                              profile_section_type_to_string(current->type),
                                              profile_section_type_to_string((ProfileSectionType) other),
-                                             profile_section_type_is_named((ProfileSectionType) other) ? " NAME" : "");
+                                             profile_section_type_is_named((ProfileSectionType) other) ?
+                                             " NAME" : "");
                         else if (suggest_key(current->type, e->key))
                                 r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
                                              "unknown key (did you mean %s=?), ignoring",

@@ -14,7 +14,8 @@
 
 /* Reports "path:line: Key=value: message" for @key of section @s. */
 _printf_(5, 6)
-static int fail(const Profile *p, DiagList *d, const ProfileSection *s, const char *key, const char *format, ...) {
+static int fail(const Profile *p, DiagList *d, const ProfileSection *s, const char *key,
+                const char *format, ...) {
         _cleanup_free_ char *msg = NULL;
         char value[128];
         ConfigLoc l = profile_section_where(p, s, key);
@@ -34,8 +35,10 @@ static int fail(const Profile *p, DiagList *d, const ProfileSection *s, const ch
                 /* not set: report at the section header */
                 _cleanup_free_ char *header = NULL;
 
-                if (s->name ? asprintf(&header, "[%s %s]", profile_section_type_to_string(s->type), s->name) < 0 :
-                              asprintf(&header, "[%s]", profile_section_type_to_string(s->type)) < 0)
+                const char *type = profile_section_type_to_string(s->type);
+
+                if (s->name ? asprintf(&header, "[%s %s]", type, s->name) < 0 :
+                              asprintf(&header, "[%s]", type) < 0)
                         return -ENOMEM;
                 return diag_add(d, DIAG_ERROR, l.file, l.line, header, NULL, "%s", msg);
         }
@@ -53,7 +56,7 @@ static int warn(const Profile *p, DiagList *d, const ProfileSection *s, const ch
                 profile_section_show(s, key, value, sizeof(value));
                 return diag_add(d, DIAG_WARNING, l.file, l.line, key, value, "%s", msg);
         }
-        if (asprintf(&header, "[%s %s]", profile_section_type_to_string(s->type), s->name ? s->name : "") < 0)
+        if (asprintf(&header, "[%s %s]", profile_section_type_to_string(s->type), s->name ?: "") < 0)
                 return -ENOMEM;
         return diag_add(d, DIAG_WARNING, l.file, l.line, header, NULL, "%s", msg);
 }
@@ -74,7 +77,8 @@ static int validate_monitor(Profile *p, DiagList *d) {
                 TRY(fail(p, d, s, "AggregationInterval", "must be at least SampleInterval= (%s)",
                          format_duration(a, sizeof(a), m->sample_usec)));
         if (m->min_regions > m->max_regions)
-                TRY(fail(p, d, s, "MinRegions", "must not exceed MaxRegions= (%" PRIu64 ")", m->max_regions));
+                TRY(fail(p, d, s, "MinRegions", "must not exceed MaxRegions= (%" PRIu64 ")",
+                         m->max_regions));
         if (m->goal_aggrs > 0) {
                 if (m->min_sample_usec > m->max_sample_usec)
                         TRY(fail(p, d, s, "MinSampleInterval", "must not exceed MaxSampleInterval= (%s)",
@@ -121,8 +125,8 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
 
                         snprintf(v, sizeof(v), "0x%" PRIx64 "-0x%" PRIx64, r->start, r->end);
                         TRY(diag_add(d, DIAG_ERROR, r->loc.file, r->loc.line, "Region", v,
-                                     "regions must be sorted and must not overlap (previous region ends at 0x%" PRIx64 ")",
-                                     prev->end));
+                                     "regions must be sorted and must not overlap "
+                                     "(previous region ends at 0x%" PRIx64 ")", prev->end));
                 }
         }
         if (t->regions.automatic && t->regions.n > 0)
@@ -139,8 +143,9 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
                                      "needs Operations=vaddr or fvaddr"));
                 }
                 if (t->process_names.n > 0)
-                        TRY(diag_add(d, DIAG_ERROR, t->process_names.locs[0].file, t->process_names.locs[0].line,
-                                     "ProcessName", t->process_names.items[0], "needs Operations=vaddr or fvaddr"));
+                        TRY(diag_add(d, DIAG_ERROR, t->process_names.locs[0].file,
+                                     t->process_names.locs[0].line, "ProcessName", t->process_names.items[0],
+                                     "needs Operations=vaddr or fvaddr"));
                 if (t->cgroups.n > 0)
                         TRY(diag_add(d, DIAG_ERROR, t->cgroups.locs[0].file, t->cgroups.locs[0].line,
                                      "CGroup", t->cgroups.items[0], "needs Operations=vaddr or fvaddr"));
@@ -152,7 +157,8 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
                     !profile_section_failed(s, "CGroup"))
                         TRY(diag_add(d, DIAG_ERROR, l.file, l.line, "Operations",
                                      damon_ops_to_string(ops),
-                                     "no process to monitor: set Pid=, ProcessName= or CGroup= in [Target]"));
+                                     "no process to monitor: set Pid=, ProcessName= or CGroup= "
+                                     "in [Target]"));
                 if (ops == DAMON_OPS_FVADDR && t->regions.n == 0)
                         TRY(diag_add(d, DIAG_ERROR, l.file, l.line, "Operations", "fvaddr",
                                      "fvaddr monitors fixed address ranges: set Region= in [Target]"));
@@ -203,11 +209,13 @@ static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
 
                 for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                         if (profile_section_is_set(s, keys[i]))
-                                TRY(fail(p, d, s, keys[i], "has no effect without Watermarks=free_mem_rate"));
+                                TRY(fail(p, d, s, keys[i],
+                                         "has no effect without Watermarks=free_mem_rate"));
         }
         if (!migrate) {
                 if (profile_section_is_set(s, "TargetNode"))
-                        TRY(fail(p, d, s, "TargetNode", "only migrate_hot and migrate_cold use a target node"));
+                        TRY(fail(p, d, s, "TargetNode",
+                                 "only migrate_hot and migrate_cold use a target node"));
                 if (sc->dests.n > 0)
                         TRY(diag_add(d, DIAG_ERROR, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
                                      "Dest", dest_str(&sc->dests.items[0], (char[48]) {}, 48),
@@ -220,8 +228,8 @@ static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
         if (action_needs_limit(sc->action) && sc->quota_time_usec == 0 && sc->quota_size == 0 &&
             !scheme_has_goal(p, sc) && sc->wmark_metric == DAMOS_WMARK_NONE)
                 TRY(warn(p, d, s, "Action",
-                         "no QuotaTime=, QuotaSize=, goal or watermarks: the action applies to every matching "
-                         "region without limit"));
+                         "no QuotaTime=, QuotaSize=, goal or watermarks: the action applies to every "
+                         "matching region without limit"));
         return 0;
 }
 
@@ -260,12 +268,12 @@ static int parse_goal_target(Profile *p, ProfileGoal *g, DiagList *d) {
 
                         r = parse_ratio_ppm(g->target, &ppm);
                         if (r < 0)
-                                return fail(p, d, s, "Target", "expected a stall time (e.g. 5ms) or a share of "
-                                            "QuotaResetInterval= (e.g. 0.5%%)");
+                                return fail(p, d, s, "Target", "expected a stall time (e.g. 5ms) or a share "
+                                            "of QuotaResetInterval= (e.g. 0.5%%)");
                         v = (uint64_t) ((unsigned __int128) ppm * reset / 1000000);
                 } else if (parse_duration_usec(g->target, &v) < 0)
-                        return fail(p, d, s, "Target", "expected a stall time per QuotaResetInterval= (e.g. 5ms) "
-                                    "or a share of it (e.g. 0.5%%)");
+                        return fail(p, d, s, "Target", "expected a stall time per QuotaResetInterval= "
+                                    "(e.g. 5ms) or a share of it (e.g. 0.5%%)");
                 if (v == 0)
                         return fail(p, d, s, "Target", "must be above zero");
                 break;
@@ -308,8 +316,10 @@ static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList 
                 TRY(parse_goal_target(p, g, d));
 
         node_metric = g->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && g->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP;
-        cgroup_metric = g->metric == DAMOS_GOAL_NODE_MEMCG_USED_BP || g->metric == DAMOS_GOAL_NODE_MEMCG_FREE_BP ||
-                        g->metric == PROFILE_GOAL_CGROUP_MEM_PSI_US || g->metric == PROFILE_GOAL_CGROUP_MEM_USAGE;
+        cgroup_metric = g->metric == DAMOS_GOAL_NODE_MEMCG_USED_BP ||
+                        g->metric == DAMOS_GOAL_NODE_MEMCG_FREE_BP ||
+                        g->metric == PROFILE_GOAL_CGROUP_MEM_PSI_US ||
+                        g->metric == PROFILE_GOAL_CGROUP_MEM_USAGE;
         if (!node_metric && profile_section_is_set(s, "Node"))
                 TRY(fail(p, d, s, "Node", "only node_mem_* and node_memcg_* metrics use a node"));
         if (cgroup_metric && !g->cgroup && !profile_section_failed(s, "CGroup"))

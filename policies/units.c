@@ -40,7 +40,8 @@ static int parse_decimal(const char **p, u128 *ret_num, uint64_t *ret_den) {
                 if (!isdigit((unsigned char) *s))
                         return -EINVAL;
                 for (; isdigit((unsigned char) *s); s++) {
-                        if (den >= UINT64_C(1000000000000000000)) /* more fraction digits than any unit needs */
+                        /* more fraction digits than any unit needs */
+                        if (den >= UINT64_C(1000000000000000000))
                                 return -EDOM;
                         num = num * 10 + (u128) (*s - '0');
                         den *= 10;
