@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The compiler's contract, case by case: what reaches the kernel model, what damond emulates (and says
+ * so), what is refused or, with Unsupported=skip, left out. The golden tests show whole files; these
+ * pin the decisions.
+ */
+#include <string.h>
+
+#include "profile-compile.h"
+#include "profile-kernels.h"
+#include "profile.h"
+#include "test-util.h"
+
+typedef struct Result {
+        Profile *profile;
+        CompiledProfile c;
+        DiagList d;
+} Result;
+
+static void compile_text(const char *text, const char *gen, Result *ret) {
+        DamonFeatures f;
+
+        *ret = (Result) {};
+        ck_assert_int_eq(profile_kernel_features(gen, &f), 0);
+        ck_assert_int_eq(profile_load_string("t.conf", text, strlen(text), NULL, &ret->profile, &ret->d), 0);
+        ck_assert_int_eq(profile_validate(ret->profile, NULL, &ret->d), 0);
+        ck_assert_msg(!diag_list_has_errors(&ret->d), "validation failed: %s", ret->d.items[0].message);
+        ck_assert_int_eq(profile_compile(ret->profile, &f, &ret->c, &ret->d), 0);
+}
+
+static void result_done(Result *r) {
+        compiled_profile_done(&r->c);
+        diag_list_done(&r->d);
+        profile_free(r->profile);
+}
+
+/* The one diagnostic of @severity, which must mention @needle. */
+static const Diag *only(const Result *r, DiagSeverity severity, const char *needle) {
+        const Diag *found = NULL;
+
+        for (size_t i = 0; i < r->d.n; i++)
+                if (r->d.items[i].severity == severity) {
+                        ck_assert_msg(!found, "two diagnostics: %s / %s", found->message, r->d.items[i].message);
+                        found = &r->d.items[i];
+                }
+        ck_assert_msg(found, "no diagnostic of severity %d", severity);
+        ck_assert_msg(strstr(found->message, needle), "'%s' does not mention '%s'", found->message, needle);
+        return found;
+}
+
+#define RECLAIM "[Profile]\nOperations=paddr\n[Scheme r]\nAction=pageout\nMinAge=2min\nQuotaSize=128M\n"
+
+START_TEST(test_units_reach_the_kernel_model) {
+        Result r;
+
+        compile_text("[Profile]\nOperations=paddr\n[Monitor]\nSampleInterval=5ms\nAggregationInterval=100ms\n"
+                     "[Scheme r]\nAction=pageout\nMinSize=4K\nMinAccesses=25%\nMaxAccesses=50%\nMinAge=150ms\n"
+                     "MaxAge=1s\nQuotaTime=10ms\nQuotaSize=1.5G\nQuotaResetInterval=2s\n"
+                     "Watermarks=free_mem_rate\nWatermarkHigh=50%\nWatermarkMid=40.5%\nWatermarkLow=20%\n",
+                     "6.18", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.spec.n_schemes, 1);
+        const DamosScheme *s = &r.c.spec.schemes[0];
+        ck_assert_int_eq(s->action, DAMOS_ACTION_PAGEOUT);
+        ck_assert_uint_eq(s->sz.min, 4096);
+        /* 20 samples per aggregation interval: 25% -> 5, 50% -> 10 */
+        ck_assert_uint_eq(s->nr_accesses.min, 5);
+        ck_assert_uint_eq(s->nr_accesses.max, 10);
+        /* ages in aggregation intervals: a minimum rounds up, a maximum rounds down */
+        ck_assert_uint_eq(s->age.min, 2);
+        ck_assert_uint_eq(s->age.max, 10);
+        ck_assert_uint_eq(s->quota.ms, 10);
+        ck_assert_uint_eq(s->quota.bytes, UINT64_C(1536) << 20);
+        ck_assert_uint_eq(s->quota.reset_interval_ms, 2000);
+        ck_assert_uint_eq(s->wmarks.mid, 405);
+        ck_assert(r.c.regions_auto);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_kernel_metric_used_where_present) {
+        Result r;
+
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=some_mem_psi_us\nTarget=0.1%\n", "6.12", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.n_goals, 1);
+        ck_assert_int_eq(r.c.spec.schemes[0].quota.goals[0].metric, DAMOS_GOAL_SOME_MEM_PSI_US);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.goals[0].target_value, 1000);  /* 0.1% of 1s */
+        ck_assert_uint_eq(r.c.n_feeds, 0);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_missing_metric_fed_as_user_input) {
+        Result r;
+
+        /* 6.12 has quota goals but not node memory goals (6.16) */
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=node_mem_free_bp\nNode=1\nTarget=5%\n", "6.12", &r);
+        only(&r, DIAG_NOTE, "Linux 6.16");
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.n_goals, 1);
+        ck_assert_int_eq(r.c.spec.schemes[0].quota.goals[0].metric, DAMOS_GOAL_USER_INPUT);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.goals[0].target_value, 500);
+        ck_assert_uint_eq(r.c.n_feeds, 1);
+        ck_assert_int_eq(r.c.feeds[0].goal, 0);
+        ck_assert_int_eq(r.c.feeds[0].metric, DAMOS_GOAL_NODE_MEM_FREE_BP);
+        ck_assert_uint_eq(r.c.feeds[0].node, 1);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_no_quota_goals_damond_tunes_the_quota) {
+        Result r;
+
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=some_mem_psi_us\nTarget=1ms\n", "6.1", &r);
+        only(&r, DIAG_NOTE, "tunes the size quota");
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.n_goals, 0);
+        ck_assert_uint_eq(r.c.n_feeds, 1);
+        ck_assert_int_eq(r.c.feeds[0].goal, -1);
+        ck_assert_uint_eq(r.c.feeds[0].target, 1000);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_own_signal_needs_no_note) {
+        Result r;
+
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=cgroup_mem_psi_us\nCGroup=/a.slice\nTarget=2ms\n", "6.18",
+                     &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.n_feeds, 1);
+        ck_assert_str_eq(r.c.feeds[0].cgroup, "/a.slice");
+        ck_assert_int_eq(r.c.spec.schemes[0].quota.goals[0].metric, DAMOS_GOAL_USER_INPUT);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_refused_names_the_version) {
+        Result r;
+
+        compile_text("[Profile]\nOperations=paddr\n[Scheme hot]\nAction=lru_prio\nQuotaTime=5ms\n", "5.18", &r);
+        only(&r, DIAG_ERROR, "needs the LRU sorting actions (Linux 6.0)");
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_skip_drops_the_scheme_and_its_feeds) {
+        Result r;
+
+        compile_text("[Profile]\nOperations=paddr\nUnsupported=skip\n"
+                     "[Scheme hot]\nAction=lru_prio\nQuotaTime=5ms\n"
+                     "[Goal g]\nScheme=hot\nMetric=some_mem_psi_us\nTarget=1ms\n"
+                     "[Scheme r]\nAction=pageout\nQuotaSize=1G\n", "5.18", &r);
+        ck_assert_uint_eq(diag_list_count(&r.d, DIAG_ERROR), 0);
+        ck_assert_uint_eq(r.c.spec.n_schemes, 1);
+        ck_assert_int_eq(r.c.spec.schemes[0].action, DAMOS_ACTION_PAGEOUT);
+        ck_assert_uint_eq(r.c.n_feeds, 0);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_filters_by_layer_and_kernel) {
+        static const char text[] = RECLAIM "[Filter a]\nScheme=r\nType=anon\n"
+                                           "[Filter b]\nScheme=r\nType=addr\nAddrRange=0x1000-0x2000\n";
+        Result r;
+
+        compile_text(text, "6.18", &r);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_filters[DAMOS_FILTERS_OPS], 1);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_filters[DAMOS_FILTERS_CORE], 1);
+        ck_assert_uint_eq(r.c.spec.schemes[0].filters[DAMOS_FILTERS_CORE][0].addr_end, 0x2000);
+        result_done(&r);
+
+        compile_text(text, "6.12", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_filters[DAMOS_FILTERS_LEGACY], 2);
+        ck_assert_int_eq(r.c.spec.schemes[0].filters[DAMOS_FILTERS_LEGACY][0].type, DAMOS_FILTER_ANON);
+        ck_assert(r.c.spec.schemes[0].filters[DAMOS_FILTERS_LEGACY][0].matching);
+        ck_assert(!r.c.spec.schemes[0].filters[DAMOS_FILTERS_LEGACY][0].allow);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_single_dest_becomes_target_nid) {
+        Result r;
+
+        compile_text("[Profile]\nOperations=paddr\n[Scheme m]\nAction=migrate_cold\nQuotaSize=1G\nDest=2:5\n",
+                     "6.12", &r);
+        only(&r, DIAG_NOTE, "target_nid");
+        ck_assert_int_eq(r.c.spec.schemes[0].target_nid, 2);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_dests, 0);
+        result_done(&r);
+
+        compile_text("[Profile]\nOperations=paddr\n[Scheme m]\nAction=migrate_cold\nQuotaSize=1G\nDest=2:5\n",
+                     "6.18", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_dests, 1);
+        ck_assert_uint_eq(r.c.spec.schemes[0].dests[0].weight, 5);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_vaddr_targets) {
+        Result r;
+
+        compile_text("[Profile]\nOperations=vaddr\n[Target]\nPid=42\nPid=43\nProcessName=postgres\n"
+                     "CGroup=/db.slice\n[Scheme s]\nAction=stat\n", "6.1", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_int_eq(r.c.spec.ops, DAMON_OPS_VADDR);
+        ck_assert_uint_eq(r.c.spec.n_targets, 2);
+        ck_assert_int_eq(r.c.spec.targets[1].pid, 43);
+        ck_assert_str_eq(r.c.process_names[0], "postgres");
+        ck_assert_str_eq(r.c.cgroups[0], "/db.slice");
+        ck_assert(!r.c.regions_auto);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_intervals_goal) {
+        static const char text[] = "[Profile]\nOperations=paddr\n[Monitor]\nIntervalsGoalAggregations=3\n"
+                                   "IntervalsGoalAccess=4%\n";
+        Result r;
+
+        compile_text(text, "6.18", &r);
+        ck_assert_uint_eq(r.c.spec.attrs.intervals_goal.access_bp, 400);
+        ck_assert_uint_eq(r.c.spec.attrs.intervals_goal.aggrs, 3);
+        ck_assert(r.c.ages_follow_tuning);
+        result_done(&r);
+
+        compile_text(text, "6.12", &r);
+        only(&r, DIAG_ERROR, "Linux 6.15");
+        result_done(&r);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("profile-compile");
+        TCase *tc = tcase_create("compile");
+
+        tcase_add_test(tc, test_units_reach_the_kernel_model);
+        tcase_add_test(tc, test_kernel_metric_used_where_present);
+        tcase_add_test(tc, test_missing_metric_fed_as_user_input);
+        tcase_add_test(tc, test_no_quota_goals_damond_tunes_the_quota);
+        tcase_add_test(tc, test_own_signal_needs_no_note);
+        tcase_add_test(tc, test_refused_names_the_version);
+        tcase_add_test(tc, test_skip_drops_the_scheme_and_its_feeds);
+        tcase_add_test(tc, test_filters_by_layer_and_kernel);
+        tcase_add_test(tc, test_single_dest_becomes_target_nid);
+        tcase_add_test(tc, test_vaddr_targets);
+        tcase_add_test(tc, test_intervals_goal);
+        suite_add_tcase(s, tc);
+        return test_run_suite(s);
+}
