@@ -961,10 +961,10 @@ int manager_start(Manager *m, uint64_t now_usec) {
 
         r = damon_io_exists(m->io, DAMON_KDAMONDS_DIR "/nr_kdamonds");
         if (r <= 0) {
-                log_error("This kernel has no DAMON sysfs interface (%s/%s is missing): damond needs a "
+                log_error("This kernel has no DAMON sysfs interface (%s%s%s is missing): damond needs a "
                           "kernel built with CONFIG_DAMON_SYSFS=y (Linux 5.18 or later, e.g. Debian's "
-                          "linux-image-amd64 from bookworm-backports or trixie).", m->root->path,
-                          DAMON_KDAMONDS_DIR);
+                          "linux-image-amd64 from bookworm-backports or trixie).",
+                          streq(m->root->path, "/") ? "" : m->root->path, "/", DAMON_KDAMONDS_DIR);
                 (void) sd_notify(false, "STATUS=No DAMON in this kernel (needs CONFIG_DAMON_SYSFS)");
                 r = DAMOND_EXIT_CONFIG;
                 goto finish;

@@ -527,6 +527,52 @@ START_TEST(test_record_of_another_boot) {
 }
 END_TEST
 
+START_TEST(test_record_not_trusted_blindly) {
+        Manager *a = started_manager();
+        _cleanup_(manager_freep) Manager *b = NULL;
+        _cleanup_free_ char *rec = NULL;
+        unsigned ri = (unsigned) profile(a, "reclaim")->kdamond, si = (unsigned) profile(a, "stat")->kdamond;
+        char content[512];
+
+        a = manager_free(a);
+        ck_assert_ok(root_read_file(fake_kernel_root(k), STATE_FILE_PATH, 4096, &rec));
+        /* kdamond 9 does not exist; "reclaim"'s pid is not what runs there (someone else's kdamond now) */
+        snprintf(content, sizeof content, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+                 "kdamond %u 999 reclaim\nkdamond 9 -1\n", ri);
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, content));
+        fake_kernel_clear_write_log(k);
+        b = started_manager();
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri), "wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), 9), "wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_int_ne(profile(b, "reclaim")->state, PROFILE_RUN_RUNNING);
+        /* "stat" is not in this record: its kdamond is not ours any more either */
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), si), "wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_ptr_nonnull(strstr(logbuf, "runs with another pid than recorded"));
+        ck_assert_ptr_nonnull(strstr(logbuf, "Kdamond 9 of the ownership record no longer exists"));
+}
+END_TEST
+
+START_TEST(test_record_garbage) {
+        _cleanup_(state_record_done) StateRecord rec = {};
+
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+                                            "kdamond zero 1 x\n"));
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "kdamond 0 -1\n"));       /* no boot id */
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+                                            "kdamond 0 -1\nkdamond 0 -1\n"));               /* twice */
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+                                            "kdamond 0 4000 my profile\nkdamond 3 -1\n"));
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
+        ck_assert_uint_eq(rec.n, 2);
+        ck_assert_str_eq(rec.entries[0].profile, "my profile");
+        ck_assert_int_eq(rec.entries[0].pid, 4000);
+        ck_assert_ptr_null(rec.entries[1].profile);
+}
+END_TEST
+
 START_TEST(test_stop) {
         _cleanup_(manager_freep) Manager *m = started_manager();
         _cleanup_(state_record_done) StateRecord rec = {};
@@ -644,6 +690,8 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_adoption);
         tcase_add_test(tc, test_adoption_of_changed_profile);
         tcase_add_test(tc, test_record_of_another_boot);
+        tcase_add_test(tc, test_record_not_trusted_blindly);
+        tcase_add_test(tc, test_record_garbage);
         tcase_add_test(tc, test_stop);
         tcase_add_test(tc, test_stop_leaves_running);
         tcase_add_test(tc, test_no_valid_profile);
