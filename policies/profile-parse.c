@@ -199,6 +199,9 @@ static char *line_reader(char *str, int num, void *stream) {
         }
         if (end > start && end[-1] == '\r')
                 end--;
+        /* a UTF-8 byte order mark before the first line (inih would skip it, but only it) */
+        if (c->line == 1 && end - start >= 3 && memcmp(start, "\xef\xbb\xbf", 3) == 0)
+                start += 3;
         while (start < end && (*start == ' ' || *start == '\t'))
                 start++;
         while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
@@ -216,8 +219,20 @@ static char *line_reader(char *str, int num, void *stream) {
 
         if (*start == '[') {
                 _cleanup_free_ char *name = NULL;
+                const char *close = memchr(start, ']', len), *rest;
 
-                if (end[-1] != ']' || len < 3) {
+                /* after "]" only a comment may follow */
+                if (close) {
+                        for (rest = close + 1; rest < end && (*rest == ' ' || *rest == '\t'); rest++)
+                                ;
+                        if (rest < end && *rest != ';' && *rest != '#')
+                                close = NULL;
+                        else {
+                                end = close + 1;
+                                len = (size_t) (end - start);
+                        }
+                }
+                if (!close || len < 3) {
                         set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
                                                   "%s", BAD_HEADER));
                         set_ctx_error(c, entry_add(&c->own, NULL, NULL, NULL, true, c->file, c->line));

@@ -317,6 +317,24 @@ START_TEST(test_empty_value_resets) {
 }
 END_TEST
 
+START_TEST(test_bom_crlf_comments_indent) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        static const char text[] = "\xef\xbb\xbf[Profile] ; the profile\r\nOperations=vaddr ; inline\r\n"
+                                   "[Target]  # comment\r\n    Pid = 7\r\n\tProcessName=a;b\r\n";
+        DiagList d = {};
+
+        ck_assert_int_eq(profile_load_string("t.conf", text, sizeof(text) - 1, NULL, &p, &d), 0);
+        ck_assert_uint_eq(d.n, 0);
+        ck_assert_int_eq(p->general.operations, DAMON_OPS_VADDR);
+        ck_assert_uint_eq(p->target.pids.n, 1);
+        ck_assert_uint_eq(p->target.pids.items[0], 7);
+        /* an indented key is a key, not a continuation of the previous value */
+        ck_assert_uint_eq(p->target.process_names.n, 1);
+        ck_assert_str_eq(p->target.process_names.items[0], "a;b");
+        diag_list_done(&d);
+}
+END_TEST
+
 START_TEST(test_daemon_config) {
         DamondConfig c;
         DiagList d = {};
@@ -426,6 +444,7 @@ int main(void) {
         tcase_add_test(tc, test_empty_value_resets);
         tcase_add_test(tc, test_include_diamond_reads_once);
         tcase_add_test(tc, test_daemon_config);
+        tcase_add_test(tc, test_bom_crlf_comments_indent);
         suite_add_tcase(s, tc);
         r = test_run_suite(s);
         free(source_root);
