@@ -18,7 +18,7 @@ static void *hook_userdata = NULL;
 
 /* systemd's stderr_is_journal(): $JOURNAL_STREAM is inherited by children whose stderr may be
  * elsewhere, so it only counts when it names the file stderr actually is. */
-static bool stderr_is_journal(void) {
+bool log_stderr_is_journal(void) {
         const char *e = getenv("JOURNAL_STREAM");
         unsigned long long dev, ino;
         struct stat st;
@@ -31,7 +31,7 @@ static bool stderr_is_journal(void) {
 }
 
 void log_open(void) {
-        to_journal = stderr_is_journal();
+        to_journal = log_stderr_is_journal();
 }
 
 void log_set_max_level(int level) {

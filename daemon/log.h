@@ -31,6 +31,8 @@ typedef struct LogFields {
 
 /* Decides between journal and stderr (call again after the environment changed; tests). */
 void log_open(void);
+/* Whether $JOURNAL_STREAM names the device and inode of our stderr: what log_open() goes by. */
+bool log_stderr_is_journal(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 

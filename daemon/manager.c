@@ -236,7 +236,11 @@ static int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
                         return r;
         }
         log_info("Created kdamonds %u-%u for damond's profiles.", first, first + (unsigned) n - 1);
-        return n >= needed - have ? 0 : -ENOSPC;
+        if (n >= needed - have)
+                return 0;
+        snprintf(reterr->message, sizeof reterr->message,
+                 "every kdamond damond may own is in use (MaxKdamonds=%zu)", max);
+        return -ENOSPC;
 }
 
 /* --- the record --- */
