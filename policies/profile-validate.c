@@ -180,9 +180,12 @@ static bool action_needs_limit(int action) {
         return action != DAMOS_ACTION_STAT;
 }
 
+/* Whether a goal that damond or the kernel measures bounds the scheme (user_input does not: it only
+ * moves when someone writes to it). */
 static bool scheme_has_goal(const Profile *p, const ProfileScheme *sc) {
         for (size_t i = 0; i < p->n_goals; i++)
-                if (p->goals[i]->scheme && streq(p->goals[i]->scheme, sc->head.name))
+                if (p->goals[i]->scheme && streq(p->goals[i]->scheme, sc->head.name) &&
+                    p->goals[i]->metric >= 0 && p->goals[i]->metric != DAMOS_GOAL_USER_INPUT)
                         return true;
         return false;
 }
@@ -314,6 +317,10 @@ static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList 
                 TRY(fail(p, d, s, "Target", "Target= is required"));
         else
                 TRY(parse_goal_target(p, g, d));
+        if (g->metric == DAMOS_GOAL_USER_INPUT)
+                TRY(warn(p, d, s, "Metric", "nothing measures this metric: until a value is written "
+                         "(damonctl), the kernel reads 0 and raises the quota up to QuotaTime= and "
+                         "QuotaSize="));
 
         node_metric = g->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && g->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP;
         cgroup_metric = g->metric == DAMOS_GOAL_NODE_MEMCG_USED_BP ||
