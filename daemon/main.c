@@ -115,7 +115,8 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_CONFIG_DIR:
                         if (arg_n_config_dirs >= DIRS_MAX - 1) {
-                                fprintf(stderr, "damond: too many --config-dir= (at most %d)\n", DIRS_MAX - 1);
+                                fprintf(stderr, "damond: too many --config-dir= (at most %d)\n",
+                                        DIRS_MAX - 1);
                                 return -EINVAL;
                         }
                         arg_config_dirs[arg_n_config_dirs++] = optarg;

@@ -703,7 +703,8 @@ static void profile_blocked(ManagedProfile *p, uint64_t now_usec, const char *wh
         p->state = PROFILE_RUN_BLOCKED;
         p->retry_usec = now_usec + MANAGER_RETRY_USEC;
         log_struct(changed > 0 ? LOG_WARNING : LOG_DEBUG, 0,
-                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond), .message_id = DAMOND_MESSAGE_BLOCKED),
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                              .message_id = DAMOND_MESSAGE_BLOCKED),
                    "Profile '%s' cannot start: %s. Retrying every %" PRIu64 " s.", p->name, why,
                    MANAGER_RETRY_USEC / USEC_PER_SEC);
 }
@@ -770,7 +771,8 @@ static int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {
-                profile_failed(p, now_usec, r, "cannot find a System RAM range in proc/iomem for Region=auto");
+                profile_failed(p, now_usec, r,
+                               "cannot find a System RAM range in proc/iomem for Region=auto");
                 return 0;
         }
         if (spec.ops != DAMON_OPS_PADDR && !target_pids_exist(m, &spec)) {
@@ -815,7 +817,8 @@ static int profile_stop(Manager *m, ManagedProfile *p, const char *why) {
         if (p->state == PROFILE_RUN_RUNNING && p->kdamond >= 0) {
                 r = damon_sysfs_stop(m->sysfs, (unsigned) p->kdamond, &err);
                 if (r < 0)
-                        return log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                        return log_struct(LOG_ERR, r,
+                                          LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
                                           "Failed to stop kdamond %d of profile '%s': %s%s%m", p->kdamond,
                                           p->name, err.message, err.message[0] ? ": " : "");
                 log_struct(LOG_NOTICE, 0,
@@ -833,8 +836,8 @@ static int profile_stop(Manager *m, ManagedProfile *p, const char *why) {
  * kdamond restarted to apply it (its monitoring results are lost; there is no other way). If that start
  * fails, @rollback (may be NULL) is started again. Returns the number of files written, or -errno (then
  * @p's state says whether it still runs). */
-static int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec, const DamonSpec *rollback,
-                                  DamonError *err) {
+static int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
+                                  const DamonSpec *rollback, DamonError *err) {
         unsigned idx = (unsigned) p->kdamond;
         pid_t pid = -1;
         int r, n;
@@ -859,8 +862,8 @@ static int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec
                 return r;
         }
         log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                   "Restarted kdamond %d of profile '%s' to apply a change: this kernel has no online commit "
-                   "(Linux 5.19), so its monitoring results start over.", p->kdamond, p->name);
+                   "Restarted kdamond %d of profile '%s' to apply a change: this kernel has no online "
+                   "commit (Linux 5.19), so its monitoring results start over.", p->kdamond, p->name);
         p->pid = pid;
         return n + 2;
 }
@@ -887,8 +890,8 @@ static int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_us
         } else {
                 r = profile_update_running(m, p, &spec, NULL, &err);
                 if (r == -ESRCH || p->state != PROFILE_RUN_RUNNING) {
-                        log_info("Kdamond %u of profile '%s' stopped before it could be adopted, starting it.",
-                                 s->index, p->name);
+                        log_info("Kdamond %u of profile '%s' stopped before it could be adopted, "
+                                 "starting it.", s->index, p->name);
                         return profile_start(m, p, now_usec);
                 }
                 if (r < 0)
@@ -926,7 +929,8 @@ static int manager_own_recorded(Manager *m) {
 
                 r = damon_sysfs_own(m->sysfs, e->index);
                 if (r < 0) {
-                        log_info("Kdamond %u of the ownership record no longer exists, dropping it.", e->index);
+                        log_info("Kdamond %u of the ownership record no longer exists, dropping it.",
+                                 e->index);
                         continue;
                 }
                 r = damon_sysfs_read_state(m->sysfs, e->index, &st, &pid);
@@ -945,7 +949,8 @@ static int manager_own_recorded(Manager *m) {
 
 static bool loaded_runs(const Loaded *l, size_t n, const char *name) {
         for (size_t i = 0; i < n; i++)
-                if (l[i].valid && l[i].profile && streq(l[i].profile->name, name) && l[i].profile->general.enabled)
+                if (l[i].valid && l[i].profile && streq(l[i].profile->name, name) &&
+                    l[i].profile->general.enabled)
                         return true;
         return false;
 }
@@ -990,7 +995,8 @@ int manager_start(Manager *m, uint64_t now_usec) {
                                 log_warning_errno(r, "Failed to stop kdamond %u of removed profile '%s', "
                                                   "ignoring: %m", s->index, strna(s->recorded_profile));
                         else
-                                log_notice("Stopped kdamond %u: its profile '%s' is gone, disabled or invalid.",
+                                log_notice("Stopped kdamond %u: its profile '%s' is gone, disabled or "
+                                           "invalid.",
                                            s->index, strna(s->recorded_profile));
                 }
                 s->recorded_profile = mfree(s->recorded_profile);
@@ -1001,7 +1007,8 @@ int manager_start(Manager *m, uint64_t now_usec) {
                         continue;
                 bool recorded = false;
                 for (size_t j = 0; j < m->n_slots; j++)
-                        if (m->slots[j].recorded_profile && streq(m->slots[j].recorded_profile, l[i].profile->name))
+                        if (m->slots[j].recorded_profile &&
+                            streq(m->slots[j].recorded_profile, l[i].profile->name))
                                 recorded = true;
                 if (!recorded)
                         n_needed++;
@@ -1072,7 +1079,8 @@ int manager_start(Manager *m, uint64_t now_usec) {
                 if (!s->recorded_profile)
                         continue;
                 if (s->recorded_pid > 0 && damon_sysfs_stop(m->sysfs, s->index, &err) >= 0)
-                        log_notice("Stopped kdamond %u: its profile '%s' is invalid.", s->index, s->recorded_profile);
+                        log_notice("Stopped kdamond %u: its profile '%s' is invalid.", s->index,
+                                   s->recorded_profile);
                 s->recorded_profile = mfree(s->recorded_profile);
                 s->recorded_pid = -1;
         }
@@ -1268,8 +1276,8 @@ static int profile_follow(Manager *m, ManagedProfile *p) {
         r = profile_update_running(m, p, &spec, &p->applied, &err);
         if (r < 0) {
                 log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                           "Failed to update the target processes of profile '%s', ignoring: %s%s%m", p->name,
-                           err.message, err.message[0] ? ": " : "");
+                           "Failed to update the target processes of profile '%s', ignoring: %s%s%m",
+                           p->name, err.message, err.message[0] ? ": " : "");
                 return 0;
         }
         log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
@@ -1307,8 +1315,8 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                         p->n_feed_ticks++;
                                         r = m->feed_hook(m, p, now_usec, m->feed_userdata);
                                         if (r < 0)
-                                                log_debug_errno(r, "Feeding profile '%s' failed, ignoring: %m",
-                                                                p->name);
+                                                log_debug_errno(r, "Feeding profile '%s' failed, "
+                                                                "ignoring: %m", p->name);
                                 }
                                 break;
                         }
@@ -1323,7 +1331,8 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                            LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                                                       .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
                                            "Kdamond %d of profile '%s' stopped by itself, restarting it in "
-                                           "%" PRIu64 " s.", p->kdamond, p->name, p->backoff_usec / USEC_PER_SEC);
+                                           "%" PRIu64 " s.", p->kdamond, p->name,
+                                           p->backoff_usec / USEC_PER_SEC);
                                 p->backoff_usec = MIN(p->backoff_usec * 2, MANAGER_BACKOFF_MAX_USEC);
                         } else {
                                 p->state = PROFILE_RUN_WAITING;
@@ -1332,8 +1341,9 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                 log_struct(LOG_WARNING, 0,
                                            LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                                                       .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
-                                           "Kdamond %d of profile '%s' stopped by itself (its target processes "
-                                           "exited); it restarts when they exist again.", p->kdamond, p->name);
+                                           "Kdamond %d of profile '%s' stopped by itself (its target "
+                                           "processes exited); it restarts when they exist again.",
+                                           p->kdamond, p->name);
                         }
                         break;
                 case PROFILE_RUN_BLOCKED:
@@ -1422,12 +1432,13 @@ int manager_run(Manager *m) {
         (void) sd_event_set_watchdog(m->event, true);
         r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal, m);
+                r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal,
+                                        m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_reload, m);
         if (r >= 0)
-                r = sd_event_add_time_relative(m->event, &m->health_source, CLOCK_MONOTONIC, MANAGER_HEALTH_USEC,
-                                               0, on_health, m);
+                r = sd_event_add_time_relative(m->event, &m->health_source, CLOCK_MONOTONIC,
+                                               MANAGER_HEALTH_USEC, 0, on_health, m);
         if (r >= 0)
                 r = sd_event_source_set_exit_on_failure(m->health_source, true);
         if (r < 0) {

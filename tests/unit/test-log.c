@@ -15,8 +15,8 @@ static char seen[1024];
 static void hook(int level, const LogFields *f, const char *message, void *userdata) {
         size_t n = strlen(seen);
 
-        snprintf(seen + n, sizeof seen - n, "%d:%s:%s:%d|", level, message, f && f->profile ? f->profile : "-",
-                 f ? f->kdamond_1 - 1 : -1);
+        snprintf(seen + n, sizeof seen - n, "%d:%s:%s:%d|", level, message,
+                 f && f->profile ? f->profile : "-", f ? f->kdamond_1 - 1 : -1);
 }
 
 static void setup(void) {
@@ -59,7 +59,8 @@ START_TEST(test_journal_detection) {
         ck_assert_int_eq(fstat(STDERR_FILENO, &st), 0);
         unsetenv("JOURNAL_STREAM");
         ck_assert(!log_stderr_is_journal());
-        snprintf(buf, sizeof buf, "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+        snprintf(buf, sizeof buf, "%llu:%llu", (unsigned long long) st.st_dev,
+                 (unsigned long long) st.st_ino);
         ck_assert_int_eq(setenv("JOURNAL_STREAM", buf, 1), 0);
         ck_assert(log_stderr_is_journal());
         /* inherited by a child whose stderr is elsewhere: not the journal */

@@ -23,6 +23,9 @@
 #include "test-util.h"
 
 #define SEC USEC_PER_SEC
+#define BOOT_ID "6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11"
+#define QUOTA_32M_LOG "%u/contexts/0/schemes/0/quotas/bytes 33554432\n%u/state commit\n"
+#define QUOTA_BYTES "contexts/0/schemes/0/quotas/bytes"
 #define T0 (1000 * SEC)
 
 static FakeKernelGen gen;
@@ -65,7 +68,7 @@ static void setup(void) {
         ck_assert_ok(fake_kernel_new(gen, true, &k));
         ck_assert_ok(fake_kernel_write_file(k, "proc/iomem",
                 "00001000-0009fbff : System RAM\n100000000-23fffffff : System RAM\n"));
-        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH, "6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH, BOOT_ID "\n"));
         snprintf(confdir, sizeof confdir, "%s/etc/damond", fake_kernel_root_path(k));
         config_dirs[0] = confdir;
         config_dirs[1] = NULL;
@@ -183,9 +186,9 @@ START_TEST(test_reload_one_value) {
         ck_assert_ok(manager_reload(m, T0 + SEC));
 
         /* exactly the one value and "commit", nothing else, nothing of the other profile */
-        snprintf(expected, sizeof expected, "%u/contexts/0/schemes/0/quotas/bytes 33554432\n%u/state commit\n",
+        snprintf(expected, sizeof expected, QUOTA_32M_LOG,
                  idx, idx);
-        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/schemes/0/quotas/bytes", buf, sizeof buf));
+        ck_assert_ok(fake_kernel_running_value(k, idx, QUOTA_BYTES, buf, sizeof buf));
         ck_assert_str_eq(buf, "33554432");
         if (gen == FAKE_GEN_5_18) {
                 /* no online commit before 5.19: the value is staged and the kdamond restarted */
@@ -219,7 +222,7 @@ START_TEST(test_reload_invalid_keeps_old) {
         ck_assert_str_eq(fake_kernel_write_log(k), "");
         ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
         ck_assert_str_eq(kstate(idx), "on");
-        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/schemes/0/quotas/bytes", buf, sizeof buf));
+        ck_assert_ok(fake_kernel_running_value(k, idx, QUOTA_BYTES, buf, sizeof buf));
         ck_assert_str_eq(buf, "67108864");
         /* the error is logged with its file and line, under the config-error MESSAGE_ID */
         snprintf(expected_loc, sizeof expected_loc, "%d %s %s/reclaim.conf:8 ", LOG_ERR,
@@ -237,7 +240,8 @@ END_TEST
 
 START_TEST(test_reload_removed_and_new) {
         _cleanup_(manager_freep) Manager *m = started_manager();
-        unsigned stat_idx = (unsigned) profile(m, "stat")->kdamond, reclaim_idx = (unsigned) profile(m, "reclaim")->kdamond;
+        unsigned stat_idx = (unsigned) profile(m, "stat")->kdamond;
+        unsigned reclaim_idx = (unsigned) profile(m, "reclaim")->kdamond;
         ManagedProfile *n;
         char pattern[64];
 
@@ -282,7 +286,8 @@ START_TEST(test_kdamond_death) {
         unsigned idx;
 
         ck_assert_ok(fake_kernel_add_process(k, 4242));
-        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nPid=4242\n[Scheme all]\nAction=stat\n");
+        write_conf("app.conf",
+                   "[Profile]\nOperations=vaddr\n[Target]\nPid=4242\n[Scheme all]\nAction=stat\n");
         m = started_manager();
         app = profile(m, "app");
         reclaim = profile(m, "reclaim");
@@ -347,8 +352,8 @@ START_TEST(test_follow_process_name) {
         idx = (unsigned) app->kdamond;
         ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/targets/0/pid_target", buf, sizeof buf));
         ck_assert_str_eq(buf, "5000");
-        ck_assert_int_eq(fake_kernel_running_value(k, idx, "contexts/0/targets/1/pid_target", buf, sizeof buf),
-                         -ENOENT);
+        ck_assert_int_eq(fake_kernel_running_value(k, idx, "contexts/0/targets/1/pid_target", buf,
+                                                   sizeof buf), -ENOENT);
 
         /* a second one starts: it becomes a target online (5.18: by a restart) */
         add_named_process(5002, "worker");
@@ -506,7 +511,8 @@ START_TEST(test_adoption) {
         ck_assert_uint_eq(fake_kernel_n_starts(k, si), 1);
         ck_assert_uint_eq(fake_kernel_n_commits(k, ri), 0);
         /* nothing of the adopted kdamonds is written, and nr_kdamonds is left alone */
-        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri) && !log_touches(fake_kernel_write_log(k), si),
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri) &&
+                      !log_touches(fake_kernel_write_log(k), si),
                       "adoption wrote:\n%s", fake_kernel_write_log(k));
         ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "nr_kdamonds"));
         ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_PROFILE_ADOPTED));
@@ -532,7 +538,7 @@ START_TEST(test_adoption_of_changed_profile) {
         }
         ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 1);
         ck_assert_uint_eq(fake_kernel_n_commits(k, ri), 1);
-        snprintf(expected, sizeof expected, "%u/contexts/0/schemes/0/quotas/bytes 33554432\n%u/state commit\n",
+        snprintf(expected, sizeof expected, QUOTA_32M_LOG,
                  ri, ri);
         ck_assert_ptr_nonnull(strstr(fake_kernel_write_log(k), expected));
 }
@@ -545,7 +551,8 @@ START_TEST(test_record_of_another_boot) {
 
         a = manager_free(a);
         /* a new boot id: the record is void, the running kdamonds are not ours (as far as we know) */
-        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH, "0d3e9f51-7a8b-4c2d-8e6f-1a2b3c4d5e6f\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH,
+                                            "0d3e9f51-7a8b-4c2d-8e6f-1a2b3c4d5e6f\n"));
         fake_kernel_clear_write_log(k);
         b = started_manager();
         ck_assert_int_eq(profile(b, "reclaim")->state, PROFILE_RUN_BLOCKED);
@@ -564,7 +571,7 @@ START_TEST(test_record_not_trusted_blindly) {
         a = manager_free(a);
         ck_assert_ok(root_read_file(fake_kernel_root(k), STATE_FILE_PATH, 4096, &rec));
         /* kdamond 9 does not exist; "reclaim"'s pid is not what runs there (someone else's kdamond now) */
-        snprintf(content, sizeof content, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+        snprintf(content, sizeof content, "boot_id " BOOT_ID "\n"
                  "kdamond %u 999 reclaim\nkdamond 9 -1\n", ri);
         ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, content));
         fake_kernel_clear_write_log(k);
@@ -582,15 +589,15 @@ END_TEST
 START_TEST(test_record_garbage) {
         _cleanup_(state_record_done) StateRecord rec = {};
 
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\n"
                                             "kdamond zero 1 x\n"));
         ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
         ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "kdamond 0 -1\n"));       /* no boot id */
         ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\n"
                                             "kdamond 0 -1\nkdamond 0 -1\n"));               /* twice */
         ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id 6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11\n"
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\n"
                                             "kdamond 0 4000 my profile\nkdamond 3 -1\n"));
         ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
         ck_assert_uint_eq(rec.n, 2);
@@ -677,9 +684,11 @@ START_TEST(test_event_loop) {
         ck_assert_int_eq(setenv("NOTIFY_SOCKET", sa.sun_path, 1), 0);
 
         m = new_manager();
-        ck_assert_ok(sd_event_add_time_relative(manager_event(m), NULL, CLOCK_MONOTONIC, 50000, 0, send_signal,
+        ck_assert_ok(sd_event_add_time_relative(manager_event(m), NULL, CLOCK_MONOTONIC, 50000, 0,
+                                                send_signal,
                                                 (void *) (intptr_t) SIGHUP));
-        ck_assert_ok(sd_event_add_time_relative(manager_event(m), NULL, CLOCK_MONOTONIC, 150000, 0, send_signal,
+        ck_assert_ok(sd_event_add_time_relative(manager_event(m), NULL, CLOCK_MONOTONIC, 150000, 0,
+                                                send_signal,
                                                 (void *) (intptr_t) SIGTERM));
         ck_assert_int_eq(manager_run(m), 0);
         unsetenv("NOTIFY_SOCKET");
