@@ -352,6 +352,17 @@ START_TEST(test_daemon_config) {
         ck_assert_int_eq(d.items[1].severity, DIAG_WARNING);
         damond_config_done(&c);
         diag_list_done(&d);
+
+        /* a bad value is an error at its line, and the default stays */
+        write_file("etc/damond.conf.d/20.conf", "[Damond]\nMaxKdamonds=100\nStatusInterval=50ms\n");
+        ck_assert_int_eq(damond_config_load(&dirs.dirs, &c, &d), 0);
+        ck_assert_uint_eq(diag_list_count(&d, DIAG_ERROR), 2);
+        ck_assert_uint_eq(d.items[2].line, 2);
+        ck_assert_str_eq(d.items[2].message, "out of range: must be between 1 and 64");
+        ck_assert_uint_eq(c.max_kdamonds, 2);
+        ck_assert_uint_eq(c.status_interval_usec, USEC_PER_SEC);
+        damond_config_done(&c);
+        diag_list_done(&d);
 }
 END_TEST
 
