@@ -18,43 +18,9 @@
 #include "manager.h"
 #include "message-ids.h"
 #include "proc-events.h"
+#include "manager-internal.h"
 #include "profile-glue.h"
 #include "state-file.h"
-
-static inline const char *strna(const char *s) {
-        return s ?: "n/a";
-}
-
-/* One owned kdamond. */
-typedef struct Slot {
-        unsigned index;
-        ManagedProfile *user;           /* the profile that runs (or will run) on it; NULL: free */
-        char *recorded_profile;         /* from the record of a previous run, until start-up matched it */
-        pid_t recorded_pid;             /* ... and the pid it ran with, -1 */
-} Slot;
-
-struct Manager {
-        Root *root;
-        DamonIO *io;
-        bool own_io;
-        DamonSysfs *sysfs;
-        ProfileDirsBuf dirs;
-        DamondConfig config;
-        bool has_config;
-
-        ManagedProfile **profiles;
-        size_t n_profiles;
-        Slot *slots;
-        size_t n_slots;
-        bool probed;
-
-        ManagerFeedHook feed_hook;
-        void *feed_userdata;
-
-        sd_event *event;
-        sd_event_source *health_source;
-        char *last_status;
-};
 
 /* A profile as read from disk, before it replaces (or becomes) a ManagedProfile. */
 typedef struct Loaded {
@@ -245,7 +211,7 @@ static int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
 
 /* --- the record --- */
 
-static int manager_write_record(Manager *m) {
+int manager_write_record(Manager *m) {
         _cleanup_(state_record_done) StateRecord rec = {};
         int r;
 
@@ -365,6 +331,8 @@ Manager *manager_free(Manager *m) {
         if (m->has_config)
                 damond_config_done(&m->config);
         sd_event_source_unref(m->health_source);
+        sd_event_source_unref(m->proc_source);
+        proc_events_free(m->proc_events);
         sd_event_unref(m->event);
         damon_sysfs_free(m->sysfs);
         if (m->own_io)
@@ -585,7 +553,7 @@ static int pid_cmp(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-static bool has_followed(const ManagedProfile *p) {
+bool has_followed(const ManagedProfile *p) {
         return (p->compiled.process_names && p->compiled.process_names[0]) ||
                (p->compiled.cgroups && p->compiled.cgroups[0]);
 }
@@ -733,7 +701,7 @@ static void profile_failed(ManagedProfile *p, uint64_t now_usec, int error, cons
 }
 
 /* Starts @p if it is enabled and can run: on its kdamond, a free one, or a new one. Sets its state. */
-static int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
+int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         _cleanup_(damon_spec_done) DamonSpec spec = {};
         DamonError err = {};
         char why[512];
@@ -779,7 +747,10 @@ static int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                 int changed = set_reason(p, "waiting for its target processes");
 
                 p->state = PROFILE_RUN_WAITING;
-                p->retry_usec = now_usec;       /* checked every health tick */
+                /* checked every health tick; or, for processes followed by name or cgroup, when a process
+                 * event concerns the profile */
+                p->retry_usec = manager_follows_by_events(m) && p->compiled.spec.n_targets == 0 ? UINT64_MAX
+                                                                                                  : now_usec;
                 log_struct(changed > 0 ? LOG_NOTICE : LOG_DEBUG, 0, LOG_FIELDS(.profile = p->name),
                            "Profile '%s' waits for its target processes to exist.", p->name);
                 return 0;
@@ -1259,7 +1230,7 @@ finish:
 /* For a running profile that follows processes by name or cgroup: when the set of matching processes
  * changed, commit the new targets online. (Polled every health tick for now; the proc connector of
  * proc-events.h will make it immediate.) Returns 1 if the kdamond was updated. */
-static int profile_follow(Manager *m, ManagedProfile *p) {
+int profile_follow(Manager *m, ManagedProfile *p) {
         _cleanup_(damon_spec_done) DamonSpec spec = {};
         DamonError err = {};
         int r;
@@ -1302,7 +1273,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                 break;
                         }
                         if (r == 0) {
-                                r = profile_follow(m, p);
+                                r = manager_follows_by_events(m) ? 0 : profile_follow(m, p);
                                 if (r < 0)
                                         return r;
                                 if (r > 0)
@@ -1410,7 +1381,11 @@ static int on_health(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        return manager_reload(userdata, now_monotonic());
+        int r = manager_reload(userdata, now_monotonic());
+
+        if (r >= 0)
+                (void) manager_follow_setup(userdata);
+        return r;
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -1447,6 +1422,7 @@ int manager_run(Manager *m) {
                 return EXIT_FAILURE;
         }
         (void) sd_event_source_set_description(m->health_source, "damond-health");
+        (void) manager_follow_setup(m);
 
         manager_notify_status(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->last_status));

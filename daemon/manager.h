@@ -22,6 +22,7 @@
 
 #include "damon-io.h"
 #include "damon-sysfs.h"
+#include "proc-events.h"
 #include "profile-compile.h"
 #include "profile.h"
 #include "root.h"
@@ -69,6 +70,7 @@ typedef struct ManagedProfile {
         uint64_t running_since_usec;
         unsigned n_restarts;
         unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
+        bool follow_dirty;              /* a process event concerns its ProcessName=/CGroup= targets */
 } ManagedProfile;
 
 typedef struct ManagerOptions {
@@ -107,6 +109,18 @@ int manager_stop(Manager *m);
 /* The whole daemon: manager_start(), then the event loop until SIGTERM/SIGINT, then manager_stop().
  * Returns the exit code (0, 1 or DAMOND_EXIT_CONFIG). */
 int manager_run(Manager *m);
+
+/* Following processes (ProcessName=, CGroup=) through the proc connector (proc-events.h), set up by
+ * manager_run() when a profile follows processes: events that concern a profile mark it, and
+ * manager_follow_dirty() rescans the marked ones (new targets committed online; waiting profiles start).
+ * Until the kernel acknowledged our listener (or when it refuses: no CAP_NET_ADMIN before 6.6, another
+ * namespace), every health tick rescans instead. */
+int manager_follow_setup(Manager *m);
+/* Returns how many profiles the event newly marked. */
+int manager_process_event(Manager *m, const ProcEvent *ev);
+int manager_follow_dirty(Manager *m, uint64_t now_usec);
+/* For tests: behave as if the proc connector listened (health ticks do not rescan). */
+void manager_set_follow_by_events(Manager *m, bool b);
 
 sd_event *manager_event(Manager *m);
 size_t manager_n_profiles(const Manager *m);

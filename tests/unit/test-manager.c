@@ -372,6 +372,84 @@ START_TEST(test_follow_process_name) {
 }
 END_TEST
 
+static void remove_process(pid_t pid) {
+        char p[PATH_MAX];
+
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(p, sizeof p, "%s/proc/%d/%s", fake_kernel_root_path(k), (int) pid,
+                         i == 0 ? "comm" : "cmdline");
+                (void) unlink(p);
+        }
+        snprintf(p, sizeof p, "%s/proc/%d", fake_kernel_root_path(k), (int) pid);
+        ck_assert_int_eq(rmdir(p), 0);
+}
+
+START_TEST(test_follow_by_events) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *app;
+        ProcEvent ev = {};
+        char buf[64];
+        unsigned idx;
+
+        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nProcessName=worker\n"
+                   "[Scheme all]\nAction=stat\n");
+        m = new_manager();
+        manager_set_follow_by_events(m, true);
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        app = profile(m, "app");
+        ck_assert_int_eq(app->state, PROFILE_RUN_WAITING);
+
+        /* with events, the health tick does not scan: a process that appeared silently is not seen */
+        add_named_process(5000, "worker");
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_WAITING);
+
+        /* a fork of a thread, or of a process of another name, concerns nobody */
+        add_named_process(5001, "other");
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_FORK, .pid = 5001, .tgid = 5001 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 0);
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_FORK, .pid = 5003, .tgid = 5000 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 0);
+
+        /* the event of the matching process starts the profile */
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_FORK, .pid = 5000, .tgid = 5000 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 1);
+        ck_assert_ok(manager_follow_dirty(m, T0 + 2 * SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        idx = (unsigned) app->kdamond;
+
+        /* another one execs into "worker": added online */
+        add_named_process(5002, "worker");
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_EXEC, .pid = 5002, .tgid = 5002 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 1);
+        ck_assert_ok(manager_follow_dirty(m, T0 + 3 * SEC));
+        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/targets/1/pid_target", buf, sizeof buf));
+        ck_assert_str_eq(buf, "5002");
+
+        /* the first exits: removed online, the kdamond goes on with the other */
+        remove_process(5000);
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_EXIT, .pid = 5000, .tgid = 5000 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 1);
+        ck_assert_ok(manager_follow_dirty(m, T0 + 4 * SEC));
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        ck_assert_ok(fake_kernel_running_value(k, idx, "contexts/0/targets/0/pid_target", buf, sizeof buf));
+        ck_assert_str_eq(buf, "5002");
+        ck_assert_uint_eq(app->applied.n_targets, 1);
+        if (gen != FAKE_GEN_5_18)
+                ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 1);
+
+        /* the exit of a process that is not a target concerns nobody */
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_EXIT, .pid = 5001, .tgid = 5001 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 0);
+        /* lost events: rescan; an unchanged set writes nothing */
+        fake_kernel_clear_write_log(k);
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_LOST };
+        ck_assert_int_eq(manager_process_event(m, &ev), 1);
+        ck_assert_ok(manager_follow_dirty(m, T0 + 5 * SEC));
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+}
+END_TEST
+
 static char fed[256];
 
 static int feed_hook(Manager *m, ManagedProfile *p, uint64_t now_usec, void *userdata) {
@@ -722,6 +800,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_restart_backoff);
         tcase_add_test(tc, test_feed_hook);
         tcase_add_test(tc, test_follow_process_name);
+        tcase_add_test(tc, test_follow_by_events);
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_adoption);

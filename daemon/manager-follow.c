@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Profiles that follow processes by name (ProcessName=) or cgroup (CGroup=): the proc connector says
+ * when a process starts, execs, renames itself or exits; the profiles it concerns are rescanned, and a
+ * changed set of target processes is committed online.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "log.h"
+#include "manager-internal.h"
+
+bool manager_follows_by_events(Manager *m) {
+        return m->follow_by_events_forced || (m->proc_events && proc_events_listening(m->proc_events) > 0);
+}
+
+void manager_set_follow_by_events(Manager *m, bool b) {
+        m->follow_by_events_forced = b;
+}
+
+static bool pid_is_target(const ManagedProfile *p, pid_t pid) {
+        if (!p->has_applied)
+                return false;
+        for (size_t i = 0; i < p->applied.n_targets; i++)
+                if (p->applied.targets[i].pid == pid)
+                        return true;
+        return false;
+}
+
+static bool pid_matches(Manager *m, const ManagedProfile *p, pid_t pid) {
+        for (size_t i = 0; p->compiled.process_names && p->compiled.process_names[i]; i++)
+                if (proc_pid_matches_name(m->root, pid, p->compiled.process_names[i]) > 0)
+                        return true;
+        if (p->compiled.cgroups && p->compiled.cgroups[0]) {
+                _cleanup_free_ char *cg = NULL;
+
+                if (proc_pid_cgroup(m->root, pid, &cg) < 0)
+                        return false;
+                for (size_t i = 0; p->compiled.cgroups[i]; i++)
+                        if (proc_cgroup_is_below(cg, p->compiled.cgroups[i]))
+                                return true;
+        }
+        return false;
+}
+
+int manager_process_event(Manager *m, const ProcEvent *ev) {
+        int n = 0;
+
+        assert(m);
+        assert(ev);
+
+        for (size_t i = 0; i < m->n_profiles; i++) {
+                ManagedProfile *p = m->profiles[i];
+                bool dirty = false;
+
+                if (!has_followed(p) || p->follow_dirty ||
+                    (p->state != PROFILE_RUN_RUNNING && p->state != PROFILE_RUN_WAITING))
+                        continue;
+                switch (ev->kind) {
+                case PROC_EVENT_KIND_LOST:
+                        dirty = true;
+                        break;
+                case PROC_EVENT_KIND_EXIT:
+                        /* the process ends with its main thread */
+                        dirty = ev->pid == ev->tgid && pid_is_target(p, ev->tgid);
+                        break;
+                case PROC_EVENT_KIND_FORK:
+                        /* a new process (not a thread) inherits its parent's name and cgroup */
+                        dirty = ev->pid == ev->tgid && pid_matches(m, p, ev->tgid);
+                        break;
+                case PROC_EVENT_KIND_EXEC:
+                case PROC_EVENT_KIND_COMM:
+                        /* it may have become one of ours, or stopped being one */
+                        dirty = pid_is_target(p, ev->tgid) || pid_matches(m, p, ev->tgid);
+                        break;
+                default:
+                        break;
+                }
+                if (dirty) {
+                        p->follow_dirty = true;
+                        n++;
+                }
+        }
+        return n;
+}
+
+int manager_follow_dirty(Manager *m, uint64_t now_usec) {
+        bool changed = false;
+        int r;
+
+        for (size_t i = 0; i < m->n_profiles; i++) {
+                ManagedProfile *p = m->profiles[i];
+
+                if (!p->follow_dirty)
+                        continue;
+                p->follow_dirty = false;
+                if (p->state == PROFILE_RUN_RUNNING)
+                        r = profile_follow(m, p);
+                else if (p->state == PROFILE_RUN_WAITING)
+                        r = profile_start(m, p, now_usec);
+                else
+                        continue;
+                if (r < 0)
+                        return r;
+                changed = changed || r > 0;
+        }
+        if (changed)
+                (void) manager_write_record(m);
+        return 0;
+}
+
+static int on_event(const ProcEvent *ev, void *userdata) {
+        (void) manager_process_event(userdata, ev);
+        return 0;
+}
+
+static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now;
+        int r;
+
+        r = proc_events_dispatch(m->proc_events, on_event, m);
+        if (r < 0 && r != -EAGAIN) {
+                /* the kernel refused our listener (EPERM before 6.6 without CAP_NET_ADMIN), or the socket
+                 * failed: rescan every health tick instead */
+                log_notice_errno(r, "Process events failed, following processes by polling every second "
+                                 "instead: %m");
+                m->proc_source = sd_event_source_disable_unref(m->proc_source);
+                m->proc_events = proc_events_free(m->proc_events);
+                for (size_t i = 0; i < m->n_profiles; i++)
+                        if (m->profiles[i]->state == PROFILE_RUN_WAITING &&
+                            m->profiles[i]->retry_usec == UINT64_MAX)
+                                m->profiles[i]->retry_usec = 0;
+                return 0;
+        }
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        return manager_follow_dirty(m, now);
+}
+
+int manager_follow_setup(Manager *m) {
+        bool needed = false;
+        int r;
+
+        for (size_t i = 0; i < m->n_profiles && !needed; i++)
+                needed = has_followed(m->profiles[i]);
+        if (!needed || m->proc_events)
+                return 0;
+
+        r = proc_events_open(m->root, &m->proc_events);
+        if (r < 0)
+                return log_notice_errno(r, "Cannot listen to process events, following processes by "
+                                        "polling every second instead: %m");
+        r = sd_event_add_io(m->event, &m->proc_source, proc_events_get_fd(m->proc_events), EPOLLIN,
+                            on_proc_events, m);
+        if (r < 0) {
+                m->proc_events = proc_events_free(m->proc_events);
+                return log_warning_errno(r, "Failed to watch process events, polling instead: %m");
+        }
+        (void) sd_event_source_set_description(m->proc_source, "damond-proc-events");
+        log_debug("Listening to process events for the profiles that follow processes.");
+        return 0;
+}

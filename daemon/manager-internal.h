@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* What the Manager's source files share (manager.c, manager-follow.c); not a contract for others. */
+
+#include "manager.h"
+#include "proc-events.h"
+#include "profile-glue.h"
+
+static inline const char *strna(const char *s) {
+        return s ?: "n/a";
+}
+
+/* One owned kdamond. */
+typedef struct Slot {
+        unsigned index;
+        ManagedProfile *user;           /* the profile that runs (or will run) on it; NULL: free */
+        char *recorded_profile;         /* from the record of a previous run, until start-up matched it */
+        pid_t recorded_pid;             /* ... and the pid it ran with, -1 */
+} Slot;
+
+struct Manager {
+        Root *root;
+        DamonIO *io;
+        bool own_io;
+        DamonSysfs *sysfs;
+        ProfileDirsBuf dirs;
+        DamondConfig config;
+        bool has_config;
+
+        ManagedProfile **profiles;
+        size_t n_profiles;
+        Slot *slots;
+        size_t n_slots;
+        bool probed;
+
+        ManagerFeedHook feed_hook;
+        void *feed_userdata;
+
+        sd_event *event;
+        sd_event_source *health_source;
+        char *last_status;
+
+        /* Following processes by name or cgroup: with the proc connector open (or a test saying so),
+         * profiles are rescanned when an event concerns them; without it, every health tick. */
+        ProcEvents *proc_events;
+        sd_event_source *proc_source;
+        bool follow_by_events_forced;
+};
+
+/* manager-follow.c */
+/* Whether process events drive the rescans (the kernel acknowledged our listener, or a test says so). */
+bool manager_follows_by_events(Manager *m);
+
+/* manager.c */
+int manager_write_record(Manager *m);
+bool has_followed(const ManagedProfile *p);
+/* Starts @p if it can run (or sets why not). <0 only for out-of-memory. 1 if it started. */
+int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec);
+/* Rescans a running following profile's processes and commits a changed set. 1 if updated. */
+int profile_follow(Manager *m, ManagedProfile *p);
