@@ -774,6 +774,8 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         p->running_since_usec = now_usec;
         clear_reason(p);
         set_applied(p, &spec);
+        /* recorded at once: were damond killed now, the next one must know this running kdamond is its */
+        (void) manager_write_record(m);
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                               .message_id = DAMOND_MESSAGE_PROFILE_STARTED),
@@ -1398,6 +1400,19 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 int manager_run(Manager *m) {
         int r;
 
+        /* Signals first: a SIGTERM during the start-up (which may take seconds of DAMON I/O) then waits
+         * in the queue and stops damond cleanly right after, instead of killing it half-way. */
+        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal,
+                                        m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_reload, m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up signal handling: %m");
+                return EXIT_FAILURE;
+        }
+
         r = manager_start(m, now_monotonic());
         if (r == DAMOND_EXIT_CONFIG)
                 return r;
@@ -1405,14 +1420,7 @@ int manager_run(Manager *m) {
                 return EXIT_FAILURE;
 
         (void) sd_event_set_watchdog(m->event, true);
-        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal, m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_exit_signal,
-                                        m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_reload, m);
-        if (r >= 0)
-                r = sd_event_add_time_relative(m->event, &m->health_source, CLOCK_MONOTONIC,
+        r = sd_event_add_time_relative(m->event, &m->health_source, CLOCK_MONOTONIC,
                                                MANAGER_HEALTH_USEC, 0, on_health, m);
         if (r >= 0)
                 r = sd_event_source_set_exit_on_failure(m->health_source, true);
