@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One profile on its kdamond: the spec to write (Region=auto, followed processes), start, stop, adoption,
+ * online updates (or a restart where the kernel has no online commit), and why a profile does not run.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "damon-modules.h"
+#include "iomem.h"
+#include "log.h"
+#include "manager-internal.h"
+#include "message-ids.h"
+
+/* Returns 1 if the reason changed (so it is worth a warning rather than a debug line). */
+int set_reason(ManagedProfile *p, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if (p->reason && streq(p->reason, s))
+                return 0;
+        free(p->reason);
+        p->reason = TAKE_PTR(s);
+        return 1;
+}
+
+void clear_reason(ManagedProfile *p) {
+        p->reason = mfree(p->reason);
+}
+
+/* --- running one profile --- */
+
+static bool target_pids_exist(Manager *m, const DamonSpec *spec) {
+        if (spec->n_targets == 0)
+                return false;
+        for (size_t i = 0; i < spec->n_targets; i++) {
+                char path[64];
+                int fd;
+
+                snprintf(path, sizeof path, "proc/%d", (int) spec->targets[i].pid);
+                fd = root_openat(m->root, path, O_PATH | O_DIRECTORY);
+                if (fd < 0)
+                        return false;
+                close(fd);
+        }
+        return true;
+}
+
+static int pid_cmp(const void *a, const void *b) {
+        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+bool has_followed(const ManagedProfile *p) {
+        return (p->compiled.process_names && p->compiled.process_names[0]) ||
+               (p->compiled.cgroups && p->compiled.cgroups[0]);
+}
+
+/* Adds a target for every process the profile follows (ProcessName=, CGroup=) that exists now, in
+ * ascending pid order after the Pid= ones, so that an unchanged set gives an unchanged spec. */
+static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) {
+        _cleanup_free_ pid_t *all = NULL;
+        size_t n_all = 0;
+        int r;
+
+        for (size_t kind = 0; kind < 2; kind++) {
+                char **list = kind == 0 ? p->compiled.process_names : p->compiled.cgroups;
+
+                for (size_t i = 0; list && list[i]; i++) {
+                        _cleanup_free_ pid_t *pids = NULL;
+                        size_t n = 0;
+                        pid_t *a;
+
+                        r = kind == 0 ? proc_scan_name(m->root, list[i], &pids, &n)
+                                      : proc_scan_cgroup(m->root, list[i], true, &pids, &n);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                log_debug_errno(r, "Failed to list the processes of '%s' for profile '%s', "
+                                                "ignoring: %m", list[i], p->name);
+                                continue;
+                        }
+                        if (n == 0)
+                                continue;
+                        a = reallocarray(all, n_all + n, sizeof(*a));
+                        if (!a)
+                                return -ENOMEM;
+                        all = a;
+                        memcpy(all + n_all, pids, n * sizeof(*pids));
+                        n_all += n;
+                }
+        }
+        if (n_all > 1)
+                qsort(all, n_all, sizeof(*all), pid_cmp);
+        for (size_t i = 0; i < n_all; i++) {
+                bool dup = i > 0 && all[i] == all[i - 1];
+                DamonTarget *t;
+
+                for (size_t j = 0; !dup && j < spec->n_targets; j++)
+                        dup = spec->targets[j].pid == all[i];
+                if (dup)
+                        continue;
+                t = damon_spec_add_target(spec);
+                if (!t)
+                        return -ENOMEM;
+                t->pid = all[i];
+        }
+        return 0;
+}
+
+static bool same_targets(const DamonSpec *a, const DamonSpec *b) {
+        if (a->n_targets != b->n_targets)
+                return false;
+        for (size_t i = 0; i < a->n_targets; i++)
+                if (a->targets[i].pid != b->targets[i].pid)
+                        return false;
+        return true;
+}
+
+/* The spec to write: the compiled one with "auto" regions and followed processes resolved. */
+int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
+        int r;
+
+        r = damon_spec_copy(ret, &p->compiled.spec);
+        if (r < 0)
+                return r;
+        if (p->compiled.regions_auto) {
+                DamonTarget *t = ret->n_targets > 0 ? &ret->targets[0] : damon_spec_add_target(ret);
+                uint64_t start, end;
+
+                if (!t) {
+                        damon_spec_done(ret);
+                        return -ENOMEM;
+                }
+                r = iomem_largest_system_ram(m->root, &start, &end);
+                if (r < 0) {
+                        damon_spec_done(ret);
+                        return r;
+                }
+                t->n_regions = 0;
+                free(t->regions);
+                t->regions = NULL;
+                if (!damon_target_add_region(t, start, end)) {
+                        damon_spec_done(ret);
+                        return -ENOMEM;
+                }
+        }
+        if (has_followed(p)) {
+                r = add_followed_targets(m, p, ret);
+                if (r < 0) {
+                        damon_spec_done(ret);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+void set_applied(ManagedProfile *p, DamonSpec *spec) {
+        if (p->has_applied)
+                damon_spec_done(&p->applied);
+        p->applied = *spec;
+        p->has_applied = true;
+        *spec = (DamonSpec) {};
+}
+
+static void profile_blocked(ManagedProfile *p, uint64_t now_usec, const char *why) {
+        int changed = set_reason(p, "%s", why);
+
+        p->state = PROFILE_RUN_BLOCKED;
+        p->retry_usec = now_usec + MANAGER_RETRY_USEC;
+        log_struct(changed > 0 ? LOG_WARNING : LOG_DEBUG, 0,
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                              .message_id = DAMOND_MESSAGE_BLOCKED),
+                   "Profile '%s' cannot start: %s. Retrying every %" PRIu64 " s.", p->name, why,
+                   MANAGER_RETRY_USEC / USEC_PER_SEC);
+}
+
+/* Whether a DAMON module holds DAMON; fills @why. */
+static bool module_blocks(Manager *m, char *why, size_t size) {
+        DamonModule mod;
+
+        if (damon_modules_holder(m->io, &mod) <= 0)
+                return false;
+        snprintf(why, size, "the kernel module %s holds DAMON exclusively (its parameters/enabled is Y); "
+                 "no kdamond of sysfs can start while it runs", damon_module_to_string(mod));
+        return true;
+}
+
+static void profile_failed(ManagedProfile *p, uint64_t now_usec, int error, const char *detail) {
+        int changed = set_reason(p, "%s", detail && detail[0] ? detail : strerror(-error));
+
+        p->state = PROFILE_RUN_FAILED;
+        p->retry_usec = now_usec + p->backoff_usec;
+        log_struct(changed > 0 ? LOG_ERR : LOG_DEBUG, error,
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                   "Failed to start profile '%s' on kdamond %d: %s: %m. Trying again in %" PRIu64 " s.",
+                   p->name, p->kdamond, p->reason, p->backoff_usec / USEC_PER_SEC);
+        p->backoff_usec = MIN(p->backoff_usec * 2, MANAGER_BACKOFF_MAX_USEC);
+}
+
+/* Starts @p if it is enabled and can run: on its kdamond, a free one, or a new one. Sets its state. */
+int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        DamonError err = {};
+        char why[512];
+        pid_t pid = -1;
+        int r;
+
+        if (!p->compiled.enabled) {
+                slot_release(m, p);
+                p->state = PROFILE_RUN_DISABLED;
+                clear_reason(p);
+                return 0;
+        }
+        if (module_blocks(m, why, sizeof why)) {
+                profile_blocked(p, now_usec, why);
+                return 0;
+        }
+        if (p->kdamond < 0) {
+                Slot *s = slot_free_one(m);
+
+                if (!s) {
+                        r = slots_grow(m, 1, &err);
+                        if (r == -ENOMEM)
+                                return log_oom();
+                        s = slot_free_one(m);
+                }
+                if (!s) {
+                        profile_blocked(p, now_usec, err.message[0] ? err.message : "no free kdamond");
+                        return 0;
+                }
+                s->user = p;
+                p->kdamond = (int) s->index;
+        }
+
+        r = build_spec(m, p, &spec);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                profile_failed(p, now_usec, r,
+                               "cannot find a System RAM range in proc/iomem for Region=auto");
+                return 0;
+        }
+        if (spec.ops != DAMON_OPS_PADDR && !target_pids_exist(m, &spec)) {
+                int changed = set_reason(p, "waiting for its target processes");
+
+                p->state = PROFILE_RUN_WAITING;
+                /* checked every health tick; or, for processes followed by name or cgroup, when a process
+                 * event concerns the profile */
+                p->retry_usec = manager_follows_by_events(m) && p->compiled.spec.n_targets == 0 ? UINT64_MAX
+                                                                                                  : now_usec;
+                log_struct(changed > 0 ? LOG_NOTICE : LOG_DEBUG, 0, LOG_FIELDS(.profile = p->name),
+                           "Profile '%s' waits for its target processes to exist.", p->name);
+                return 0;
+        }
+
+        r = damon_sysfs_start(m->sysfs, (unsigned) p->kdamond, &spec, &pid, &err);
+        if (r == -EBUSY && module_blocks(m, why, sizeof why)) {
+                profile_blocked(p, now_usec, why);
+                return 0;
+        }
+        if (r == -EBUSY) {
+                profile_blocked(p, now_usec, err.message[0] ? err.message : "DAMON is busy");
+                return 0;
+        }
+        if (r < 0) {
+                profile_failed(p, now_usec, r, err.message);
+                return 0;
+        }
+        p->state = PROFILE_RUN_RUNNING;
+        p->pid = pid;
+        p->running_since_usec = now_usec;
+        clear_reason(p);
+        set_applied(p, &spec);
+        /* recorded at once: were damond killed now, the next one must know this running kdamond is its */
+        (void) manager_write_record(m);
+        log_struct(LOG_NOTICE, 0,
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                              .message_id = DAMOND_MESSAGE_PROFILE_STARTED),
+                   "Started profile '%s' on kdamond %d (pid %d).", p->name, p->kdamond, (int) pid);
+        return 1;
+}
+
+int profile_stop(Manager *m, ManagedProfile *p, const char *why) {
+        DamonError err = {};
+        int r;
+
+        if (p->state == PROFILE_RUN_RUNNING && p->kdamond >= 0) {
+                r = damon_sysfs_stop(m->sysfs, (unsigned) p->kdamond, &err);
+                if (r < 0)
+                        return log_struct(LOG_ERR, r,
+                                          LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                                          "Failed to stop kdamond %d of profile '%s': %s%s%m", p->kdamond,
+                                          p->name, err.message, err.message[0] ? ": " : "");
+                log_struct(LOG_NOTICE, 0,
+                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                                      .message_id = DAMOND_MESSAGE_PROFILE_STOPPED),
+                           "Stopped profile '%s' (kdamond %d): %s.", p->name, p->kdamond, why);
+        }
+        p->state = PROFILE_RUN_DISABLED;
+        p->pid = -1;
+        return 0;
+}
+
+/* Brings running kdamond of @p to @spec: an online commit (writes nothing when nothing differs). Before
+ * Linux 5.19 there is no online commit: the spec is staged, and only when something differed is the
+ * kdamond restarted to apply it (its monitoring results are lost; there is no other way). If that start
+ * fails, @rollback (may be NULL) is started again. Returns the number of files written, or -errno (then
+ * @p's state says whether it still runs). */
+int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
+                                  const DamonSpec *rollback, DamonError *err) {
+        unsigned idx = (unsigned) p->kdamond;
+        pid_t pid = -1;
+        int r, n;
+
+        if (damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_COMMIT))
+                return damon_sysfs_commit(m->sysfs, idx, spec, rollback, err);
+
+        n = damon_sysfs_stage(m->sysfs, idx, spec, err);
+        if (n <= 0)
+                return n;
+        r = damon_sysfs_stop(m->sysfs, idx, err);
+        if (r < 0)
+                return r;
+        r = damon_sysfs_start(m->sysfs, idx, spec, &pid, err);
+        if (r < 0 && rollback && damon_sysfs_start(m->sysfs, idx, rollback, &pid, NULL) >= 0) {
+                p->pid = pid;
+                return r;
+        }
+        if (r < 0) {
+                p->state = PROFILE_RUN_WAITING;
+                p->pid = -1;
+                return r;
+        }
+        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                   "Restarted kdamond %d of profile '%s' to apply a change: this kernel has no online "
+                   "commit (Linux 5.19), so its monitoring results start over.", p->kdamond, p->name);
+        p->pid = pid;
+        return n + 2;
+}
+
+/* Takes over a running kdamond of a previous damond: commits the compiled spec, which writes nothing when
+ * it is unchanged, so the kdamond (its pid, its monitoring results) goes on as it was. */
+int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        DamonError err = {};
+        int r;
+
+        s->user = p;
+        p->kdamond = (int) s->index;
+        p->state = PROFILE_RUN_RUNNING;
+        p->pid = s->recorded_pid;
+        r = build_spec(m, p, &spec);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                /* keep it as it runs; the next reload tries again */
+                log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                           "Cannot build the spec of profile '%s', adopting kdamond %d as it runs: %m",
+                           p->name, p->kdamond);
+        } else {
+                r = profile_update_running(m, p, &spec, NULL, &err);
+                if (r == -ESRCH || p->state != PROFILE_RUN_RUNNING) {
+                        log_info("Kdamond %u of profile '%s' stopped before it could be adopted, "
+                                 "starting it.", s->index, p->name);
+                        return profile_start(m, p, now_usec);
+                }
+                if (r < 0)
+                        log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                                   "Failed to update adopted kdamond %u of profile '%s' to its profile, "
+                                   "keeping what runs: %s%s%m", s->index, p->name, err.message,
+                                   err.message[0] ? ": " : "");
+                else
+                        set_applied(p, &spec);
+        }
+        p->running_since_usec = now_usec;
+        log_struct(LOG_NOTICE, 0,
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                              .message_id = DAMOND_MESSAGE_PROFILE_ADOPTED),
+                   "Adopted running kdamond %u (pid %d) of profile '%s'%s.", s->index, (int) p->pid, p->name,
+                   r > 0 ? ", updated to the profile" : "");
+        return 0;
+}
+
+/* For a running profile that follows processes by name or cgroup: when the set of matching processes
+ * changed, commit the new targets online. (Polled every health tick for now; the proc connector of
+ * proc-events.h will make it immediate.) Returns 1 if the kdamond was updated. */
+int profile_follow(Manager *m, ManagedProfile *p) {
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        DamonError err = {};
+        int r;
+
+        if (!has_followed(p) || !p->has_applied)
+                return 0;
+        r = build_spec(m, p, &spec);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0 || same_targets(&spec, &p->applied))
+                return 0;
+        if (spec.n_targets == 0)
+                return 0;       /* all gone: the kdamond stops by itself, the health check sees it */
+        r = profile_update_running(m, p, &spec, &p->applied, &err);
+        if (r < 0) {
+                log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                           "Failed to update the target processes of profile '%s', ignoring: %s%s%m",
+                           p->name, err.message, err.message[0] ? ": " : "");
+                return 0;
+        }
+        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                   "Profile '%s' now monitors %zu process%s (was %zu).", p->name, spec.n_targets,
+                   spec.n_targets == 1 ? "" : "es", p->applied.n_targets);
+        set_applied(p, &spec);
+        return 1;
+}
+
