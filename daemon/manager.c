@@ -968,11 +968,11 @@ static int on_health(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        int r = manager_reload(userdata, now_monotonic());
-
-        if (r >= 0)
+        /* A failed reload is logged and changes nothing; the next SIGHUP tries again (returning an error
+         * here would make sd-event disable the SIGHUP source for good). */
+        if (manager_reload(userdata, now_monotonic()) >= 0)
                 (void) manager_follow_setup(userdata);
-        return r;
+        return 0;
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

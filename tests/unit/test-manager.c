@@ -267,6 +267,45 @@ START_TEST(test_reload_removed_and_new) {
 }
 END_TEST
 
+START_TEST(test_reload_no_free_kdamond) {
+        _cleanup_(manager_freep) Manager *m = started_manager();
+        ManagedProfile *c;
+
+        /* two spares were made at start-up; the third new profile finds none, and nr_kdamonds cannot
+         * grow while our kdamonds run */
+        write_conf("a.conf", STAT_CONF);
+        write_conf("b.conf", STAT_CONF);
+        write_conf("c.conf", STAT_CONF);
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_int_eq(profile(m, "a")->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(profile(m, "b")->state, PROFILE_RUN_RUNNING);
+        c = profile(m, "c");
+        ck_assert_int_eq(c->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ptr_nonnull(strstr(c->reason, "running"));
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "nr_kdamonds"));
+
+        /* a removed profile frees its kdamond: the blocked one gets it at its next retry */
+        remove_conf("a.conf");
+        ck_assert_ok(manager_reload(m, T0 + 2 * SEC));
+        ck_assert_int_eq(c->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ok(manager_health_tick(m, T0 + SEC + MANAGER_RETRY_USEC));
+        ck_assert_int_eq(c->state, PROFILE_RUN_RUNNING);
+}
+END_TEST
+
+START_TEST(test_max_kdamonds) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+
+        write_conf("damond.conf", "[Damond]\nMaxKdamonds=1\n");
+        m = started_manager();
+        /* one of the two runs, the other says why not */
+        ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(profile(m, "stat")->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ptr_nonnull(strstr(profile(m, "stat")->reason, "MaxKdamonds=1"));
+}
+END_TEST
+
 START_TEST(test_disabled_by_reload) {
         _cleanup_(manager_freep) Manager *m = started_manager();
         ManagedProfile *stat = profile(m, "stat");
@@ -795,6 +834,8 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_reload_one_value);
         tcase_add_test(tc, test_reload_invalid_keeps_old);
         tcase_add_test(tc, test_reload_removed_and_new);
+        tcase_add_test(tc, test_reload_no_free_kdamond);
+        tcase_add_test(tc, test_max_kdamonds);
         tcase_add_test(tc, test_disabled_by_reload);
         tcase_add_test(tc, test_kdamond_death);
         tcase_add_test(tc, test_restart_backoff);
