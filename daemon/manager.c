@@ -160,7 +160,7 @@ int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
                 return 0;
         if (m->n_slots >= max) {
                 snprintf(reterr->message, sizeof reterr->message,
-                         "every kdamond damond may own is in use (MaxKdamonds=%zu)", max);
+                         "damond may own at most MaxKdamonds=%zu kdamonds", max);
                 return -ENOSPC;
         }
         n = MIN(needed - have + MANAGER_SPARE_KDAMONDS, max - m->n_slots);
@@ -176,7 +176,7 @@ int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
         if (n >= needed - have)
                 return 0;
         snprintf(reterr->message, sizeof reterr->message,
-                 "every kdamond damond may own is in use (MaxKdamonds=%zu)", max);
+                 "damond may own at most MaxKdamonds=%zu kdamonds", max);
         return -ENOSPC;
 }
 
