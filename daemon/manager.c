@@ -558,7 +558,11 @@ int manager_start(Manager *m, uint64_t now_usec) {
                 return r;
 
         r = damon_io_exists(m->io, DAMON_KDAMONDS_DIR "/nr_kdamonds");
-        if (r <= 0) {
+        if (r < 0) {
+                log_error_errno(r, "Cannot access the DAMON sysfs interface below '%s': %m", m->root->path);
+                goto finish;
+        }
+        if (r == 0) {
                 log_error("This kernel has no DAMON sysfs interface (%s%s%s is missing): damond needs a "
                           "kernel built with CONFIG_DAMON_SYSFS=y (Linux 5.18 or later, e.g. Debian's "
                           "linux-image-amd64 from bookworm-backports or trixie).",
@@ -585,8 +589,7 @@ int manager_start(Manager *m, uint64_t now_usec) {
                                                   "ignoring: %m", s->index, strna(s->recorded_profile));
                         else
                                 log_notice("Stopped kdamond %u: its profile '%s' is gone, disabled or "
-                                           "invalid.",
-                                           s->index, strna(s->recorded_profile));
+                                           "invalid.", s->index, strna(s->recorded_profile));
                 }
                 s->recorded_profile = mfree(s->recorded_profile);
                 s->recorded_pid = -1;
