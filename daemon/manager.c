@@ -536,12 +536,57 @@ static int manager_own_recorded(Manager *m) {
         return 0;
 }
 
-static bool loaded_runs(const Loaded *l, size_t n, const char *name) {
+/* Whether a recorded kdamond of profile @name is still wanted: the profile is enabled and valid, or it
+ * has errors (then its kdamond keeps running what it ran, as on a reload). */
+static bool loaded_keeps(const Loaded *l, size_t n, const char *name) {
         for (size_t i = 0; i < n; i++)
-                if (l[i].valid && l[i].profile && streq(l[i].profile->name, name) &&
-                    l[i].profile->general.enabled)
-                        return true;
+                if (l[i].profile && streq(l[i].profile->name, name))
+                        return !l[i].valid || l[i].profile->general.enabled;
         return false;
+}
+
+/* A running kdamond of ours whose profile now has errors: it keeps running what it ran (as a reload would
+ * keep the old version), without a spec of ours until the profile is fixed: the next valid reload commits
+ * the fixed version online. */
+static int adopt_as_is(Manager *m, Slot *s, const Loaded *l, size_t n, uint64_t now_usec) {
+        ManagedProfile *p;
+        const char *path = NULL;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                if (l[i].profile && streq(l[i].profile->name, s->recorded_profile))
+                        path = l[i].path;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *p = (ManagedProfile) {
+                .manager = m,
+                .name = TAKE_PTR(s->recorded_profile),
+                .path = path ? strdup(path) : NULL,
+                .fingerprint = strdup(""),      /* differs from every valid version */
+                .kdamond = (int) s->index,
+                .pid = s->recorded_pid,
+                .state = PROFILE_RUN_RUNNING,
+                .running_since_usec = now_usec,
+                .backoff_usec = MANAGER_BACKOFF_FIRST_USEC,
+        };
+        if (!p->fingerprint || (path && !p->path)) {
+                managed_profile_free(p);
+                return -ENOMEM;
+        }
+        r = manager_add_profile(m, p);
+        if (r < 0) {
+                managed_profile_free(p);
+                return r;
+        }
+        s->user = p;
+        s->recorded_pid = -1;
+        log_struct(LOG_WARNING, 0,
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond), .config_file = p->path,
+                              .message_id = DAMOND_MESSAGE_PROFILE_ADOPTED),
+                   "Profile '%s' has errors: adopted its running kdamond %u (pid %d) as it runs; a reload "
+                   "with the errors fixed applies the profile.", p->name, s->index, (int) p->pid);
+        return 0;
 }
 
 int manager_start(Manager *m, uint64_t now_usec) {
@@ -580,7 +625,7 @@ int manager_start(Manager *m, uint64_t now_usec) {
         for (size_t i = 0; i < m->n_slots; i++) {
                 Slot *s = &m->slots[i];
 
-                if (s->recorded_profile && loaded_runs(l, n, s->recorded_profile))
+                if (s->recorded_profile && loaded_keeps(l, n, s->recorded_profile))
                         continue;
                 if (s->recorded_pid > 0) {
                         r = damon_sysfs_stop(m->sysfs, s->index, &err);
@@ -664,17 +709,20 @@ int manager_start(Manager *m, uint64_t now_usec) {
                 if (r < 0)
                         goto finish;
         }
-        /* A recorded running kdamond whose profile turned out invalid for this kernel is ours: stop it. */
+        /* What is left of the record: kdamonds of profiles with errors. Running ones go on as they are;
+         * stopped ones become spares. */
         for (size_t i = 0; i < m->n_slots; i++) {
                 Slot *s = &m->slots[i];
 
                 if (!s->recorded_profile)
                         continue;
-                if (s->recorded_pid > 0 && damon_sysfs_stop(m->sysfs, s->index, &err) >= 0)
-                        log_notice("Stopped kdamond %u: its profile '%s' is invalid.", s->index,
-                                   s->recorded_profile);
+                if (s->recorded_pid > 0) {
+                        r = adopt_as_is(m, s, l, n, now_usec);
+                        if (r < 0)
+                                goto finish;
+                        continue;
+                }
                 s->recorded_profile = mfree(s->recorded_profile);
-                s->recorded_pid = -1;
         }
         (void) manager_write_record(m);
         log_info("Started with %d valid profile%s of %zu.", n_valid, n_valid == 1 ? "" : "s", n);
@@ -884,7 +932,18 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                         dirty = true;
                         p->pid = -1;
                         p->n_restarts++;
-                        if (p->compiled.spec.ops == DAMON_OPS_PADDR) {
+                        if (isempty(p->fingerprint)) {
+                                /* adopted as it ran, its profile has errors: nothing to restart it with */
+                                p->state = PROFILE_RUN_FAILED;
+                                p->retry_usec = UINT64_MAX;
+                                (void) set_reason(p, "stopped by itself; its profile has errors");
+                                log_struct(LOG_WARNING, 0,
+                                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                                                      .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
+                                           "Kdamond %d of profile '%s' stopped by itself; the profile has "
+                                           "errors, so it stays stopped until they are fixed.", p->kdamond,
+                                           p->name);
+                        } else if (p->compiled.spec.ops == DAMON_OPS_PADDR) {
                                 p->state = PROFILE_RUN_WAITING;
                                 p->retry_usec = now_usec + p->backoff_usec;
                                 (void) set_reason(p, "stopped by itself; restarting after a back-off");

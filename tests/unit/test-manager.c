@@ -637,6 +637,41 @@ START_TEST(test_adoption) {
 }
 END_TEST
 
+START_TEST(test_adoption_of_invalid_profile) {
+        Manager *a = started_manager();
+        _cleanup_(manager_freep) Manager *b = NULL;
+        unsigned ri = (unsigned) profile(a, "reclaim")->kdamond;
+        pid_t rpid = profile(a, "reclaim")->pid;
+        ManagedProfile *reclaim;
+        char buf[64];
+
+        a = manager_free(a);
+        write_conf("reclaim.conf", "[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n"
+                   "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=banana\n");
+        fake_kernel_clear_write_log(k);
+        b = started_manager();
+        /* the kdamond goes on running what it ran, untouched */
+        reclaim = profile(b, "reclaim");
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(reclaim->pid, rpid);
+        ck_assert_str_eq(kstate(ri), "on");
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri), "wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_ok(fake_kernel_running_value(k, ri, QUOTA_BYTES, buf, sizeof buf));
+        ck_assert_str_eq(buf, "67108864");
+
+        /* fixed (and changed): a reload applies it online */
+        write_conf("reclaim.conf", RECLAIM_CONF("32M"));
+        ck_assert_ok(manager_reload(b, T0 + SEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_ok(fake_kernel_running_value(k, ri, QUOTA_BYTES, buf, sizeof buf));
+        ck_assert_str_eq(buf, "33554432");
+        if (gen != FAKE_GEN_5_18) {
+                ck_assert_int_eq(reclaim->pid, rpid);
+                ck_assert_uint_eq(fake_kernel_n_starts(k, ri), 1);
+        }
+}
+END_TEST
+
 START_TEST(test_adoption_of_changed_profile) {
         Manager *a = started_manager();
         _cleanup_(manager_freep) Manager *b = NULL;
@@ -846,6 +881,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_adoption);
         tcase_add_test(tc, test_adoption_of_changed_profile);
+        tcase_add_test(tc, test_adoption_of_invalid_profile);
         tcase_add_test(tc, test_record_of_another_boot);
         tcase_add_test(tc, test_record_not_trusted_blindly);
         tcase_add_test(tc, test_record_garbage);
