@@ -49,12 +49,13 @@ void log_set_hook(LogHook h, void *userdata) {
 }
 
 static void send_journal(int level, const LogFields *f, const char *message) {
-        char *fields[8] = {};
-        struct iovec iov[8];
+        char *fields[9] = {};
+        struct iovec iov[9];
         size_t n = 0;
 
         if (asprintf(&fields[n++], "MESSAGE=%s", message) < 0 ||
-            asprintf(&fields[n++], "PRIORITY=%d", level) < 0)
+            asprintf(&fields[n++], "PRIORITY=%d", level) < 0 ||
+            asprintf(&fields[n++], "SYSLOG_IDENTIFIER=damond") < 0)
                 goto finish;
         if (f && f->profile && asprintf(&fields[n++], "DAMOND_PROFILE=%s", f->profile) < 0)
                 goto finish;

@@ -294,6 +294,19 @@ START_TEST(test_reload_no_free_kdamond) {
 }
 END_TEST
 
+START_TEST(test_log_level_from_config) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+
+        write_conf("damond.conf", "[Damond]\nLogLevel=warning\n");
+        m = started_manager();
+        ck_assert_int_eq(log_get_max_level(), LOG_WARNING);
+        /* a reload takes the new level */
+        write_conf("damond.conf", "[Damond]\nLogLevel=debug\n");
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_int_eq(log_get_max_level(), LOG_DEBUG);
+}
+END_TEST
+
 START_TEST(test_max_kdamonds) {
         _cleanup_(manager_freep) Manager *m = NULL;
 
@@ -871,6 +884,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_reload_removed_and_new);
         tcase_add_test(tc, test_reload_no_free_kdamond);
         tcase_add_test(tc, test_max_kdamonds);
+        tcase_add_test(tc, test_log_level_from_config);
         tcase_add_test(tc, test_disabled_by_reload);
         tcase_add_test(tc, test_kdamond_death);
         tcase_add_test(tc, test_restart_backoff);
