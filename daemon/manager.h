@@ -9,6 +9,14 @@
  * kdamonds after a restart, keeps them as the profiles say through reloads (SIGHUP) and kdamond deaths
  * (a 1 s health check), and tells systemd (READY=1, RELOADING=1, STATUS=, STOPPING=1, watchdog).
  *
+ * Adoption: a recorded kdamond is ours again only if its index exists and, when it runs, its pid is the
+ * recorded one (a record of another boot is void). An adopted kdamond gets the compiled spec by an online
+ * commit, which writes nothing when it is unchanged (before 5.19: staged, and restarted only if something
+ * differed). One whose profile now has errors keeps running as it was, as on a reload.
+ *
+ * Restart policy (profiles have no key for it yet): a paddr kdamond that stopped is restarted with a
+ * back-off doubling from 1 s to 60 s; a vaddr one when its processes exist again.
+ *
  * The steps are public so that tests can drive them without the event loop: manager_start(),
  * manager_reload(), manager_health_tick() (with the time given), manager_stop(). All of them block on
  * DAMON sysfs I/O (damon-sysfs.h). Errors in one profile never stop the others: they are logged and the
