@@ -666,7 +666,8 @@ static bool live_open(Root **ret_root, ProcEvents **ret, const char *test) {
         r = live_pump(p, &s, acked, 2000);
         if (r == -ETIMEDOUT || r == -EPERM) {
                 /* a listener in a non-initial pid or user namespace gets no answer and no events */
-                fprintf(stderr, "%s: skipped, the kernel did not take the listener (%s)\n", test, strerror(-r));
+                fprintf(stderr, "%s: skipped, the kernel did not take the listener (%s)\n",
+                        test, strerror(-r));
                 return false;
         }
         ck_assert_ok(r);
