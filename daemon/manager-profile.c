@@ -316,13 +316,13 @@ int profile_stop(Manager *m, ManagedProfile *p, const char *why) {
         return 0;
 }
 
-/* Brings running kdamond of @p to @spec: an online commit (writes nothing when nothing differs). Before
+/* Brings the running kdamond of @p to @spec: an online commit (writes nothing when nothing differs). Before
  * Linux 5.19 there is no online commit: the spec is staged, and only when something differed is the
  * kdamond restarted to apply it (its monitoring results are lost; there is no other way). If that start
  * fails, @rollback (may be NULL) is started again. Returns the number of files written, or -errno (then
  * @p's state says whether it still runs). */
-int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
-                                  const DamonSpec *rollback, DamonError *err) {
+int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec, const DamonSpec *rollback,
+                           DamonError *err) {
         unsigned idx = (unsigned) p->kdamond;
         pid_t pid = -1;
         int r, n;
