@@ -536,6 +536,13 @@ static int manager_own_recorded(Manager *m) {
         return 0;
 }
 
+static bool loaded_valid(const Loaded *l, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (l[i].valid && l[i].profile && streq(l[i].profile->name, name))
+                        return true;
+        return false;
+}
+
 /* Whether a recorded kdamond of profile @name is still wanted: the profile is enabled and valid, or it
  * has errors (then its kdamond keeps running what it ran, as on a reload). */
 static bool loaded_keeps(const Loaded *l, size_t n, const char *name) {
@@ -613,6 +620,9 @@ int manager_start(Manager *m, uint64_t now_usec) {
                           "linux-image-amd64 from bookworm-backports or trixie).",
                           streq(m->root->path, "/") ? "" : m->root->path, "/", DAMON_KDAMONDS_DIR);
                 (void) sd_notify(false, "STATUS=No DAMON in this kernel (needs CONFIG_DAMON_SYSFS)");
+                /* what can be checked without the kernel is still reported */
+                for (size_t i = 0; i < n; i++)
+                        log_diags(&l[i].diags, l[i].profile ? l[i].profile->name : l[i].path);
                 r = DAMOND_EXIT_CONFIG;
                 goto finish;
         }
@@ -852,6 +862,8 @@ int manager_reload(Manager *m, uint64_t now_usec) {
                 if (!l[j].profile)
                         continue;
                 p = manager_find_profile(m, l[j].profile->name);
+                if (p && !l[j].valid && loaded_valid(l, n, p->name))
+                        continue;       /* a second file with the same Name=: reported as such */
                 if (p && !l[j].valid) {
                         log_struct(LOG_WARNING, 0,
                                    LOG_FIELDS(.profile = p->name, .config_file = p->path,

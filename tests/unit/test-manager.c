@@ -817,6 +817,23 @@ START_TEST(test_no_valid_profile) {
 }
 END_TEST
 
+START_TEST(test_duplicate_name) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+
+        write_conf("twin.conf", "[Profile]\nName=reclaim\nOperations=paddr\n[Target]\nRegion=auto\n"
+                   "[Scheme all]\nAction=stat\n");
+        m = started_manager();
+        ck_assert_uint_eq(manager_n_profiles(m), 2);
+        ck_assert_ptr_nonnull(strstr(logbuf, "profile name 'reclaim' is already used by"));
+        /* reloading reports the twin again, but does not pretend that 'reclaim' has errors */
+        logbuf[0] = '\0';
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_ptr_nonnull(strstr(logbuf, "is already used by"));
+        ck_assert_ptr_null(strstr(logbuf, "keeping its previous version"));
+        ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_RUNNING);
+}
+END_TEST
+
 START_TEST(test_one_invalid_others_run) {
         _cleanup_(manager_freep) Manager *m = NULL;
 
@@ -903,6 +920,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_stop_leaves_running);
         tcase_add_test(tc, test_no_valid_profile);
         tcase_add_test(tc, test_one_invalid_others_run);
+        tcase_add_test(tc, test_duplicate_name);
         tcase_add_test(tc, test_event_loop);
         suite_add_tcase(s, tc);
         return s;
