@@ -79,6 +79,7 @@ bool damon_sysfs_owns(const DamonSysfs *s, unsigned index);
  * The kernel cannot change nr_kdamonds while any kdamond runs, so callers that will run several
  * kdamonds create them all before starting any (and may keep spares). Writing nr_kdamonds wipes the
  * staged values of existing owned stopped kdamonds; callers restage them with damon_sysfs_stage().
+ * Each new kdamond gets its one context (nr_contexts 1) at once, and keeps it.
  * -EBUSY with @reterr filled when a kdamond is running or another user's kdamond is in the way. */
 int damon_sysfs_add_kdamonds(DamonSysfs *s, unsigned n, unsigned *ret_first, DamonError *reterr);
 
