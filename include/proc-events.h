@@ -61,7 +61,7 @@ typedef struct ProcEvent {
         int exit_code;                  /* EXIT: a wait status (WIFEXITED(), WEXITSTATUS(), WTERMSIG()) */
         unsigned exit_signal;           /* EXIT: the signal sent to the parent (SIGCHLD, or 0 for threads) */
         char comm[PROC_COMM_MAX];       /* EXEC, COMM; "" when the process was gone before it was read */
-        uint64_t timestamp_nsec;        /* CLOCK_MONOTONIC-like, ns since boot, as the kernel stamped it */
+        uint64_t timestamp_nsec;        /* CLOCK_MONOTONIC in ns, as the kernel stamped it (ktime_get_ns()) */
         uint32_t ack_error;             /* ACK: 0 or a positive errno (EPERM: no CAP_NET_ADMIN) */
         uint32_t seq;                   /* ACK: the cn_msg seq and ack; ack is the asker's ack + 1 */
         uint32_t ack;
