@@ -83,3 +83,9 @@ const char *damon_module_to_string(DamonModule m);   /* "damon_reclaim", ... */
  * sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds; DAMON_SYSFS unset or DAMON absent), or -errno.
  */
 int damon_features_probe(DamonIO *io, const unsigned *owned, size_t n_owned, DamonFeatures *ret);
+
+/* The feature that brought a keyword into the kernel: a kernel must have it to accept the value.
+ * Baseline (5.18) keywords give DAMON_FEATURE_SYSFS. One table for the driver and the compiler. */
+DamonFeature damon_action_feature(DamosAction a);
+DamonFeature damon_goal_metric_feature(DamosGoalMetric m);
+DamonFeature damon_filter_type_feature(DamosFilterType t);

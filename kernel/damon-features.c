@@ -584,3 +584,55 @@ finish:
         *ret = f;
         return 0;
 }
+
+DamonFeature damon_action_feature(DamosAction a) {
+        switch (a) {
+        case DAMOS_ACTION_LRU_PRIO:
+        case DAMOS_ACTION_LRU_DEPRIO:
+                return DAMON_FEATURE_LRU_ACTIONS;
+        case DAMOS_ACTION_MIGRATE_HOT:
+        case DAMOS_ACTION_MIGRATE_COLD:
+                return DAMON_FEATURE_MIGRATE;
+        default:
+                return DAMON_FEATURE_SYSFS;
+        }
+}
+
+DamonFeature damon_goal_metric_feature(DamosGoalMetric m) {
+        switch (m) {
+        case DAMOS_GOAL_USER_INPUT:
+                return DAMON_FEATURE_QUOTA_GOALS;
+        case DAMOS_GOAL_SOME_MEM_PSI_US:
+                return DAMON_FEATURE_GOAL_METRICS;
+        case DAMOS_GOAL_NODE_MEM_USED_BP:
+        case DAMOS_GOAL_NODE_MEM_FREE_BP:
+                return DAMON_FEATURE_NODE_MEM_GOALS;
+        case DAMOS_GOAL_NODE_MEMCG_USED_BP:
+        case DAMOS_GOAL_NODE_MEMCG_FREE_BP:
+                return DAMON_FEATURE_MEMCG_GOALS;
+        case DAMOS_GOAL_ACTIVE_MEM_BP:
+        case DAMOS_GOAL_INACTIVE_MEM_BP:
+                return DAMON_FEATURE_SNAPSHOTS;
+        default:
+                return _DAMON_FEATURE_INVALID;
+        }
+}
+
+DamonFeature damon_filter_type_feature(DamosFilterType t) {
+        switch (t) {
+        case DAMOS_FILTER_ANON:
+        case DAMOS_FILTER_MEMCG:
+                return DAMON_FEATURE_FILTERS;
+        case DAMOS_FILTER_ADDR:
+        case DAMOS_FILTER_TARGET:
+                return DAMON_FEATURE_TRIED_BYTES;
+        case DAMOS_FILTER_YOUNG:
+                return DAMON_FEATURE_YOUNG_FILTER;
+        case DAMOS_FILTER_HUGEPAGE_SIZE:
+        case DAMOS_FILTER_UNMAPPED:
+        case DAMOS_FILTER_ACTIVE:
+                return DAMON_FEATURE_CORE_OPS_FILTERS;
+        default:
+                return _DAMON_FEATURE_INVALID;
+        }
+}

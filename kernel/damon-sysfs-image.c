@@ -106,55 +106,6 @@ static void add_range(Builder *b, int feature, DamonRange r, const char *what, c
         add_u64(b, feature, r.max, 0, what, prefix, "/max");
 }
 
-/* Feature needed by a keyword value beyond its file. */
-static int action_feature(DamosAction a) {
-        switch (a) {
-        case DAMOS_ACTION_LRU_PRIO:
-        case DAMOS_ACTION_LRU_DEPRIO:
-                return DAMON_FEATURE_LRU_ACTIONS;
-        case DAMOS_ACTION_MIGRATE_HOT:
-        case DAMOS_ACTION_MIGRATE_COLD:
-                return DAMON_FEATURE_MIGRATE;
-        default:
-                return NONE;
-        }
-}
-
-static int metric_feature(DamosGoalMetric m) {
-        switch (m) {
-        case DAMOS_GOAL_USER_INPUT:
-                return NONE;
-        case DAMOS_GOAL_SOME_MEM_PSI_US:
-                return DAMON_FEATURE_GOAL_METRICS;
-        case DAMOS_GOAL_NODE_MEM_USED_BP:
-        case DAMOS_GOAL_NODE_MEM_FREE_BP:
-                return DAMON_FEATURE_NODE_MEM_GOALS;
-        case DAMOS_GOAL_NODE_MEMCG_USED_BP:
-        case DAMOS_GOAL_NODE_MEMCG_FREE_BP:
-                return DAMON_FEATURE_MEMCG_GOALS;
-        case DAMOS_GOAL_ACTIVE_MEM_BP:
-        case DAMOS_GOAL_INACTIVE_MEM_BP:
-                return DAMON_FEATURE_SNAPSHOTS;
-        default:
-                return NONE;
-        }
-}
-
-static int filter_type_feature(DamosFilterType t) {
-        switch (t) {
-        case DAMOS_FILTER_ANON:
-        case DAMOS_FILTER_MEMCG:
-                return NONE;
-        case DAMOS_FILTER_YOUNG:
-                return DAMON_FEATURE_YOUNG_FILTER;
-        case DAMOS_FILTER_ADDR:
-        case DAMOS_FILTER_TARGET:
-                return DAMON_FEATURE_TRIED_BYTES;
-        default:
-                return DAMON_FEATURE_CORE_OPS_FILTERS;
-        }
-}
-
 static void add_filters(Builder *b, const DamosScheme *sc, const char *sp) {
         static const char * const what[_DAMOS_FILTER_SET_MAX] = {
                 [DAMOS_FILTERS_LEGACY] = "filters",
@@ -180,7 +131,7 @@ static void add_filters(Builder *b, const DamosScheme *sc, const char *sp) {
                         e = add(b, IMAGE_KEYWORD, feature, f->type == DAMOS_FILTER_ANON,
                                 damos_filter_type_to_string(f->type) ?: "", "filter type", "%stype", p);
                         if (e)
-                                e->value_feature = filter_type_feature(f->type);
+                                e->value_feature = damon_filter_type_feature(f->type);
                         add(b, IMAGE_BOOL, feature, !f->matching, f->matching ? "Y" : "N", "filter matching",
                             "%smatching", p);
                         add(b, IMAGE_BOOL, DAMON_FEATURE_FILTER_ALLOW, !f->allow, f->allow ? "Y" : "N",
@@ -207,7 +158,7 @@ static void add_scheme(Builder *b, const DamosScheme *sc, size_t idx) {
         e = add(b, IMAGE_KEYWORD, NONE, sc->action == DAMOS_ACTION_STAT,
                 damos_action_to_string(sc->action) ?: "", "scheme action", "%s/action", sp);
         if (e)
-                e->value_feature = action_feature(sc->action);
+                e->value_feature = damon_action_feature(sc->action);
 
         if (!snprintf_ok(p, "%s/access_pattern/sz", sp))
                 return (void) (b->error = -ENAMETOOLONG);
@@ -250,7 +201,7 @@ static void add_scheme(Builder *b, const DamosScheme *sc, size_t idx) {
                 e = add(b, IMAGE_KEYWORD, DAMON_FEATURE_GOAL_METRICS, g->metric == DAMOS_GOAL_USER_INPUT,
                         damos_goal_metric_to_string(g->metric) ?: "", "quota goal metrics", "%starget_metric", p);
                 if (e)
-                        e->value_feature = metric_feature(g->metric);
+                        e->value_feature = damon_goal_metric_feature(g->metric);
                 snprintf(buf, sizeof(buf), "%d", g->nid);
                 add(b, IMAGE_S64, DAMON_FEATURE_NODE_MEM_GOALS, g->nid == 0, buf, "quota goal node", "%snid", p);
                 add(b, IMAGE_STRING, DAMON_FEATURE_MEMCG_GOALS, isempty(g->path), g->path ?: "",

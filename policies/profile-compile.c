@@ -241,39 +241,9 @@ static uint64_t age_to_aggrs(uint64_t usec, uint64_t aggr_us, bool round_up) {
         return MIN(v, (uint64_t) UINT32_MAX);
 }
 
+/* damond's own metrics (>= _DAMOS_GOAL_METRIC_MAX) have no kernel feature: always served from user space */
 static DamonFeature goal_metric_feature(int metric) {
-        switch (metric) {
-        case DAMOS_GOAL_USER_INPUT:
-                return DAMON_FEATURE_QUOTA_GOALS;
-        case DAMOS_GOAL_SOME_MEM_PSI_US:
-                return DAMON_FEATURE_GOAL_METRICS;
-        case DAMOS_GOAL_NODE_MEM_USED_BP:
-        case DAMOS_GOAL_NODE_MEM_FREE_BP:
-                return DAMON_FEATURE_NODE_MEM_GOALS;
-        case DAMOS_GOAL_NODE_MEMCG_USED_BP:
-        case DAMOS_GOAL_NODE_MEMCG_FREE_BP:
-                return DAMON_FEATURE_MEMCG_GOALS;
-        case DAMOS_GOAL_ACTIVE_MEM_BP:
-        case DAMOS_GOAL_INACTIVE_MEM_BP:
-                return DAMON_FEATURE_SNAPSHOTS;
-        default:
-                return _DAMON_FEATURE_INVALID;   /* damond's own: always served from user space */
-        }
-}
-
-static DamonFeature filter_type_feature(int type) {
-        switch (type) {
-        case DAMOS_FILTER_ANON:
-        case DAMOS_FILTER_MEMCG:
-                return DAMON_FEATURE_FILTERS;
-        case DAMOS_FILTER_ADDR:
-        case DAMOS_FILTER_TARGET:
-                return DAMON_FEATURE_TRIED_BYTES;
-        case DAMOS_FILTER_YOUNG:
-                return DAMON_FEATURE_YOUNG_FILTER;
-        default:
-                return DAMON_FEATURE_CORE_OPS_FILTERS;
-        }
+        return metric < _DAMOS_GOAL_METRIC_MAX ? damon_goal_metric_feature(metric) : _DAMON_FEATURE_INVALID;
 }
 
 static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const ProfileGoal *g) {
@@ -347,7 +317,7 @@ static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
 
                 if (!pf->scheme || !streq(pf->scheme, sc->head.name) || pf->type < 0)
                         continue;
-                need = filter_type_feature(pf->type);
+                need = damon_filter_type_feature(pf->type);
                 if (!has(c, need))
                         return refuse(c, &pf->head, "Type", need, "its scheme is left out");
                 if (pf->allow && !has(c, DAMON_FEATURE_FILTER_ALLOW))
