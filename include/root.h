@@ -8,6 +8,8 @@
  * openat(root->fd, ...). No other module opens an absolute kernel path.
  */
 
+#include <sys/types.h>
+
 #include "macro.h"
 
 typedef struct Root {
@@ -22,6 +24,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Root *, root_free);
 
 /* Opens @relpath below the root with @flags (O_CLOEXEC is added). Returns an fd or -errno. */
 int root_openat(const Root *r, const char *relpath, int flags);
+
+/* Reads at most @size-1 bytes of the start of a file below the root into @buf and NUL-terminates
+ * them (the rest of a longer file is not read). Returns the number of bytes read or -errno. */
+ssize_t root_read_head(const Root *r, const char *relpath, char *buf, size_t size);
 
 /* Reads the whole of a small file below the root into a new NUL-terminated string.
  * Files larger than @max_size give -EFBIG. Returns 0 or -errno. */

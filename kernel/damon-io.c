@@ -20,36 +20,12 @@ struct DamonIO {
 };
 
 static ssize_t root_ops_read(void *userdata, const char *path, char *buf, size_t size) {
-        const Root *root = userdata;
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = 0;
+        ssize_t n = root_read_head(userdata, path, buf, size);
 
-        if (size == 0)
-                return -EINVAL;
-        fd = root_openat(root, path, O_RDONLY);
-        if (fd < 0)
-                return fd;
-        while (len < size - 1) {
-                ssize_t n = read(fd, buf + len, size - 1 - len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += n;
-        }
-        buf[len] = '\0';
-        if (len == size - 1) {
-                char c;
-
-                /* sysfs files are small; anything that fills the buffer is not what we expect */
-                if (read(fd, &c, 1) > 0)
-                        return -EFBIG;
-        }
-        return (ssize_t) len;
+        /* the values we read are short; one that fills the buffer is not what we expect */
+        if (n >= 0 && (size_t) n == size - 1)
+                return -EFBIG;
+        return n;
 }
 
 static int root_ops_write(void *userdata, const char *path, const char *value) {

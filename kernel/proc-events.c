@@ -370,33 +370,6 @@ void proc_events_get_stats(const ProcEvents *p, ProcEventsStats *ret) {
                 *ret = p->stats;
 }
 
-/* Reads at most @size - 1 bytes of a small file below the root and NUL-terminates them. Returns the
- * number of bytes or -errno. */
-static ssize_t read_head(const Root *root, const char *relpath, char *buf, size_t size) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = 0;
-
-        assert(size > 0);
-
-        fd = root_openat(root, relpath, O_RDONLY);
-        if (fd < 0)
-                return fd;
-        while (len < size - 1) {
-                ssize_t n = read(fd, buf + len, size - 1 - len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        buf[len] = '\0';
-        return (ssize_t) len;
-}
-
 /* A process's files: a missing directory or a read on a reaped task both mean "gone". */
 static int gone_errno(ssize_t r) {
         return r == -ENOENT || r == -ESRCH ? -ESRCH : (int) r;
@@ -408,7 +381,7 @@ static int read_comm(const Root *root, pid_t pid, char *comm, size_t size) {
 
         if (!snprintf_ok(path, "proc/%d/comm", (int) pid))
                 return -EINVAL;
-        n = read_head(root, path, buf, sizeof(buf));
+        n = root_read_head(root, path, buf, sizeof(buf));
         if (n < 0)
                 return gone_errno(n);
         buf[strcspn(buf, "\n")] = '\0';
@@ -561,7 +534,7 @@ int proc_pid_matches_name(const Root *root, pid_t pid, const char *name) {
 
         if (!snprintf_ok(path, "proc/%d/cmdline", (int) pid))
                 return -EINVAL;
-        n = read_head(root, path, cmdline, sizeof(cmdline));
+        n = root_read_head(root, path, cmdline, sizeof(cmdline));
         if (n < 0)
                 return gone_errno(n);
         if (n == 0)

@@ -100,3 +100,28 @@ int root_read_file(const Root *r, const char *relpath, size_t max_size, char **r
         *ret = TAKE_PTR(buf);
         return 0;
 }
+
+ssize_t root_read_head(const Root *r, const char *relpath, char *buf, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = 0;
+
+        if (!buf || size == 0)
+                return -EINVAL;
+        fd = root_openat(r, relpath, O_RDONLY);
+        if (fd < 0)
+                return fd;
+        while (len < size - 1) {
+                ssize_t n = read(fd, buf + len, size - 1 - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        return (ssize_t) len;
+}
