@@ -115,7 +115,8 @@ int psi_cgroup_pressure_path_at(const char *mount_relpath, const char *cgpath, c
  * The NUL matters: the kernel overwrites the last byte written with one, so without it the window's last
  * digit would be lost (verified on 6.18: "some 150000 2000000" without the NUL gives EINVAL).
  * Kernel errors are passed through: -EINVAL also when the opener lacks CAP_SYS_RESOURCE and the window
- * is not a multiple of 2 s (6.5+, and stable kernels such as Debian's 6.1.192 that took the change; seen in containers and units with a reduced CapabilityBoundingSet),
+ * is not a multiple of 2 s (6.5+, and stable kernels that took the change, such as Debian's 6.1.192;
+ * seen in containers and units with a reduced CapabilityBoundingSet),
  * -EACCES/-EPERM (no write access), -EOPNOTSUPP (PSI disabled), -ENOENT.
  * Returns 0 and *ret_fd.
  */
