@@ -30,6 +30,11 @@ vm_cache_dir() {
         echo "$dir"
 }
 
+# Prints a script's header comment (after the #! line) as its help.
+vm_usage() {
+        awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$1"
+}
+
 vm_known_kernel() {
         local k
         for k in "${vm_kernels[@]}"; do
