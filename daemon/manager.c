@@ -616,8 +616,8 @@ int manager_start(Manager *m, uint64_t now_usec) {
         }
         if (r == 0) {
                 log_error("This kernel has no DAMON sysfs interface (%s%s%s is missing): damond needs a "
-                          "kernel built with CONFIG_DAMON_SYSFS=y (Linux 5.18 or later, e.g. Debian's "
-                          "linux-image-amd64 from bookworm-backports or trixie).",
+                          "kernel built with CONFIG_DAMON_SYSFS=y (Linux 5.18 or later; on Debian 12, the "
+                          "newest linux-image-6.12.*+deb12-amd64, then reboot into it).",
                           streq(m->root->path, "/") ? "" : m->root->path, "/", DAMON_KDAMONDS_DIR);
                 (void) sd_notify(false, "STATUS=No DAMON in this kernel (needs CONFIG_DAMON_SYSFS)");
                 /* what can be checked without the kernel is still reported */

@@ -462,7 +462,8 @@ static int open_context(Context *c, bool need_damon) {
                 fprintf(stderr, "damon-tool: this kernel has no DAMON sysfs interface "
                         "(no sys/kernel/mm/damon/admin under '%s').\n"
                         "Boot a kernel built with CONFIG_DAMON, CONFIG_DAMON_SYSFS and CONFIG_DAMON_PADDR/VADDR: "
-                        "on Debian 12, install linux-image-amd64 from bookworm-backports (6.12 or later).\n",
+                        "on Debian 12, install Debian's 6.12 kernel for Debian 12 (the newest "
+                        "linux-image-6.12.*+deb12-amd64) and reboot into it.\n",
                         arg_root);
                 c->no_damon = true;
                 return -ENOENT;
