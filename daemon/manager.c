@@ -619,7 +619,8 @@ int manager_start(Manager *m, uint64_t now_usec) {
                           "kernel built with CONFIG_DAMON_SYSFS=y (Linux 5.18 or later; on Debian 12, the "
                           "newest linux-image-6.12.*+deb12-amd64, then reboot into it).",
                           streq(m->root->path, "/") ? "" : m->root->path, "/", DAMON_KDAMONDS_DIR);
-                (void) sd_notify(false, "STATUS=No DAMON in this kernel (needs CONFIG_DAMON_SYSFS)");
+                (void) sd_notify(false, "STATUS=No DAMON in this kernel: needs CONFIG_DAMON_SYSFS=y "
+                                 "(Debian 12: install the newest linux-image-6.12.*+deb12-amd64, reboot)");
                 /* what can be checked without the kernel is still reported */
                 for (size_t i = 0; i < n; i++)
                         log_diags(&l[i].diags, l[i].profile ? l[i].profile->name : l[i].path);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -817,6 +818,36 @@ START_TEST(test_no_valid_profile) {
 }
 END_TEST
 
+/* A kernel without DAMON: exit 78, and both the journal and STATUS= say what to install. */
+START_TEST(test_no_damon) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char empty[] = "/tmp/test-manager-nodamon-XXXXXX", buf[1024] = "";
+        ManagerOptions o = { .root = empty, .config_dirs = config_dirs };
+        ssize_t n;
+        int fd;
+
+        ck_assert_ptr_nonnull(mkdtemp(empty));
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s/notify", fake_kernel_root_path(k));
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        ck_assert_int_eq(setenv("NOTIFY_SOCKET", sa.sun_path, 1), 0);
+
+        ck_assert_ok(manager_new(&o, &m));
+        ck_assert_int_eq(manager_start(m, T0), DAMOND_EXIT_CONFIG);
+        unsetenv("NOTIFY_SOCKET");
+        n = recv(fd, buf, sizeof buf - 1, 0);
+        close(fd);
+        ck_assert_int_eq(rmdir(empty), 0);
+        ck_assert_int_gt(n, 0);
+        ck_assert_msg(strstr(buf, "STATUS=No DAMON in this kernel") && strstr(buf, "linux-image-6.12"),
+                      "%s", buf);
+        ck_assert_ptr_nonnull(strstr(logbuf, "no DAMON sysfs interface"));
+        ck_assert_ptr_nonnull(strstr(logbuf, "linux-image-6.12"));
+}
+END_TEST
+
 START_TEST(test_duplicate_name) {
         _cleanup_(manager_freep) Manager *m = NULL;
 
@@ -920,6 +951,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_stop_leaves_running);
         tcase_add_test(tc, test_no_valid_profile);
         tcase_add_test(tc, test_one_invalid_others_run);
+        tcase_add_test(tc, test_no_damon);
         tcase_add_test(tc, test_duplicate_name);
         tcase_add_test(tc, test_event_loop);
         suite_add_tcase(s, tc);
