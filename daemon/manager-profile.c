@@ -284,6 +284,8 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         p->state = PROFILE_RUN_RUNNING;
         p->pid = pid;
         p->running_since_usec = now_usec;
+        p->window_start_usec = 0;
+        p->has_last_window = false;
         clear_reason(p);
         set_applied(p, &spec);
         /* recorded at once: were damond killed now, the next one must know this running kdamond is its */
@@ -388,6 +390,8 @@ int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
                         set_applied(p, &spec);
         }
         p->running_since_usec = now_usec;
+        p->window_start_usec = 0;
+        p->has_last_window = false;
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                               .message_id = DAMOND_MESSAGE_PROFILE_ADOPTED),

@@ -205,6 +205,51 @@ int manager_write_record(Manager *m) {
 
 /* --- status --- */
 
+/* "175.3M": bytes in binary units, for the one-line status. Returns a static buffer. */
+static const char *format_bytes(uint64_t bytes) {
+        static const char suffixes[] = "BKMGTPE";
+        static char buf[32];
+        double v = (double) bytes;
+        size_t i = 0;
+
+        while (v >= 1024.0 && i + 1 < sizeof(suffixes) - 1) {
+                v /= 1024.0;
+                i++;
+        }
+        if (i == 0)
+                snprintf(buf, sizeof(buf), "%" PRIu64 "B", bytes);
+        else
+                snprintf(buf, sizeof(buf), "%.1f%c", v, suffixes[i]);
+        return buf;
+}
+
+/* Reads the stats of @p's running kdamond once a window and keeps what it acted on in the last complete
+ * window. Stats survive online commits; a decrease means the kernel started counting again. */
+static void profile_refresh_activity(Manager *m, ManagedProfile *p, uint64_t now_usec) {
+        DamonKdamondStatus st = {};
+        uint64_t applied = 0;
+        int r;
+
+        if (p->window_start_usec != 0 && now_usec - p->window_start_usec < MANAGER_ACTIVITY_WINDOW_USEC)
+                return;
+        r = damon_sysfs_read_status(m->sysfs, (unsigned) p->kdamond, &st);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to read the stats of kdamond %d, ignoring: %m", p->kdamond);
+                return;
+        }
+        for (size_t i = 0; i < st.n_schemes; i++)
+                applied += st.schemes[i].sz_applied;
+        damon_kdamond_status_done(&st);
+
+        if (p->window_start_usec != 0) {
+                p->applied_last_window = applied >= p->window_start_applied ? applied - p->window_start_applied
+                                                                             : applied;
+                p->has_last_window = true;
+        }
+        p->window_start_usec = now_usec;
+        p->window_start_applied = applied;
+}
+
 char *manager_status_line(const Manager *m) {
         size_t counts[_PROFILE_RUN_STATE_MAX] = {};
         char *buf = NULL;
@@ -222,9 +267,14 @@ char *manager_status_line(const Manager *m) {
         if (counts[PROFILE_RUN_RUNNING] > 0) {
                 fputs(" (", f);
                 for (size_t i = 0; i < m->n_profiles; i++) {
-                        if (m->profiles[i]->state != PROFILE_RUN_RUNNING)
+                        const ManagedProfile *p = m->profiles[i];
+
+                        if (p->state != PROFILE_RUN_RUNNING)
                                 continue;
-                        fprintf(f, "%s%s", first ? "" : ", ", m->profiles[i]->name);
+                        fprintf(f, "%s%s", first ? "" : ", ", p->name);
+                        if (p->has_last_window)
+                                fprintf(f, ": %s applied in the last minute",
+                                        format_bytes(p->applied_last_window));
                         first = false;
                 }
                 fputc(')', f);
@@ -940,6 +990,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                                 log_debug_errno(r, "Feeding profile '%s' failed, "
                                                                 "ignoring: %m", p->name);
                                 }
+                                profile_refresh_activity(m, p, now_usec);
                                 break;
                         }
                         dirty = true;

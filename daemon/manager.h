@@ -46,6 +46,9 @@
 #define MANAGER_HEALTH_USEC (1 * USEC_PER_SEC)
 /* Stopped kdamonds created beyond the enabled profiles, for profiles added by a later reload. */
 #define MANAGER_SPARE_KDAMONDS 2
+/* STATUS= says what each profile did in the last minute. Reading DAMON's stats costs a state command
+ * that blocks for up to one sampling interval (unless refresh_ms keeps them fresh), so once a window. */
+#define MANAGER_ACTIVITY_WINDOW_USEC (60 * USEC_PER_SEC)
 
 typedef enum ProfileRunState {
         PROFILE_RUN_DISABLED,   /* Enabled=no */
@@ -79,6 +82,11 @@ typedef struct ManagedProfile {
         unsigned n_restarts;
         unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
         bool follow_dirty;              /* a process event concerns its ProcessName=/CGroup= targets */
+        /* What its kdamond did lately (sz_applied summed over its schemes), for STATUS= */
+        uint64_t window_start_usec;     /* 0: no reading yet since it started */
+        uint64_t window_start_applied;
+        uint64_t applied_last_window;   /* bytes acted on in the last complete window */
+        bool has_last_window;
 } ManagedProfile;
 
 typedef struct ManagerOptions {
