@@ -842,6 +842,15 @@ static int profile_reload_changed(Manager *m, ManagedProfile *p, Loaded *l, uint
                 return 0;
         }
         r = profile_update_running(m, p, &spec, p->has_applied ? &p->applied : NULL, &err);
+        if (r == -EAGAIN && p->state == PROFILE_RUN_RUNNING) {
+                /* the new version is what we want; what runs stays staged until the kernel takes it */
+                profile_take_compiled(p, l);
+                p->commit_pending = true;
+                log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                           "Deferred the new version of profile '%s': %s. It is committed as soon as the kernel "
+                           "can take it.", p->name, err.message);
+                return 0;
+        }
         if (r == -ESRCH || p->state != PROFILE_RUN_RUNNING) {
                 /* it stopped by itself meanwhile: start the new version */
                 profile_take_compiled(p, l);
@@ -856,6 +865,7 @@ static int profile_reload_changed(Manager *m, ManagedProfile *p, Loaded *l, uint
         }
         profile_take_compiled(p, l);
         set_applied(p, &spec);
+        p->commit_pending = false;
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                               .message_id = DAMOND_MESSAGE_PROFILE_RELOADED),
@@ -957,6 +967,38 @@ finish:
         return r;
 }
 
+/* A reload whose commit the kernel could not take yet (see damon_sysfs_commit()): again, quietly while
+ * it still cannot. */
+static void profile_retry_commit(Manager *m, ManagedProfile *p) {
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        DamonError err = {};
+        int r;
+
+        if (!p->commit_pending)
+                return;
+        r = build_spec(m, p, &spec);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot build the pending version of profile '%s', ignoring: %m", p->name);
+                return;
+        }
+        r = profile_update_running(m, p, &spec, p->has_applied ? &p->applied : NULL, &err);
+        if (r == -EAGAIN || p->state != PROFILE_RUN_RUNNING)
+                return;
+        p->commit_pending = false;
+        if (r < 0) {
+                log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                           "The kernel refused the deferred version of profile '%s', keeping the running one: "
+                           "%s%s%m", p->name, err.message, err.message[0] ? ": " : "");
+                return;
+        }
+        set_applied(p, &spec);
+        log_struct(LOG_NOTICE, 0,
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                              .message_id = DAMOND_MESSAGE_PROFILE_RELOADED),
+                   "Committed the deferred version of profile '%s' on kdamond %d (%d file%s written).", p->name,
+                   p->kdamond, r, r == 1 ? "" : "s");
+}
+
 /* --- health --- */
 
 int manager_health_tick(Manager *m, uint64_t now_usec) {
@@ -990,6 +1032,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                                 log_debug_errno(r, "Feeding profile '%s' failed, "
                                                                 "ignoring: %m", p->name);
                                 }
+                                profile_retry_commit(m, p);
                                 profile_refresh_activity(m, p, now_usec);
                                 break;
                         }

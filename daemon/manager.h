@@ -82,6 +82,8 @@ typedef struct ManagedProfile {
         unsigned n_restarts;
         unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
         bool follow_dirty;              /* a process event concerns its ProcessName=/CGroup= targets */
+        bool commit_pending;            /* @compiled is newer than @applied: the kernel could not take the
+                                         * commit yet (damon_sysfs_commit() -EAGAIN); retried every tick */
         /* What its kdamond did lately (sz_applied summed over its schemes), for STATUS= */
         uint64_t window_start_usec;     /* 0: no reading yet since it started */
         uint64_t window_start_applied;

@@ -100,7 +100,10 @@ int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_
  * number of files written including "commit" (0: nothing differed, nothing written). If staging or the
  * commit fails and @rollback (the spec the kdamond runs, may be NULL) is given, @rollback is staged
  * again so that sysfs keeps describing what runs. Needs DAMON_FEATURE_COMMIT (5.19); -ESRCH if the
- * kdamond is not running (it may have stopped by itself). */
+ * kdamond is not running (it may have stopped by itself). -EAGAIN, with nothing committed, when the
+ * kernel predates 6.14 and every scheme of the running spec (@rollback, else @spec) may be off by its
+ * watermarks: such a kernel handles commit only after an aggregation, which an inactive kdamond never
+ * reaches, so the write would block until free memory changes; callers retry later. */
 int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, const DamonSpec *rollback,
                        DamonError *reterr);
 

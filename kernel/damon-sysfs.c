@@ -470,6 +470,53 @@ static int require_running(DamonSysfs *s, unsigned index, DamonError *reterr) {
         return 0;
 }
 
+/* The watermarks' metric as the kernel computes it: free pages in permil of all RAM (MemFree and
+ * MemTotal of proc/meminfo). */
+static int read_free_mem_permil(DamonSysfs *s, uint64_t *ret) {
+        char buf[8192];
+        uint64_t total = 0, free_kb = 0;
+        bool have_total = false, have_free = false;
+        char *line, *saveptr = NULL;
+        int r;
+
+        r = damon_io_read(s->io, "proc/meminfo", buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        for (line = strtok_r(buf, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr)) {
+                if (sscanf(line, "MemTotal: %" SCNu64 " kB", &total) == 1)
+                        have_total = true;
+                else if (sscanf(line, "MemFree: %" SCNu64 " kB", &free_kb) == 1)
+                        have_free = true;
+        }
+        if (!have_total || !have_free || total == 0 || free_kb > total)
+                return -EBADMSG;
+        *ret = free_kb * 1000 / total;
+        return 0;
+}
+
+/* Whether every scheme of @running may be switched off by its watermarks right now. Only the activation
+ * range [low, mid] proves a scheme active: between mid and high it keeps whatever state it had. */
+static bool may_be_inactive(DamonSysfs *s, const DamonSpec *running, uint64_t *ret_permil) {
+        uint64_t permil;
+
+        if (running->n_schemes == 0)
+                return false;
+        for (size_t i = 0; i < running->n_schemes; i++)
+                if (running->schemes[i].wmarks.metric == DAMOS_WMARK_NONE)
+                        return false;
+        if (read_free_mem_permil(s, &permil) < 0)
+                /* cannot tell: a commit that may never return is worse than one deferred */
+                return true;
+        *ret_permil = permil;
+        for (size_t i = 0; i < running->n_schemes; i++) {
+                const DamosWatermarks *w = &running->schemes[i].wmarks;
+
+                if (w->low <= permil && permil <= w->mid)
+                        return false;
+        }
+        return true;
+}
+
 int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, const DamonSpec *rollback,
                        DamonError *reterr) {
         int r, n;
@@ -501,6 +548,21 @@ int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, con
                 if (r < 0)
                         goto fail;
                 n++;
+        }
+        /* Before 6.14 (callback-driven commands) the kernel takes a commit only after an aggregation,
+         * which a kdamond whose schemes are all off by their watermarks never does: the write would
+         * block until free memory changes. Defer instead; the staged files go back to what runs. */
+        if (!damon_features_has(s->features, DAMON_FEATURE_FILTER_ALLOW)) {
+                uint64_t permil = 0;
+
+                if (may_be_inactive(s, rollback ?: spec, &permil)) {
+                        damon_error_set(reterr, "kdamond %u may be inactive: free memory is %" PRIu64 " permil, "
+                                        "outside the activation range of every scheme's watermarks, and kernels "
+                                        "before 6.14 take a commit only from an active kdamond; deferred",
+                                        index, permil);
+                        r = -EAGAIN;
+                        goto fail;
+                }
         }
         r = kd_write(s, index, "state", "commit", reterr);
         if (r < 0)

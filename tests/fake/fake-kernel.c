@@ -73,6 +73,7 @@ struct FakeKernel {
         FakeModule modules[_DAMON_MODULE_MAX];
         int next_pid;
         uint64_t free_mem_permil;       /* the watermarks' free_mem_rate */
+        unsigned n_hung_commits;        /* commits a real kernel would have blocked on forever */
 
         char *log;
         size_t log_len, log_cap;
@@ -833,6 +834,8 @@ static int running_wmark(FakeKernel *k, unsigned i, uint64_t s, const char *name
 
 /* Whether the watermarks deactivate every scheme of the running configuration: a metric above high
  * or below low deactivates; between mid and high a scheme keeps its state, initially active. */
+static int write_meminfo(FakeKernel *k);
+
 static bool all_schemes_inactive(FakeKernel *k, unsigned i) {
         char buf[64];
         uint64_t ns = 0;
@@ -874,8 +877,16 @@ static int state_write(FakeKernel *k, unsigned i, const char *value) {
         if (fake_state_needs_running(w, k->version) && !kd->on)
                 return -EINVAL;
         kd->n_updates++;
-        if (streq(w, "commit"))
+        if (streq(w, "commit")) {
+                /* Before 6.14 the sysfs interface handled commit only after an aggregation, which an
+                 * inactive kdamond (every scheme off by its watermarks) never reaches: the writer
+                 * waits in the kernel until a scheme activates. The fake cannot block; it counts. */
+                if (k->version >= FAKE_V(6, 12) && k->version < FAKE_V(6, 14) && all_schemes_inactive(k, i)) {
+                        k->n_hung_commits++;
+                        return -EDEADLK;
+                }
                 return commit(k, i);
+        }
         if (streq(w, "commit_schemes_quota_goals"))
                 return commit_goals(k, i);
         if (streq(w, "update_schemes_stats"))
@@ -1319,6 +1330,8 @@ int fake_kernel_new(FakeKernelGen gen, bool with_modules, FakeKernel **ret) {
                 r = fake_kernel_write_file(k, "sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n");
         if (r >= 0)
                 r = fake_kernel_add_process(k, 1);
+        if (r >= 0)
+                r = write_meminfo(k);
         if (r < 0)
                 return r;
 
@@ -1628,8 +1641,24 @@ int fake_kernel_add_process(FakeKernel *k, pid_t pid) {
         return fake_kernel_write_file(k, p, pid == 1 ? "systemd\n" : "fake-process\n");
 }
 
+static int write_meminfo(FakeKernel *k) {
+        char buf[256];
+        uint64_t total_kb = 8388608;
+
+        /* what damond reads to predict the watermarks' free_mem_rate */
+        snprintf(buf, sizeof(buf), "MemTotal:       %" PRIu64 " kB\nMemFree:        %" PRIu64 " kB\n"
+                 "MemAvailable:   %" PRIu64 " kB\n", total_kb, total_kb * k->free_mem_permil / 1000,
+                 total_kb * k->free_mem_permil / 1000);
+        return fake_kernel_write_file(k, "proc/meminfo", buf);
+}
+
+unsigned fake_kernel_n_hung_commits(const FakeKernel *k) {
+        return k->n_hung_commits;
+}
+
 void fake_kernel_set_free_mem_permil(FakeKernel *k, uint64_t permil) {
         k->free_mem_permil = permil;
+        (void) write_meminfo(k);
 }
 
 int fake_kernel_set_avail_ops(FakeKernel *k, unsigned ops_mask) {

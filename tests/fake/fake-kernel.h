@@ -129,6 +129,10 @@ int fake_kernel_add_stat_module(FakeKernel *k, bool enabled);
  * high or below low, as of the last on/commit), update_schemes_tried_regions and
  * update_schemes_tried_bytes fail with ECANCELED, as on the kernel. */
 void fake_kernel_set_free_mem_permil(FakeKernel *k, uint64_t permil);
+/* Commits a real 6.12 kernel would have blocked forever (written while every scheme of the running
+ * kdamond was off by its watermarks: before 6.14 commit is handled only after an aggregation). The fake
+ * fails them with -EDEADLK and counts them here. proc/meminfo follows fake_kernel_set_free_mem_permil(). */
+unsigned fake_kernel_n_hung_commits(const FakeKernel *k);
 
 /* How many commit_schemes_quota_goals kdamond @index handled (they are not counted as commits), and
  * how many commit_inputs requests a running module consumed. */

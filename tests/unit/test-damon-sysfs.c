@@ -572,6 +572,49 @@ START_TEST(test_failed_commit_rolls_back_staged_files) {
 }
 END_TEST
 
+/* A kdamond whose schemes are all off by their watermarks: kernels before 6.14 would block a commit
+ * forever, so the driver defers it (-EAGAIN, staged files back to what runs) until a scheme can be
+ * active; 6.14+ kernels take it at once. */
+START_TEST(test_commit_deferred_while_watermarks_off) {
+        _cleanup_(damon_spec_done) DamonSpec spec;
+        _cleanup_(damon_spec_done) DamonSpec next = {};
+        DamonError e = {};
+        unsigned index;
+        char buf[64];
+
+        cold_pageout_spec(&spec);
+        spec.schemes[0].wmarks = (DamosWatermarks) { DAMOS_WMARK_FREE_MEM_RATE, 5000000, 500, 400, 200 };
+        fake_kernel_set_free_mem_permil(k, 300);
+        index = index0;
+        ck_assert_msg(damon_sysfs_start(sysfs, index, &spec, NULL, &e) == 0, "%s", e.message);
+        if (!gen_at_least(FAKE_GEN_6_1))
+                return;
+        ck_assert_ok(damon_spec_copy(&next, &spec));
+        next.schemes[0].quota.bytes = 268435456;
+
+        /* 90% free: above high, the scheme is off */
+        fake_kernel_set_free_mem_permil(k, 900);
+        fake_kernel_clear_write_log(k);
+        if (gen_at_least(FAKE_GEN_6_18)) {
+                ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), 2);
+                return;
+        }
+        ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), -EAGAIN);
+        ck_assert_msg(strstr(e.message, "899 permil") && strstr(e.message, "6.14"), "%s", e.message);
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "state commit"));
+        ck_assert_ok(damon_io_read(fake_kernel_io(k),
+                                   DAMON_KDAMONDS_DIR "/0/contexts/0/schemes/0/quotas/bytes", buf, sizeof(buf)));
+        ck_assert_str_eq(buf, "134217728");
+
+        /* 30% free: inside [low, mid], the scheme is active, the commit goes through */
+        fake_kernel_set_free_mem_permil(k, 300);
+        ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), 2);
+        assert_running_value(index, "contexts/0/schemes/0/quotas/bytes", "268435456");
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("damon-sysfs");
         TCase *tc = tcase_create("driver");
@@ -594,6 +637,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_status_and_tried_regions);
         tcase_add_test(tc, test_status_hostile_files);
         tcase_add_test(tc, test_failed_commit_rolls_back_staged_files);
+        tcase_add_test(tc, test_commit_deferred_while_watermarks_off);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -609,7 +609,14 @@ START_TEST(test_watermarks_cancel_tried_regions) {
         wr(C0 "schemes/nr_schemes", "2");
         wr(S0 "watermarks/metric", "free_mem_rate");
         wr(S0 "watermarks/high", "500");
+        if (v < 614) {
+                /* before 6.14 a commit to an inactive kdamond waits forever in the kernel */
+                ck_assert_int_eq(damon_io_write(io, K "0/state", "commit"), -EDEADLK);
+                ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 1);
+                fake_kernel_set_free_mem_permil(k, 300);
+        }
         wr(K "0/state", "commit");
+        fake_kernel_set_free_mem_permil(k, 900);
         wr(K "0/state", "update_schemes_tried_bytes");
 }
 END_TEST

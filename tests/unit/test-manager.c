@@ -966,12 +966,60 @@ START_TEST(test_status_says_what_they_did) {
 }
 END_TEST
 
+/* A reload that a pre-6.14 kernel cannot commit while every scheme is off by its watermarks (the write
+ * would block damond forever): deferred, retried every tick, committed once a scheme can be active. */
+START_TEST(test_reload_deferred_while_watermarks_off) {
+#define WMARK_CONF(quota) RECLAIM_CONF(quota) "Watermarks=free_mem_rate\nWatermarkInterval=5s\n" \
+        "WatermarkHigh=50%\nWatermarkMid=40%\nWatermarkLow=20%\n"
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *reclaim;
+        unsigned idx;
+        char buf[64];
+
+        if (gen == FAKE_GEN_5_18)
+                return;         /* no online commit at all: restarts instead */
+        fake_kernel_set_free_mem_permil(k, 300);
+        write_conf("reclaim.conf", WMARK_CONF("16M"));
+        m = started_manager();
+        reclaim = profile(m, "reclaim");
+        idx = (unsigned) reclaim->kdamond;
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+
+        fake_kernel_set_free_mem_permil(k, 900);
+        write_conf("reclaim.conf", WMARK_CONF("32M"));
+        ck_assert_ok(manager_reload(m, T0 + SEC));
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        ck_assert_ok(fake_kernel_running_value(k, idx, QUOTA_BYTES, buf, sizeof buf));
+        if (gen == FAKE_GEN_6_18) {
+                /* damon_call takes commits from inactive kdamonds too */
+                ck_assert_str_eq(buf, "33554432");
+                ck_assert(!reclaim->commit_pending);
+                return;
+        }
+        ck_assert_str_eq(buf, "16777216");
+        ck_assert(reclaim->commit_pending);
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_ptr_nonnull(strstr(logbuf, "Deferred the new version of profile 'reclaim'"));
+
+        /* free memory drops into the activation range: the next tick commits it */
+        fake_kernel_set_free_mem_permil(k, 300);
+        ck_assert_ok(manager_health_tick(m, T0 + 3 * SEC));
+        ck_assert(!reclaim->commit_pending);
+        ck_assert_ok(fake_kernel_running_value(k, idx, QUOTA_BYTES, buf, sizeof buf));
+        ck_assert_str_eq(buf, "33554432");
+        ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 1);
+#undef WMARK_CONF
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("manager");
         TCase *tc = tcase_create("manager");
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_start_two_profiles);
+        tcase_add_test(tc, test_reload_deferred_while_watermarks_off);
         tcase_add_test(tc, test_status_says_what_they_did);
         tcase_add_test(tc, test_reload_unchanged_writes_nothing);
         tcase_add_test(tc, test_reload_one_value);
