@@ -454,6 +454,14 @@ finish:
         return r;
 }
 
+static int require_feature(DamonSysfs *s, DamonFeature f, const char *what, DamonError *reterr) {
+        if (damon_features_has(s->features, f))
+                return 0;
+        damon_error_set(reterr, "%s need DAMON %s, Linux %s or later", what, damon_feature_to_string(f),
+                        damon_feature_version(f));
+        return -EOPNOTSUPP;
+}
+
 static int require_running(DamonSysfs *s, unsigned index, DamonError *reterr) {
         DamonKdamondState st;
         int r;
@@ -525,13 +533,9 @@ int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, con
         r = require_owned(s, index, reterr);
         if (r < 0)
                 goto finish;
-        if (!damon_features_has(s->features, DAMON_FEATURE_COMMIT)) {
-                damon_error_set(reterr, "online updates need DAMON %s, Linux %s or later",
-                                damon_feature_to_string(DAMON_FEATURE_COMMIT),
-                                damon_feature_version(DAMON_FEATURE_COMMIT));
-                r = -EOPNOTSUPP;
+        r = require_feature(s, DAMON_FEATURE_COMMIT, "online updates", reterr);
+        if (r < 0)
                 goto finish;
-        }
         r = require_running(s, index, reterr);
         if (r < 0)
                 goto finish;
@@ -588,13 +592,9 @@ int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spe
         r = require_owned(s, index, reterr);
         if (r < 0)
                 goto finish;
-        if (!damon_features_has(s->features, DAMON_FEATURE_QUOTA_GOALS)) {
-                damon_error_set(reterr, "quota goals need DAMON %s, Linux %s or later",
-                                damon_feature_to_string(DAMON_FEATURE_QUOTA_GOALS),
-                                damon_feature_version(DAMON_FEATURE_QUOTA_GOALS));
-                r = -EOPNOTSUPP;
+        r = require_feature(s, DAMON_FEATURE_QUOTA_GOALS, "quota goals", reterr);
+        if (r < 0)
                 goto finish;
-        }
         r = require_running(s, index, reterr);
         if (r < 0)
                 goto finish;
