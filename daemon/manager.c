@@ -550,6 +550,23 @@ static int manager_add_profile(Manager *m, ManagedProfile *p) {
         return 0;
 }
 
+/* A managed profile made of @l, appended to the manager's list. */
+static int manager_add_loaded(Manager *m, Loaded *l, ManagedProfile **ret) {
+        ManagedProfile *p;
+        int r;
+
+        r = managed_profile_from_loaded(m, l, &p);
+        if (r < 0)
+                return r;
+        r = manager_add_profile(m, p);
+        if (r < 0) {
+                managed_profile_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
 /* --- start-up --- */
 
 /* Owns what the record says is ours and still is: the index exists, and a running kdamond has the pid we
@@ -745,14 +762,9 @@ int manager_start(Manager *m, uint64_t now_usec) {
 
                 if (!l[i].valid)
                         continue;
-                r = managed_profile_from_loaded(m, &l[i], &p);
+                r = manager_add_loaded(m, &l[i], &p);
                 if (r < 0)
                         goto finish;
-                r = manager_add_profile(m, p);
-                if (r < 0) {
-                        managed_profile_free(p);
-                        goto finish;
-                }
                 for (size_t j = 0; j < m->n_slots; j++)
                         if (m->slots[j].recorded_profile && streq(m->slots[j].recorded_profile, p->name))
                                 recorded = &m->slots[j];
@@ -945,14 +957,9 @@ int manager_reload(Manager *m, uint64_t now_usec) {
                                 goto finish;
                         continue;
                 }
-                r = managed_profile_from_loaded(m, &l[j], &p);
+                r = manager_add_loaded(m, &l[j], &p);
                 if (r < 0)
                         goto finish;
-                r = manager_add_profile(m, p);
-                if (r < 0) {
-                        managed_profile_free(p);
-                        goto finish;
-                }
                 log_info("New profile '%s'.", p->name);
                 r = profile_start(m, p, now_usec);
                 if (r < 0)
