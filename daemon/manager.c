@@ -67,6 +67,7 @@ static ManagedProfile *managed_profile_free(ManagedProfile *p) {
         if (p->has_applied)
                 damon_spec_done(&p->applied);
         free(p->reason);
+        tune_status_done(&p->tune);
         return mfree(p);
 }
 

@@ -34,6 +34,7 @@
 #include "profile-compile.h"
 #include "profile.h"
 #include "root.h"
+#include "tune-status.h"
 
 /* Exit codes of damond (style 9.8): 0, 1, and EX_CONFIG when no profile is valid. */
 #define DAMOND_EXIT_CONFIG 78
@@ -89,6 +90,7 @@ typedef struct ManagedProfile {
         uint64_t window_start_applied;
         uint64_t applied_last_window;   /* bytes acted on in the last complete window */
         bool has_last_window;
+        ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
 } ManagedProfile;
 
 typedef struct ManagerOptions {
