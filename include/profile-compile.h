@@ -41,6 +41,8 @@ typedef struct CompiledProfile {
         char **cgroups;
         ProfileFeed *feeds;
         size_t n_feeds;
+        char **scheme_names;    /* [Scheme NAME] of each spec.schemes[i], spec.n_schemes of them plus a
+                                 * terminating NULL (schemes left out by Unsupported=skip have none) */
         bool ages_follow_tuning;/* intervals auto-tuning is on: age thresholds were converted with the
                                  * configured aggregation interval and must be re-derived when it changes */
 } CompiledProfile;

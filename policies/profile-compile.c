@@ -98,6 +98,7 @@ void compiled_profile_done(CompiledProfile *c) {
         damon_spec_done(&c->spec);
         strv_free(c->process_names);
         strv_free(c->cgroups);
+        strv_free(c->scheme_names);
         for (size_t i = 0; i < c->n_feeds; i++)
                 free(c->feeds[i].cgroup);
         free(c->feeds);
@@ -540,7 +541,9 @@ int profile_compile(const Profile *p, const DamonFeatures *features, CompiledPro
                         for (size_t j = n_feeds; j < ret->n_feeds; j++)
                                 free(ret->feeds[j].cgroup);
                         ret->n_feeds = n_feeds;
+                        continue;
                 }
+                TRY(strv_add(&ret->scheme_names, p->schemes[i]->head.name ?: ""));
         }
         return 0;
 }
