@@ -159,6 +159,10 @@ int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
                         return -ENOMEM;
                 }
         }
+        /* Where the kernel can keep the stats fresh by itself (refresh_ms, 6.17), let it: status then
+         * costs no state command that blocks the loop. */
+        if (ret->refresh_ms == 0 && damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_REFRESH_MS))
+                ret->refresh_ms = MAX(manager_status_interval(m) / USEC_PER_MSEC, UINT64_C(1));
         if (has_followed(p)) {
                 r = add_followed_targets(m, p, ret);
                 if (r < 0) {
@@ -285,6 +289,7 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         p->pid = pid;
         p->running_since_usec = now_usec;
         p->window_start_usec = 0;
+        p->status_read_usec = 0;
         p->has_last_window = false;
         clear_reason(p);
         set_applied(p, &spec);
@@ -391,6 +396,7 @@ int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
         }
         p->running_since_usec = now_usec;
         p->window_start_usec = 0;
+        p->status_read_usec = 0;
         p->has_last_window = false;
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),

@@ -226,31 +226,6 @@ static const char *format_bytes(uint64_t bytes) {
 
 /* Reads the stats of @p's running kdamond once a window and keeps what it acted on in the last complete
  * window. Stats survive online commits; a decrease means the kernel started counting again. */
-static void profile_refresh_activity(Manager *m, ManagedProfile *p, uint64_t now_usec) {
-        DamonKdamondStatus st = {};
-        uint64_t applied = 0;
-        int r;
-
-        if (p->window_start_usec != 0 && now_usec - p->window_start_usec < MANAGER_ACTIVITY_WINDOW_USEC)
-                return;
-        r = damon_sysfs_read_status(m->sysfs, (unsigned) p->kdamond, &st);
-        if (r < 0) {
-                log_debug_errno(r, "Failed to read the stats of kdamond %d, ignoring: %m", p->kdamond);
-                return;
-        }
-        for (size_t i = 0; i < st.n_schemes; i++)
-                applied += st.schemes[i].sz_applied;
-        damon_kdamond_status_done(&st);
-
-        if (p->window_start_usec != 0) {
-                p->applied_last_window = applied >= p->window_start_applied ? applied - p->window_start_applied
-                                                                             : applied;
-                p->has_last_window = true;
-        }
-        p->window_start_usec = now_usec;
-        p->window_start_applied = applied;
-}
-
 char *manager_status_line(const Manager *m) {
         size_t counts[_PROFILE_RUN_STATE_MAX] = {};
         char *buf = NULL;
@@ -1041,7 +1016,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                                                 "ignoring: %m", p->name);
                                 }
                                 profile_retry_commit(m, p);
-                                profile_refresh_activity(m, p, now_usec);
+                                (void) manager_refresh_status(m, p, now_usec, false);
                                 break;
                         }
                         dirty = true;

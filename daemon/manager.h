@@ -50,6 +50,11 @@
 /* STATUS= says what each profile did in the last minute. Reading DAMON's stats costs a state command
  * that blocks for up to one sampling interval (unless refresh_ms keeps them fresh), so once a window. */
 #define MANAGER_ACTIVITY_WINDOW_USEC (60 * USEC_PER_SEC)
+/* StatusInterval= (damond.conf) when unset; where reading the stats blocks the loop (no refresh_ms), the
+ * periodic refresh is not more frequent than MANAGER_STATUS_BLOCKING_USEC, and readers (D-Bus) ask for
+ * fresher numbers with manager_refresh_status(on_demand = true). */
+#define MANAGER_STATUS_DEFAULT_USEC (1 * USEC_PER_SEC)
+#define MANAGER_STATUS_BLOCKING_USEC (10 * USEC_PER_SEC)
 
 typedef enum ProfileRunState {
         PROFILE_RUN_DISABLED,   /* Enabled=no */
@@ -90,6 +95,7 @@ typedef struct ManagedProfile {
         uint64_t window_start_applied;
         uint64_t applied_last_window;   /* bytes acted on in the last complete window */
         bool has_last_window;
+        uint64_t status_read_usec;      /* when the stats were last read (manager_refresh_status()) */
         ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
 } ManagedProfile;
 
@@ -147,5 +153,12 @@ size_t manager_n_profiles(const Manager *m);
 ManagedProfile *manager_profile(Manager *m, size_t i);
 ManagedProfile *manager_find_profile(Manager *m, const char *name);
 DamonSysfs *manager_sysfs(Manager *m);
+/* Reads @p's kdamond stats into p->tune and the activity window when they are older than StatusInterval=
+ * (or, when reading them blocks, MANAGER_STATUS_BLOCKING_USEC unless @on_demand). Blocks for a state
+ * command on kernels without refresh_ms (damon_sysfs_read_status()). Returns 1 if read, 0 if still fresh
+ * or not running, -errno (logged at debug). */
+int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, bool on_demand);
+uint64_t manager_status_interval(const Manager *m);
+
 /* The one-line STATUS= text. Returns a new string or NULL on out-of-memory. */
 char *manager_status_line(const Manager *m);

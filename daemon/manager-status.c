@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include "log.h"
+#include "manager-internal.h"
+
+/* Whether reading the stats costs a state command that blocks the loop: kernels without refresh_ms, or
+ * with it off. On kernels before 6.14 such a command waits for the kdamond's next aggregation (after a
+ * 100 ms poll in the kernel), so it is not done every StatusInterval= there. */
+static bool status_read_blocks(Manager *m, const ManagedProfile *p) {
+        return !(p->has_applied && p->applied.refresh_ms > 0 &&
+                 damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_REFRESH_MS));
+}
+
+uint64_t manager_status_interval(const Manager *m) {
+        return m->has_config && m->config.status_interval_usec > 0 ? m->config.status_interval_usec
+                                                                   : MANAGER_STATUS_DEFAULT_USEC;
+}
+
+static void account_window(ManagedProfile *p, uint64_t applied, uint64_t now_usec) {
+        if (p->window_start_usec == 0) {
+                p->window_start_usec = now_usec;
+                p->window_start_applied = applied;
+                return;
+        }
+        if (now_usec - p->window_start_usec < MANAGER_ACTIVITY_WINDOW_USEC)
+                return;
+        /* A counter that went back was reset (a kernel that rebuilds schemes on commit): count from 0. */
+        p->applied_last_window = applied >= p->window_start_applied ? applied - p->window_start_applied : applied;
+        p->has_last_window = true;
+        p->window_start_usec = now_usec;
+        p->window_start_applied = applied;
+}
+
+int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, bool on_demand) {
+        _cleanup_(damon_kdamond_status_done) DamonKdamondStatus st = {};
+        uint64_t interval, applied = 0;
+        int r;
+
+        if (p->state != PROFILE_RUN_RUNNING || p->kdamond < 0)
+                return 0;
+        interval = manager_status_interval(m);
+        if (!on_demand && status_read_blocks(m, p))
+                interval = MAX(interval, MANAGER_STATUS_BLOCKING_USEC);
+        if (p->status_read_usec != 0 && now_usec - p->status_read_usec < interval)
+                return 0;
+
+        r = damon_sysfs_read_status(m->sysfs, (unsigned) p->kdamond, &st);
+        if (r < 0)
+                return log_debug_errno(r, "Failed to read the stats of kdamond %d, ignoring: %m", p->kdamond);
+        p->status_read_usec = now_usec;
+
+        for (size_t i = 0; i < st.n_schemes; i++)
+                applied += st.schemes[i].sz_applied;
+        account_window(p, applied, now_usec);
+
+        /* The tuning status describes the compiled schemes; a kdamond that runs something else (an
+         * adopted one whose profile changed) has no stats that belong to them. */
+        if (p->tune.n_schemes == st.n_schemes)
+                for (size_t i = 0; i < st.n_schemes; i++) {
+                        SchemeTuneStatus *t = &p->tune.schemes[i];
+
+                        t->stats = st.schemes[i];
+                        t->has_stats = true;
+                        if (st.schemes[i].has_effective_bytes)
+                                t->effective_quota = st.schemes[i].effective_bytes;
+                }
+        return 1;
+}

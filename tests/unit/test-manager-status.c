@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * How often damond reads its kdamonds' stats (manager_refresh_status()), once per fake kernel generation:
+ * the state command that refreshes them blocks the event loop on kernels without refresh_ms, so it must
+ * stay rare there, while kernels with refresh_ms keep the files fresh by themselves.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake-kernel.h"
+#include "log.h"
+#include "manager.h"
+#include "test-util.h"
+
+#define SEC USEC_PER_SEC
+#define T0 (1000 * SEC)
+
+static FakeKernel *k;
+static char confdir[PATH_MAX / 2];
+static char *config_dirs[2];
+
+static void setup(void) {
+        ck_assert_ok(fake_kernel_new(fake_kernel_gen_from_env(), true, &k));
+        ck_assert_ok(fake_kernel_write_file(k, "proc/iomem", "100000000-23fffffff : System RAM\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "etc/damond/stat.conf",
+                "[Profile]\nOperations=paddr\n[Target]\nRegion=auto\n[Scheme all]\nAction=stat\n"));
+        snprintf(confdir, sizeof confdir, "%s/etc/damond", fake_kernel_root_path(k));
+        config_dirs[0] = confdir;
+        config_dirs[1] = NULL;
+        log_set_max_level(LOG_ERR);
+}
+
+static void teardown(void) {
+        k = fake_kernel_free(k);
+}
+
+static Manager *start_manager(void) {
+        ManagerOptions o = {
+                .root = fake_kernel_root_path(k),
+                .config_dirs = config_dirs,
+                .io = fake_kernel_io(k),
+        };
+        Manager *m = NULL;
+
+        ck_assert_ok(manager_new(&o, &m));
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        ck_assert_int_eq(manager_find_profile(m, "stat")->state, PROFILE_RUN_RUNNING);
+        return m;
+}
+
+static unsigned count_in_log(const char *needle) {
+        unsigned n = 0;
+
+        for (const char *s = fake_kernel_write_log(k); (s = strstr(s, needle)); s += strlen(needle))
+                n++;
+        return n;
+}
+
+static bool has_refresh_ms(void) {
+        return fake_kernel_gen(k) >= FAKE_GEN_6_18;
+}
+
+/* A minute of health ticks: where a stats refresh blocks, at most one every 10 s; with refresh_ms, damond
+ * sets it to StatusInterval= and never sends the command. */
+START_TEST(test_periodic_refresh) {
+        _cleanup_(manager_freep) Manager *m = start_manager();
+        char buf[64];
+
+        fake_kernel_clear_write_log(k);
+        for (unsigned s = 1; s <= 60; s++)
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+        if (has_refresh_ms()) {
+                ck_assert_ok(fake_kernel_running_value(k, 0, "refresh_ms", buf, sizeof buf));
+                ck_assert_str_eq(buf, "1000");
+                ck_assert_uint_eq(count_in_log("state update_schemes_stats"), 0);
+        } else {
+                unsigned n = count_in_log("state update_schemes_stats");
+
+                ck_assert_uint_ge(n, 5);
+                ck_assert_uint_le(n, 7);
+        }
+}
+END_TEST
+
+/* A reader that asks (D-Bus) gets numbers at most StatusInterval= old, and never two reads within it. */
+START_TEST(test_on_demand_refresh) {
+        _cleanup_(manager_freep) Manager *m = start_manager();
+        ManagedProfile *p = manager_find_profile(m, "stat");
+
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC, true), 1);
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC + SEC / 2, true), 0);
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + 2 * SEC, true), 1);
+        fake_kernel_clear_write_log(k);
+        /* the periodic refresh right after an on-demand one adds nothing */
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC + SEC / 10));
+        ck_assert_uint_eq(count_in_log("state update_schemes_stats"), 0);
+}
+END_TEST
+
+static uint64_t sz_applied(void) {
+        char path[PATH_MAX];
+        unsigned long long v = 0;
+        FILE *f;
+
+        snprintf(path, sizeof path, "%s/sys/kernel/mm/damon/admin/kdamonds/0/contexts/0/schemes/0/stats/sz_applied",
+                 fake_kernel_root_path(k));
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fscanf(f, "%llu", &v), 1);
+        fclose(f);
+        return v;
+}
+
+/* STATUS= says what the profile did in the last minute: the growth of the kernel's sz_applied between two
+ * readings a minute apart, not the total since the kdamond started. */
+START_TEST(test_applied_last_minute) {
+        _cleanup_(manager_freep) Manager *m = start_manager();
+        ManagedProfile *p = manager_find_profile(m, "stat");
+        _cleanup_free_ char *line = NULL;
+        uint64_t before;
+
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC, true), 1);
+        ck_assert(!p->has_last_window);
+        before = sz_applied();
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + 61 * SEC, true), 1);
+        ck_assert(p->has_last_window);
+        ck_assert_uint_gt(sz_applied(), before);
+        ck_assert_uint_eq(p->applied_last_window, sz_applied() - before);
+        line = manager_status_line(m);
+        ck_assert_ptr_nonnull(strstr(line, "(stat: "));
+        ck_assert_ptr_nonnull(strstr(line, " applied in the last minute)"));
+}
+END_TEST
+
+static Suite *suite(void) {
+        Suite *s = suite_create("manager-status");
+        TCase *tc = tcase_create("refresh");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_periodic_refresh);
+        tcase_add_test(tc, test_on_demand_refresh);
+        tcase_add_test(tc, test_applied_last_minute);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_run_suite(suite());
+}
