@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The tuning arithmetic of issue 6, per DAMOS scheme: what damond feeds the kernel's quota goals, the
+ * size quota it has the kernel apply, and the pressure guard (fast back-off, ceiling pause). Pure logic:
+ * no I/O, no logging, no clock. The caller (daemon/manager-tune.c) measures, passes the time in, writes
+ * sysfs only when a TunerResult says something changed, and logs the decision text it gets back.
+ *
+ * Three ways a scheme's goals are served (design decision 5, ../shared/reference/damon-abi.md section 6):
+ *   TUNER_GOAL_KERNEL    the kernel measures the goal itself (some_mem_psi_us from 6.9, node_mem_*_bp
+ *                        from 6.16, ...) and runs its own feedback loop; damond only guards.
+ *   TUNER_GOAL_FEED      a user_input goal (6.8+): damond measures, and writes tuner_feed_value() as
+ *                        current_value (commit_schemes_quota_goals) so the kernel's loop moves the right
+ *                        way; the kernel keeps a committed value until the next write.
+ *   TUNER_GOAL_EMULATED  no quota goals in the kernel (6.1): damond runs the kernel's step itself
+ *                        (score = max over goals, tuner_kernel_next_bp()) and writes quotas/bytes with an
+ *                        online commit. Differences from the kernel, all for safety: a step grows the quota
+ *                        by at most growth_bp (1.5x, the kernel allows 2x); the quota never goes above
+ *                        QuotaSize= (or quota_limit_default when there is none), and the state does not
+ *                        wind up past it; the lowest quota is one page (floor), not 1 byte (which applies
+ *                        nothing); it starts at the floor and rises.
+ * A scheme's goals are either all EMULATED or none (the kernel has quota goals or it has not).
+ *
+ * The guard works in every mode, on one pressure signal per scheme (the "some" memory stall of the
+ * system or of a cgroup, as the caller chooses):
+ *   back-off  tuner_pressure_event() (a PSI trigger fired), or a window whose stall reaches the back-off
+ *             threshold: the size quota is cut at once to the floor, state BACKED_OFF. In FEED mode the
+ *             goals are also fed a brake value (2 * target, which collapses the kernel's esz_bp to its
+ *             minimum, so that it does not wind up under the cap) for one reset interval; in EMULATED
+ *             mode damond's own quota drops to the floor. Then, every calm window (no trigger since the
+ *             previous window and the window's stall below the back-off threshold), the cap rises by
+ *             growth_bp, until it reaches QuotaSize= (or quota_limit_default): state TUNING, quota "as
+ *             configured" (0) again.
+ *   ceiling   when the stall per second stays above ceiling_usec for ceiling_hold_usec (despite the
+ *             back-off), the scheme is PAUSED: size quota 1 byte (the kernel applies nothing below a
+ *             page), FEED goals braked. It resumes, to BACKED_OFF at the floor and rising as above, only
+ *             once the stall per second has stayed below resume_usec for resume_hold_usec. resume_usec <
+ *             ceiling_usec: the hysteresis is by design, noise between the two changes nothing.
+ * Every step is bounded: the applied quota never exceeds QuotaSize=, never grows by more than growth_bp
+ * per window, and falls only to the floor (or to 1 byte when paused).
+ *
+ * Units: bytes, µs, bp (1/10000). PSI-type goal values (some_mem_psi_us, damond's mem_psi_full_us and
+ * cgroup_mem_psi_us) are stall µs per reset interval: a measurement over a window of another length is
+ * scaled to the reset interval. The guard's stall is compared per second (ceiling, resume) and per
+ * back-off window (back-off threshold), scaled from the window it was measured over.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A value not known: a measurement that failed, an effective quota not read. */
+#define TUNER_UNKNOWN UINT64_MAX
+
+/* Most goals per scheme that the tuner serves (the kernel takes the max score over any number). */
+#define TUNER_GOALS_MAX 8
+
+/* The kernel's score of a goal that is exactly met, and its bp of a byte (esz_bp / 10000 = bytes). */
+#define TUNER_SCORE_GOAL UINT64_C(10000)
+
+/* Largest target: the kernel computes current * 10000 / target in an unsigned long, and a feed value is
+ * at most 2 * target. */
+#define TUNER_TARGET_MAX (UINT64_MAX / 20000)
+
+/* The defaults of tuner_config_init(). */
+#define TUNER_RESET_INTERVAL_USEC_DEFAULT UINT64_C(1000000)     /* the quota reset interval: 1 s */
+#define TUNER_QUOTA_LIMIT_DEFAULT (UINT64_C(1) << 30)           /* 1 GiB per reset interval */
+#define TUNER_FLOOR_DEFAULT UINT64_C(4096)                      /* one page */
+#define TUNER_GROWTH_BP_DEFAULT UINT64_C(15000)                 /* at most 1.5x per window */
+#define TUNER_BACKOFF_STALL_USEC_DEFAULT UINT64_C(100000)       /* 100 ms ... */
+#define TUNER_BACKOFF_WINDOW_USEC_DEFAULT UINT64_C(1000000)     /* ... in 1 s (damond.conf BackoffPressure=) */
+#define TUNER_CEILING_USEC_DEFAULT UINT64_C(200000)             /* 200 ms stall per second (20 %) ... */
+#define TUNER_CEILING_HOLD_USEC_DEFAULT UINT64_C(10000000)      /* ... for 10 s pauses */
+#define TUNER_RESUME_HOLD_USEC_DEFAULT UINT64_C(60000000)       /* below resume_usec for 60 s resumes */
+
+/* Same values, in the same order, as TuneState (daemon/tune-status.h), so that one maps onto the other. */
+typedef enum TunerState {
+        TUNER_STATE_NONE,               /* no goals and no guard: nothing to do */
+        TUNER_STATE_TUNING,             /* goals (and guard) work normally; quota as configured or tuned */
+        TUNER_STATE_BACKED_OFF,         /* the guard cut the quota; it rises one bounded step per calm window */
+        TUNER_STATE_PAUSED,             /* the stall stayed above the ceiling: the scheme applies nothing */
+        _TUNER_STATE_MAX,
+        _TUNER_STATE_INVALID = -EINVAL,
+} TunerState;
+
+/* "none", "tuning", "backed-off", "paused" (the strings of tune_state_to_string()) */
+const char *tuner_state_to_string(TunerState s);
+
+typedef enum TunerGoalSource {
+        TUNER_GOAL_KERNEL,              /* the kernel measures it: nothing to feed; the guard still acts */
+        TUNER_GOAL_FEED,                /* a user_input goal whose current_value damond writes */
+        TUNER_GOAL_EMULATED,            /* no quota goals in the kernel: damond tunes quotas/bytes */
+        _TUNER_GOAL_SOURCE_MAX,
+        _TUNER_GOAL_SOURCE_INVALID = -EINVAL,
+} TunerGoalSource;
+
+typedef struct TunerGoal {
+        int metric;                     /* DamosGoalMetric or ProfileGoalMetric (profile.h) */
+        uint64_t target;                /* in the metric's unit, 1..TUNER_TARGET_MAX */
+        TunerGoalSource source;
+} TunerGoal;
+
+typedef struct TunerConfig {
+        uint64_t reset_interval_usec;   /* the scheme's quota reset interval; tuner_window() is called
+                                         * once per such interval; > 0 */
+        uint64_t quota_size;            /* QuotaSize=, a hard cap in bytes per reset interval; 0: none */
+        uint64_t quota_limit_default;   /* where damond's own quota and the back-off's rise stop when
+                                         * quota_size is 0; > 0 */
+        uint64_t floor;                 /* lowest quota except when paused, bytes; >= 1. A quota_size
+                                         * below it wins (the cap is hard). */
+        uint64_t growth_bp;             /* most a quota damond sets may grow per window, bp: 10001..20000 */
+        uint64_t backoff_stall_usec;    /* back-off when the stall reaches this within ... ; 0: never */
+        uint64_t backoff_window_usec;   /* ... this window (the PSI trigger's); > 0 when backoff_stall_usec */
+        uint64_t ceiling_usec;          /* stall per second above which the scheme pauses...; 0: never */
+        uint64_t ceiling_hold_usec;     /* ... when it stays above for this long */
+        uint64_t resume_usec;           /* stall per second below which a paused scheme resumes ...;
+                                         * < ceiling_usec; 0: ceiling_usec / 2 */
+        uint64_t resume_hold_usec;      /* ... when it stays below for this long */
+} TunerConfig;
+
+/* Fills @c with the TUNER_*_DEFAULT values (quota_size 0, resume_usec 0 = half the ceiling). */
+void tuner_config_init(TunerConfig *c);
+
+/* Per scheme. Owned by the caller (no allocation); the fields are read-only outside tuner.c and are
+ * what status shows. */
+typedef struct SchemeTuner {
+        TunerConfig config;             /* as given, resume_usec resolved */
+        TunerGoal goals[TUNER_GOALS_MAX];
+        size_t n_goals;
+        bool emulated;                  /* the goals are EMULATED: damond tunes quotas/bytes */
+
+        TunerState state;
+        uint64_t applied;               /* the size quota damond has the kernel apply: 0 = as configured,
+                                         * 1 = paused, else bytes */
+        uint64_t cap;                   /* the guard's cap while BACKED_OFF, bytes; 0 otherwise */
+        uint64_t esz_bp;                /* emulated: damond's own effective quota in bp of a byte */
+        uint64_t measured[TUNER_GOALS_MAX];     /* last measured, in the goal's unit; TUNER_UNKNOWN */
+        uint64_t feed[TUNER_GOALS_MAX]; /* last value returned for a FEED goal; TUNER_UNKNOWN: none yet */
+        uint64_t effective;             /* last effective quota the caller read, or TUNER_UNKNOWN */
+        uint64_t stall_per_sec_usec;    /* the guard's last stall, µs per second, or TUNER_UNKNOWN */
+
+        /* guard timers, µs on the caller's clock; TUNER_UNKNOWN: not running */
+        uint64_t above_since_usec;      /* stall per second above the ceiling since */
+        uint64_t below_since_usec;      /* stall per second below resume_usec since */
+        uint64_t event_usec;            /* last back-off (trigger or window), for the brake */
+        bool event_since_window;        /* a trigger fired since the last window: that window is not calm */
+} SchemeTuner;
+
+/* What one window measured. */
+typedef struct TunerSample {
+        uint64_t now_usec;              /* the end of the window, monotonic */
+        uint64_t window_usec;           /* its length (about the reset interval); > 0 */
+        uint64_t stall_usec;            /* the guard's "some" stall in the window, or TUNER_UNKNOWN */
+        uint64_t measured[TUNER_GOALS_MAX];     /* per goal, in its metric's unit, PSI-type ones as stall
+                                                 * in this window; TUNER_UNKNOWN if not measured. KERNEL
+                                                 * goals: optional, kept for status */
+        uint64_t effective;             /* the kernel's effective_bytes (6.9+) if read, else TUNER_UNKNOWN;
+                                         * only for the decision text and status */
+} TunerSample;
+
+/* Initialises @s for status "not measured": every value TUNER_UNKNOWN, @now_usec and @window_usec set. */
+void tuner_sample_init(TunerSample *s, uint64_t now_usec, uint64_t window_usec);
+
+typedef enum TunerChange {
+        TUNER_CHANGE_QUOTA = 1 << 0,    /* quota changed: write quotas/bytes (0: QuotaSize=) and commit */
+        TUNER_CHANGE_GOALS = 1 << 1,    /* a FEED value changed: write current_value(s) and
+                                         * commit_schemes_quota_goals (or let the quota's commit carry it) */
+        TUNER_CHANGE_STATE = 1 << 2,    /* the state changed: worth a notice in the journal */
+} TunerChange;
+
+typedef struct TunerResult {
+        TunerState state;
+        uint64_t quota;                 /* the size quota to apply: 0 = as configured (QuotaSize=, which may
+                                         * be 0 = none), 1 = paused, else bytes (never above QuotaSize=) */
+        uint64_t feed[TUNER_GOALS_MAX]; /* FEED goals: current_value to write; other goals TUNER_UNKNOWN */
+        unsigned changed;               /* TunerChange flags, against what the previous call returned */
+} TunerResult;
+
+/*
+ * Sets up @t for a scheme with @n_goals goals (copied), in state TUNING (NONE when there are no goals,
+ * no back-off and no ceiling), nothing applied yet: the first tuner_window() reports the quota and feed
+ * values as changed. Use it again on reload (the state starts over).
+ * Returns 0, or -EINVAL (an invalid config value as documented above; a goal target of 0 or a source
+ * out of range; EMULATED goals mixed with others), -ERANGE (a target above TUNER_TARGET_MAX), -E2BIG
+ * (more than TUNER_GOALS_MAX goals). On error @t is left untouched.
+ */
+int tuner_init(SchemeTuner *t, const TunerConfig *c, const TunerGoal *goals, size_t n_goals);
+
+/*
+ * Once per reset interval, with what the window measured: runs the guard (calm-window rise, back-off on
+ * a window whose stall reaches the threshold, ceiling pause, resume) and the goals (feed values, or
+ * damond's own quota step), fills @ret, and writes one line with the numbers behind the decision to
+ * @text (always NUL-terminated, truncated to @text_size; may be NULL when @text_size is 0), e.g.
+ *   "tuning: score 8123 (cgroup_mem_psi_us 8.1ms of 10ms); size quota 12.0M -> 18.0M"
+ * Returns 0, or -EINVAL when @s->window_usec is 0 (nothing changed then).
+ */
+int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *text, size_t text_size);
+
+/*
+ * A PSI trigger fired at @now_usec: @stall_usec (the trigger's threshold, or more if the caller knows)
+ * within @window_usec. Backs off at once: quota to the floor, state BACKED_OFF, FEED goals braked for
+ * one reset interval (see above). While PAUSED it only restarts the resume timer. The next window is not
+ * calm. @text gets e.g. "backed off: some stall 312ms in 1s window >= 100ms; size quota 128.0M -> 4.0K".
+ * Returns 0, or -EINVAL when @window_usec is 0.
+ */
+int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec, uint64_t window_usec,
+                         TunerResult *ret, char *text, size_t text_size);
+
+/*
+ * The kernel's step (mm/damon/core.c, damon-abi.md section 6), exactly, on 64-bit unsigned longs:
+ * damon_feed_loop_next_input(max(@last_bp, 10000), @score). @score 10000: unchanged; >= 20000: 10000
+ * (the minimum); below 10000: grows by last * (10000 - score) / 10000 (at most 2x, saturating at
+ * UINT64_MAX); above: shrinks by last * (score - 10000) / 10000, never below 10000.
+ */
+uint64_t tuner_kernel_next_bp(uint64_t last_bp, uint64_t score);
+
+/* The kernel's score of one goal: @current * 10000 / @target (as the kernel computes it; @target > 0).
+ * A scheme's score is the maximum over its goals: the least aggressive goal wins. */
+uint64_t tuner_goal_score(uint64_t current, uint64_t target);
+
+/*
+ * The current_value to feed a user_input goal standing for @metric with @target, given @measured in the
+ * goal's unit (PSI-type: stall µs per reset interval). The kernel's loop grows the quota while the value
+ * is below the target and shrinks it above, so the value must rise as the scheme gets too aggressive:
+ *   PSI-type metrics (some_mem_psi_us, mem_psi_full_us, cgroup_mem_psi_us), bp metrics, user_input:
+ *       @measured;
+ *   cgroup_mem_usage (more usage must make reclaim MORE aggressive): target * target / usage, so usage
+ *       above the target feeds a value below it (usage 0: the clamp below).
+ * Unless @brake, the value is clamped to 2 * target - 1 (one sample at 2 * target would collapse the
+ * kernel's quota). With @brake the result is 2 * target, the value that collapses it. @measured
+ * TUNER_UNKNOWN (not measured) feeds @target: the kernel holds its quota. @target must be > 0.
+ */
+uint64_t tuner_feed_value(int metric, uint64_t target, uint64_t measured, bool brake);
