@@ -140,24 +140,25 @@ int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
                 return r;
         if (p->compiled.regions_auto) {
                 DamonTarget *t = ret->n_targets > 0 ? &ret->targets[0] : damon_spec_add_target(ret);
-                uint64_t start, end;
+                _cleanup_free_ IomemRange *ranges = NULL;
+                size_t n = 0;
 
                 if (!t) {
                         damon_spec_done(ret);
                         return -ENOMEM;
                 }
-                r = iomem_largest_system_ram(m->root, &start, &end);
+                r = iomem_system_ram(m->root, &ranges, &n);
                 if (r < 0) {
                         damon_spec_done(ret);
                         return r;
                 }
                 t->n_regions = 0;
-                free(t->regions);
-                t->regions = NULL;
-                if (!damon_target_add_region(t, start, end)) {
-                        damon_spec_done(ret);
-                        return -ENOMEM;
-                }
+                t->regions = mfree(t->regions);
+                for (size_t i = 0; i < n; i++)
+                        if (!damon_target_add_region(t, ranges[i].start, ranges[i].end)) {
+                                damon_spec_done(ret);
+                                return -ENOMEM;
+                        }
         }
         /* Where the kernel can keep the stats fresh by itself (refresh_ms, 6.17), let it: status then
          * costs no state command that blocks the loop. */
