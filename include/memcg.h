@@ -49,7 +49,7 @@ int memcg_file_path(const char *cgroup, const char *file, char **ret);
  *                in the parent's cgroup.subtree_control, or this is the root cgroup (the kernel has no
  *                memory.current/high/max there), or the mount is cgroup v1;
  *   -EINVAL      a path error as above, or a file that is not one decimal number (or "max" for high
- *                and max) followed by at most one newline;
+ *                and max) followed by at most one newline (an empty file, a sign, garbage, a 64-byte line);
  *   -ERANGE      a number above UINT64_MAX;
  *   other -errno from open/read.
  * On error *ret is left untouched.
@@ -68,7 +68,7 @@ int memcg_read_usage(const Root *root, const char *cgroup, MemcgUsage *ret);
  * The format (cgroup v2, bytes):  "anon N0=1234 N1=0\nfile N0=5678 N1=0\n...".
  * Returns 0, or -ENOENT/-EOPNOTSUPP as memcg_read_usage(); -EINVAL for a line that is not
  * "name N<n>=<decimal> ..." (a cgroup v1 file, "total=3582 N0=3582", is -EINVAL too), a repeated
- * counter line, or a node repeated on a line; -ERANGE for a number or sum above UINT64_MAX; -EFBIG
+ * line of a counter used here, or @node repeated on a line; -ERANGE for a number or sum above UINT64_MAX; -EFBIG
  * beyond MEMCG_FILE_MAX; -ENODATA as above or when neither the LRU lines nor anon and file are there.
  */
 int memcg_read_node_lru(const Root *root, const char *cgroup, unsigned node, uint64_t *ret_bytes);

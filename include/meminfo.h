@@ -36,7 +36,7 @@ typedef struct MemInfo {
  * The parsers behind the readers, for tests. @node is the node number the lines must carry
  * ("Node <node> Key: ..."). Lines of other keys are ignored; each wanted key must appear once.
  * Returns 0, or -EINVAL (a wanted key missing or repeated, a value that is not "<decimal> kB", a node
- * line for another node, a NUL byte), -ERANGE (kB × 1024 above UINT64_MAX). *ret untouched on error.
+ * line for another node), -ERANGE (kB × 1024 above UINT64_MAX). *ret untouched on error.
  */
 int meminfo_parse_system(const char *text, MemInfo *ret);
 int meminfo_parse_node(const char *text, unsigned node, MemInfo *ret);

@@ -60,6 +60,7 @@ typedef struct TaskDelays {
 /* A task's memory stall: swapin + freepages (direct reclaim) + thrashing + compact, in µs (saturating). */
 uint64_t task_delays_memory_usec(const TaskDelays *d);
 
+/* One netlink socket. Not thread-safe: one Taskstats per thread that queries. */
 typedef struct Taskstats Taskstats;
 
 /*
