@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The bash completion of damonctl (shell-completion/bash/damonctl): verbs, options, profile names after
+# the verbs that take one (from `damonctl list --no-legend`, here a stub on PATH), nothing after reload.
+# Usage: completion.sh SOURCE_ROOT
+set -euo pipefail
+
+root=${1:?usage: completion.sh SOURCE_ROOT}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cat >"$tmp/damonctl" <<'STUB'
+#!/bin/sh
+[ "$*" = "list --no-legend" ] || exit 2
+printf 'batch     stopped - vaddr -\ndefault   running 0 paddr 512.0M\nweb-cache failed  - vaddr -\n'
+STUB
+chmod +x "$tmp/damonctl"
+
+fail=0
+# expect "EXPECTED" WORD...: the last word is the one being completed.
+expect() {
+        local want=$1 got
+        shift
+        got=$(PATH="$tmp:$PATH" bash -c '
+                root=$1; shift
+                source "$root/shell-completion/bash/damonctl"
+                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+                _damonctl
+                echo "${COMPREPLY[*]}"' bash "$root" "$@")
+        if [ "$got" != "$want" ]; then
+                echo "FAIL: '$*': got '$got', want '$want'"
+                fail=1
+        else
+                echo "ok: '$*' -> '$got'"
+        fi
+}
+
+expect "status list show features validate reload start stop" damonctl ""
+expect "status show start stop" damonctl s
+expect "list" damonctl --json l
+expect "--help --version --json --no-legend" damonctl --
+expect "batch default web-cache" damonctl show ""
+expect "web-cache" damonctl start w
+expect "default" damonctl --json status d
+expect "" damonctl reload ""
+exit $fail
