@@ -61,15 +61,16 @@ int memcg_read_usage(const Root *root, const char *cgroup, MemcgUsage *ret);
  * active_anon + inactive_anon + active_file + inactive_file for N<node>=. That is exactly what the
  * kernel's node_memcg_used_bp / node_memcg_free_bp quota goal metrics count (mm/damon/core.c,
  * damos_get_node_memcg_used_bp(): the lruvec's four LRU counters; damon-abi.md section 6); kernels
- * whose numa_stat lacks the LRU lines fall back to "anon" + "file" (close: it adds shmem-in-file and
- * leaves out unmapped anon in the swap cache).
+ * whose numa_stat lacks the LRU lines fall back to "anon" + "file" (close: that also counts mlocked
+ * pages, which sit on the unevictable list, and misses swap-cache pages nothing maps).
  * A node the file does not mention (offline, or a cgroup with nothing there) gives -ENODATA only when
  * no line mentions it; a line with other nodes but not @node counts as 0 for it.
  * The format (cgroup v2, bytes):  "anon N0=1234 N1=0\nfile N0=5678 N1=0\n...".
  * Returns 0, or -ENOENT/-EOPNOTSUPP as memcg_read_usage(); -EINVAL for a line that is not
  * "name N<n>=<decimal> ..." (a cgroup v1 file, "total=3582 N0=3582", is -EINVAL too), a repeated
- * line of a counter used here, or @node repeated on a line; -ERANGE for a number or sum above UINT64_MAX; -EFBIG
- * beyond MEMCG_FILE_MAX; -ENODATA as above or when neither the LRU lines nor anon and file are there.
+ * line of a counter used here, or @node repeated on a line; -ERANGE for a number or sum above
+ * UINT64_MAX; -EFBIG beyond MEMCG_FILE_MAX; -ENODATA as above, or when neither the four LRU lines nor
+ * anon and file are there.
  */
 int memcg_read_node_lru(const Root *root, const char *cgroup, unsigned node, uint64_t *ret_bytes);
 

@@ -12,46 +12,31 @@
 /* Longest value file we accept (memory.current etc. hold at most 20 digits and a newline). */
 #define MEMCG_VALUE_MAX 63U
 
-/* The normalisation of psi_cgroup_pressure_path_at() (psi.h), so that both agree on every input;
- * @file NULL gives the cgroup's directory. */
+/* psi.h's cgroup path normalisation, so that memcg.h and psi.h agree on every input: its pressure path
+ * with the file name replaced. @file NULL gives the cgroup's directory. */
 static int cgroup_path(const char *cgroup, const char *file, char **ret) {
-        _cleanup_free_ char *out = NULL;
-        size_t n, cap;
+        static const char pressure[] = "/memory.pressure";
+        _cleanup_free_ char *p = NULL;
+        size_t dirlen;
+        char *out;
+        int r;
 
-        if (isempty(cgroup) || (file && (isempty(file) || strchr(file, '/'))) || !ret)
+        if ((file && (isempty(file) || strchr(file, '/'))) || !ret)
                 return -EINVAL;
-        /* the cgroup's components gain at most one '/' (a relative path), the file one more, and the NUL */
-        cap = strlen(MEMCG_ROOT_PATH) + strlen(cgroup) + (file ? strlen(file) : 0) + 3;
-        if (cap > PATH_MAX)
-                return -ENAMETOOLONG;
-        out = malloc(cap);
-        if (!out)
-                return -ENOMEM;
-        n = (size_t) snprintf(out, cap, "%s", MEMCG_ROOT_PATH);
-
-        for (const char *p = cgroup; *p;) {
-                size_t l;
-
-                while (*p == '/')
-                        p++;
-                l = strcspn(p, "/");
-                if (l == 0)
-                        break;
-                if (l == 2 && strneq(p, "..", 2))
-                        return -EINVAL;
-                if (!(l == 1 && p[0] == '.')) {
-                        out[n++] = '/';
-                        memcpy(out + n, p, l);
-                        n += l;
-                }
-                p += l;
+        r = psi_cgroup_pressure_path_at(MEMCG_ROOT_PATH, cgroup, &p);
+        if (r < 0)
+                return r;
+        dirlen = strlen(p) - strlen(pressure);
+        if (!file) {
+                p[dirlen] = '\0';
+                *ret = TAKE_PTR(p);
+                return 0;
         }
-        if (file)
-                snprintf(out + n, cap - n, "/%s", file);
-        else
-                out[n] = '\0';
-
-        *ret = TAKE_PTR(out);
+        if (dirlen + 1 + strlen(file) + 1 > PATH_MAX)
+                return -ENAMETOOLONG;
+        if (asprintf(&out, "%.*s/%s", (int) dirlen, p, file) < 0)
+                return -ENOMEM;
+        *ret = out;
         return 0;
 }
 

@@ -112,21 +112,21 @@ static bool field_u64(const uint8_t *stats, size_t len, size_t offset, uint64_t 
 #define TASKSTATS_V1_SIZE offsetof(struct taskstats, ac_comm)
 
 static int parse_stats(const uint8_t *stats, size_t len, TaskDelays *d) {
+#define FIELD(name, bit) \
+        { offsetof(struct taskstats, name##_delay_total), offsetof(TaskDelays, name##_usec), bit }
         static const struct {
                 size_t offset;
                 size_t out;
                 unsigned bit;
         } fields[] = {
-                { offsetof(struct taskstats, cpu_delay_total), offsetof(TaskDelays, cpu_usec), TASK_DELAY_CPU },
-                { offsetof(struct taskstats, blkio_delay_total), offsetof(TaskDelays, blkio_usec), TASK_DELAY_BLKIO },
-                { offsetof(struct taskstats, swapin_delay_total), offsetof(TaskDelays, swapin_usec), TASK_DELAY_SWAPIN },
-                { offsetof(struct taskstats, freepages_delay_total), offsetof(TaskDelays, freepages_usec),
-                  TASK_DELAY_FREEPAGES },
-                { offsetof(struct taskstats, thrashing_delay_total), offsetof(TaskDelays, thrashing_usec),
-                  TASK_DELAY_THRASHING },
-                { offsetof(struct taskstats, compact_delay_total), offsetof(TaskDelays, compact_usec),
-                  TASK_DELAY_COMPACT },
+                FIELD(cpu, TASK_DELAY_CPU),
+                FIELD(blkio, TASK_DELAY_BLKIO),
+                FIELD(swapin, TASK_DELAY_SWAPIN),
+                FIELD(freepages, TASK_DELAY_FREEPAGES),
+                FIELD(thrashing, TASK_DELAY_THRASHING),
+                FIELD(compact, TASK_DELAY_COMPACT),
         };
+#undef FIELD
         uint16_t version;
 
         if (len < TASKSTATS_V1_SIZE)
