@@ -14,13 +14,24 @@
  *                        current_value (commit_schemes_quota_goals) so the kernel's loop moves the right
  *                        way; the kernel keeps a committed value until the next write.
  *   TUNER_GOAL_EMULATED  no quota goals in the kernel (6.1): damond runs the kernel's step itself
- *                        (score = max over goals, tuner_kernel_next_bp()) and writes quotas/bytes with an
- *                        online commit. Differences from the kernel, all for safety: a step grows the quota
+ *                        (score = max over goals of the values tuner_feed_value() gives, so at most a 4x
+ *                        cut per window, tuner_kernel_next_bp()) and writes quotas/bytes with an online
+ *                        commit. Differences from the kernel, all for safety: a step grows the quota
  *                        by at most growth_bp (1.5x, the kernel allows 2x); the quota never goes above
  *                        QuotaSize= (or quota_limit_default when there is none), and the state does not
  *                        wind up past it; the lowest quota is one page (floor), not 1 byte (which applies
  *                        nothing); it starts at the floor and rises.
  * A scheme's goals are either all EMULATED or none (the kernel has quota goals or it has not).
+ *
+ * Wind-up: the kernel's esz_bp is not bounded by quotas/bytes. While the size quota caps it, a goal that
+ * is not met yet would keep doubling it, and once the goal is met the kernel would go on applying the cap
+ * for as many windows as it takes to come back down (the goal overshoots). So in FEED mode damond keeps an
+ * estimate of the kernel's esz_bp (kernel_esz_bp: the kernel's step over what it fed, and KERNEL goals'
+ * values when the sample has them), and while that estimate is at or above the size quota in force
+ * (QuotaSize=, or the guard's cap) it feeds a goal that would raise it its target instead: the kernel
+ * holds. Likewise at the bottom: once the estimate is at the floor, a goal that would lower it further is
+ * fed its target (from one byte the kernel would need twelve more doublings to come back to a page). Only
+ * a brake takes it below. EMULATED quotas stay within [floor, cap] in the first place.
  *
  * The guard works in every mode, on one pressure signal per scheme (the "some" memory stall of the
  * system or of a cgroup, as the caller chooses):
@@ -63,6 +74,12 @@
 /* Largest target: the kernel computes current * 10000 / target in an unsigned long, and a feed value is
  * at most 2 * target. */
 #define TUNER_TARGET_MAX (UINT64_MAX / 20000)
+
+/* The most a fed value is, in bp of its target (below the 20000 that collapses the kernel's quota): a
+ * score of 17500 cuts the kernel's quota to a quarter in one window. So the goals alone never cut by more
+ * than 4x per window, which keeps a goal overshoot from collapsing the quota to nothing and climbing back
+ * for tens of windows; cutting faster is the guard's job (back-off, pause). */
+#define TUNER_FEED_MAX_BP UINT64_C(17500)
 
 /* The defaults of tuner_config_init(). */
 #define TUNER_RESET_INTERVAL_USEC_DEFAULT UINT64_C(1000000)     /* the quota reset interval: 1 s */
@@ -133,9 +150,13 @@ typedef struct SchemeTuner {
 
         TunerState state;
         uint64_t applied;               /* the size quota damond has the kernel apply: 0 = as configured,
-                                         * 1 = paused, else bytes */
+                                         * 1 = paused, else bytes; TUNER_UNKNOWN before the first call */
         uint64_t cap;                   /* the guard's cap while BACKED_OFF, bytes; 0 otherwise */
-        uint64_t esz_bp;                /* emulated: damond's own effective quota in bp of a byte */
+        uint64_t esz_bp;                /* EMULATED: damond's own effective quota in bp of a byte */
+        uint64_t kernel_esz_bp;         /* FEED: the kernel's esz_bp as damond expects it from what it fed
+                                         * (its step over the fed values, once per window) */
+        bool held;                      /* FEED: the last window fed targets to hold the kernel at the size
+                                         * cap or at the floor */
         uint64_t measured[TUNER_GOALS_MAX];     /* last measured, in the goal's unit; TUNER_UNKNOWN */
         uint64_t feed[TUNER_GOALS_MAX]; /* last value returned for a FEED goal; TUNER_UNKNOWN: none yet */
         uint64_t effective;             /* last effective quota the caller read, or TUNER_UNKNOWN */
@@ -188,6 +209,11 @@ typedef struct TunerResult {
  */
 int tuner_init(SchemeTuner *t, const TunerConfig *c, const TunerGoal *goals, size_t n_goals);
 
+/* The size quota to start (or restart) the scheme with, before the first window: the floor when the
+ * goals are EMULATED (damond's own quota starts low and rises; starting "as configured" would apply
+ * QuotaSize=, or no limit at all, in the first window), else 0 = as configured. */
+uint64_t tuner_start_quota(const SchemeTuner *t);
+
 /*
  * Once per reset interval, with what the window measured: runs the guard (calm-window rise, back-off on
  * a window whose stall reaches the threshold, ceiling pause, resume) and the goals (feed values, or
@@ -228,8 +254,9 @@ uint64_t tuner_goal_score(uint64_t current, uint64_t target);
  *       @measured;
  *   cgroup_mem_usage (more usage must make reclaim MORE aggressive): target * target / usage, so usage
  *       above the target feeds a value below it (usage 0: the clamp below).
- * Unless @brake, the value is clamped to 2 * target - 1 (one sample at 2 * target would collapse the
- * kernel's quota). With @brake the result is 2 * target, the value that collapses it. @measured
+ * Unless @brake, the value is clamped to target * TUNER_FEED_MAX_BP / 10000 (at least target + 1, at
+ * most 2 * target - 1: one sample at 2 * target would collapse the kernel's quota). With @brake the
+ * result is 2 * target, the value that collapses it. @measured
  * TUNER_UNKNOWN (not measured) feeds @target: the kernel holds its quota. @target must be > 0.
  */
 uint64_t tuner_feed_value(int metric, uint64_t target, uint64_t measured, bool brake);
