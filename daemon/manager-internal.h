@@ -3,6 +3,7 @@
 
 /* What the Manager's source files share (manager.c, manager-follow.c); not a contract for others. */
 
+#include "manager-control.h"
 #include "manager.h"
 #include "proc-events.h"
 #include "profile-glue.h"
@@ -33,6 +34,14 @@ struct Manager {
         Slot *slots;
         size_t n_slots;
         bool probed;
+
+        /* manager-control.c: the start-up or reload under way and the last one; the change hook */
+        LoadRecord load_next;
+        LoadRecord last_load;
+        ManagerChangeHook change_hook;
+        void *change_userdata;
+        /* bus.h: the D-Bus service, once manager_run() attached it */
+        struct Bus *bus;
 
         ManagerFeedHook feed_hook;
         void *feed_userdata;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "message-ids.h"
@@ -32,6 +33,7 @@ static const char * const run_state_table[_PROFILE_RUN_STATE_MAX] = {
         [PROFILE_RUN_BLOCKED] = "blocked",
         [PROFILE_RUN_WAITING] = "waiting",
         [PROFILE_RUN_FAILED] = "failed",
+        [PROFILE_RUN_STOPPED] = "stopped",
 };
 
 const char *profile_run_state_to_string(ProfileRunState s) {
@@ -327,6 +329,9 @@ Manager *manager_free(Manager *m) {
         free(m->slots);
         if (m->has_config)
                 damond_config_done(&m->config);
+        bus_free(m->bus);       /* before the event loop it is attached to */
+        load_record_done(&m->load_next);
+        load_record_done(&m->last_load);
         sd_event_source_unref(m->health_source);
         sd_event_source_unref(m->proc_source);
         proc_events_free(m->proc_events);
@@ -398,6 +403,10 @@ static int manager_load_config(Manager *m) {
                 return log_oom();
         }
         log_diags(&d, NULL);
+        /* a start-up or reload begins here: its record (manager-control.h) starts with damond.conf */
+        load_record_done(&m->load_next);
+        if (load_record_add(&m->load_next, NULL, NULL, &d, !diag_list_has_errors(&d)) < 0)
+                (void) log_oom();
         if (diag_list_has_errors(&d) && m->has_config) {
                 log_warning("damond.conf has errors, keeping the previous settings.");
                 damond_config_done(&c);
@@ -541,6 +550,17 @@ static int manager_add_loaded(Manager *m, Loaded *l, ManagedProfile **ret) {
         }
         *ret = p;
         return 0;
+}
+
+/* What this start-up or reload found, for LastReload and the profiles' D-Bus objects. */
+static void record_loaded(Manager *m, const Loaded *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (load_record_add(manager_load_next(m), l[i].path, l[i].profile, &l[i].diags,
+                                    l[i].valid) < 0) {
+                        (void) log_oom();
+                        break;
+                }
+        manager_finish_load(m);
 }
 
 /* --- start-up --- */
@@ -777,7 +797,9 @@ int manager_start(Manager *m, uint64_t now_usec) {
         log_info("Started with %d valid profile%s of %zu.", n_valid, n_valid == 1 ? "" : "s", n);
         r = 0;
 finish:
+        record_loaded(m, l, n);
         loaded_array_free(l, n);
+        manager_changed(m);
         if (r == -ENOMEM)
                 return log_oom();
         return r;
@@ -943,10 +965,12 @@ int manager_reload(Manager *m, uint64_t now_usec) {
         }
         r = 0;
 finish:
+        record_loaded(m, l, n);
         loaded_array_free(l, n);
         (void) manager_write_record(m);
         manager_notify_status(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->last_status));
+        manager_changed(m);
         return r;
 }
 
@@ -1074,6 +1098,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
         if (dirty)
                 (void) manager_write_record(m);
         manager_notify_status(m);
+        manager_changed(m);
         return 0;
 }
 
@@ -1168,6 +1193,9 @@ int manager_run(Manager *m) {
         }
         (void) sd_event_source_set_description(m->health_source, "damond-health");
         (void) manager_follow_setup(m);
+        /* before READY=1, so that damonctl works once systemctl start returns; without a bus damond
+         * still runs (bus.h) */
+        (void) bus_attach(m);
 
         manager_notify_status(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->last_status));

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* What the D-Bus service's files share (bus.c, bus-manager.c, bus-profile.c); not a contract for others. */
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "bus.h"
+#include "damond-bus.h"
+#include "manager-internal.h"
+
+
+/* A property whose changes are announced with PropertiesChanged. */
+typedef struct BusTracked {
+        const char *name;
+        sd_bus_property_get_t get;
+        bool status;            /* a status value: compared at most once per StatusInterval= */
+} BusTracked;
+
+struct Bus {
+        Manager *manager;
+        sd_bus *bus;
+        /* what was last announced: "path\ninterface\nproperty" -> the value as sd_bus_message_dump()
+         * prints it */
+        char **keys;
+        char **values;
+        size_t n;
+        uint64_t status_compared_usec;  /* CLOCK_MONOTONIC */
+        bool comparing;                 /* getters run for a comparison, not for a caller */
+};
+
+/* bus-manager.c */
+extern const sd_bus_vtable bus_manager_vtable[];
+extern const BusTracked bus_manager_tracked[];
+extern const size_t bus_manager_n_tracked;
+
+/* bus-profile.c */
+extern const sd_bus_vtable bus_profile_vtable[];
+extern const BusTracked bus_profile_tracked[];
+extern const size_t bus_profile_n_tracked;
+int bus_profile_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                     sd_bus_error *error);
+int bus_profile_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
+                          sd_bus_error *error);
+/* Every profile name: the managed ones and those the last load found (with errors too), sorted. */
+int bus_profile_names(Manager *m, char ***ret);
+
+/* bus.c */
+/* Replies AccessDenied (returns <0 via sd_bus_error) unless the sender's effective uid is 0. Returns 0
+ * when allowed. */
+int bus_check_root(sd_bus_message *msg, sd_bus_error *error);
+/* The last status time and Bus of @m, or NULL. */
+Bus *manager_bus(Manager *m);
+void bus_strv_free(char **l);

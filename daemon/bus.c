@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The D-Bus service's connection (bus.h): the system bus, the name, the objects, the privilege check, and
+ * PropertiesChanged for what differs from what was last announced.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-internal.h"
+#include "log.h"
+
+void bus_strv_free(char **l) {
+        for (char **i = l; i && *i; i++)
+                free(*i);
+        free(l);
+}
+
+Bus *manager_bus(Manager *m) {
+        return m->bus;
+}
+
+int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot get the caller's effective uid, refusing: %m");
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "Cannot tell whether the caller is root.");
+        }
+        if (euid != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Only root may call %s.", sd_bus_message_get_member(msg));
+        return 0;
+}
+
+/* --- PropertiesChanged --- */
+
+/* The value of a property as sd_bus_message_dump() prints it: what a client would see. */
+static int property_dump(Bus *b, const char *path, const char *interface, const BusTracked *t, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        r = sd_bus_message_new_signal(b->bus, &msg, path, interface, "Compare");
+        if (r < 0)
+                return r;
+        b->comparing = true;
+        r = t->get(b->bus, path, interface, t->name, msg, b->manager, &error);
+        b->comparing = false;
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_seal(msg, 1, 0);
+        if (r < 0)
+                return r;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        r = sd_bus_message_dump(msg, f, 0);
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        return 0;
+}
+
+static ssize_t cache_find(Bus *b, const char *key) {
+        for (size_t i = 0; i < b->n; i++)
+                if (streq(b->keys[i], key))
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* Compares the tracked properties of one object with what was last announced and emits PropertiesChanged
+ * for those that differ (status ones only @with_status). A property seen for the first time is only
+ * remembered: the object (or the bus) is new. Every key still in use is added to @keep. Returns 1 if
+ * something was emitted. */
+static int object_compare(Bus *b, const char *path, const char *interface, const BusTracked *tracked,
+                          size_t n_tracked, bool with_status, char **keep, size_t *n_keep) {
+        const char *changed[64];
+        size_t n_changed = 0;
+        int r;
+
+        for (size_t i = 0; i < n_tracked && n_changed + 1 < ELEMENTSOF(changed); i++) {
+                _cleanup_free_ char *key = NULL, *value = NULL;
+                ssize_t k;
+
+                if (asprintf(&key, "%s\n%s\n%s", path, interface, tracked[i].name) < 0)
+                        return -ENOMEM;
+                k = cache_find(b, key);
+                if (k >= 0 && tracked[i].status && !with_status) {
+                        keep[(*n_keep)++] = b->keys[k];
+                        continue;
+                }
+                r = property_dump(b, path, interface, &tracked[i], &value);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot read property %s of %s, ignoring: %m", tracked[i].name,
+                                        path);
+                        if (k >= 0)
+                                keep[(*n_keep)++] = b->keys[k];
+                        continue;
+                }
+                if (k >= 0) {
+                        keep[(*n_keep)++] = b->keys[k];
+                        if (streq(b->values[k], value))
+                                continue;
+                        free(b->values[k]);
+                        b->values[k] = TAKE_PTR(value);
+                        changed[n_changed++] = tracked[i].name;
+                        continue;
+                }
+                /* first seen: known from now on, nothing to announce (the object or the bus is new) */
+                {
+                        char **ks = reallocarray(b->keys, b->n + 1, sizeof(*ks)), **vs;
+
+                        if (!ks)
+                                return -ENOMEM;
+                        b->keys = ks;
+                        vs = reallocarray(b->values, b->n + 1, sizeof(*vs));
+                        if (!vs)
+                                return -ENOMEM;
+                        b->values = vs;
+                        b->keys[b->n] = TAKE_PTR(key);
+                        b->values[b->n] = TAKE_PTR(value);
+                        keep[(*n_keep)++] = b->keys[b->n];
+                        b->n++;
+                }
+        }
+        if (n_changed == 0)
+                return 0;
+        changed[n_changed] = NULL;
+        r = sd_bus_emit_properties_changed_strv(b->bus, path, interface, (char **) changed);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit PropertiesChanged for %s, ignoring: %m", path);
+        return 1;
+}
+
+/* Drops cached values of objects that are gone (every key not in @keep). */
+static void cache_prune(Bus *b, char **keep, size_t n_keep) {
+        size_t j = 0;
+
+        for (size_t i = 0; i < b->n; i++) {
+                bool kept = false;
+
+                for (size_t k = 0; k < n_keep && !kept; k++)
+                        kept = keep[k] == b->keys[i];
+                if (!kept) {
+                        free(b->keys[i]);
+                        free(b->values[i]);
+                        continue;
+                }
+                b->keys[j] = b->keys[i];
+                b->values[j] = b->values[i];
+                j++;
+        }
+        b->n = j;
+}
+
+static int bus_compare(Bus *b) {
+        Manager *m = b->manager;
+        _cleanup_free_ char **keep = NULL;
+        char **names = NULL;
+        size_t n_keep = 0, n_names = 0, cap;
+        uint64_t now = manager_now_monotonic();
+        bool with_status;
+        int r;
+
+        with_status = b->status_compared_usec == 0 ||
+                      now - b->status_compared_usec >= manager_status_interval(m);
+        if (with_status)
+                b->status_compared_usec = now;
+
+        r = bus_profile_names(m, &names);
+        if (r < 0)
+                return r;
+        while (names[n_names])
+                n_names++;
+        cap = bus_manager_n_tracked + n_names * bus_profile_n_tracked + 1;
+        keep = calloc(cap, sizeof(*keep));
+        if (!keep) {
+                bus_strv_free(names);
+                return -ENOMEM;
+        }
+        r = object_compare(b, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, bus_manager_tracked,
+                           bus_manager_n_tracked, with_status, keep, &n_keep);
+        for (size_t i = 0; r >= 0 && i < n_names; i++) {
+                _cleanup_free_ char *path = NULL;
+
+                r = sd_bus_path_encode(DAMOND_BUS_PROFILE_PREFIX, names[i], &path);
+                if (r >= 0)
+                        r = object_compare(b, path, DAMOND_BUS_PROFILE_INTERFACE, bus_profile_tracked,
+                                           bus_profile_n_tracked, with_status, keep, &n_keep);
+        }
+        bus_strv_free(names);
+        if (r < 0)
+                return r;
+        cache_prune(b, keep, n_keep);
+        return 0;
+}
+
+static void on_change(Manager *m, void *userdata) {
+        Bus *b = userdata;
+        int r;
+
+        r = bus_compare(b);
+        if (r < 0)
+                log_debug_errno(r, "Failed to compare D-Bus properties, ignoring: %m");
+}
+
+/* --- setup --- */
+
+Bus *bus_free(Bus *b) {
+        if (!b)
+                return NULL;
+        if (b->manager && b->manager->bus == b)
+                manager_set_change_hook(b->manager, NULL, NULL);
+        sd_bus_flush_close_unref(b->bus);
+        for (size_t i = 0; i < b->n; i++) {
+                free(b->keys[i]);
+                free(b->values[i]);
+        }
+        free(b->keys);
+        free(b->values);
+        return mfree(b);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Bus *, bus_free);
+
+int bus_attach(Manager *m) {
+        _cleanup_(bus_freep) Bus *b = NULL;
+        int r;
+
+        if (m->bus)
+                return 1;
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return log_oom();
+        b->manager = m;
+
+        r = sd_bus_open_system(&b->bus);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot connect to the system bus, running without D-Bus: %m");
+                return 0;
+        }
+        r = sd_bus_add_object_vtable(b->bus, NULL, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE,
+                                     bus_manager_vtable, m);
+        if (r >= 0)
+                r = sd_bus_add_fallback_vtable(b->bus, NULL, DAMOND_BUS_PROFILE_PREFIX,
+                                               DAMOND_BUS_PROFILE_INTERFACE, bus_profile_vtable,
+                                               bus_profile_find, m);
+        if (r >= 0)
+                r = sd_bus_add_node_enumerator(b->bus, NULL, DAMOND_BUS_PROFILE_PREFIX, bus_profile_enumerate,
+                                               m);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus objects: %m");
+        r = sd_bus_request_name(b->bus, DAMOND_BUS_NAME, 0);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot own the name %s on the system bus, running without D-Bus "
+                                  "(is the bus policy org.damond1.conf installed?): %m", DAMOND_BUS_NAME);
+                return 0;
+        }
+        r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to attach the bus to the event loop, running without D-Bus: %m");
+                return 0;
+        }
+        /* what a client reads now is the baseline of PropertiesChanged */
+        m->bus = b;
+        r = bus_compare(b);
+        if (r == -ENOMEM) {
+                m->bus = NULL;
+                return log_oom();
+        }
+        b = NULL;       /* m owns it now */
+        manager_set_change_hook(m, on_change, m->bus);
+        log_info("Serving the D-Bus API as %s.", DAMOND_BUS_NAME);
+        return 1;
+}

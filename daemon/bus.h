@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * damond's D-Bus service (docs/dbus-api.md): the name org.damond1 on the system bus, the Manager object
+ * and one Profile object per profile, on the Manager's event loop. The D-Bus API is an addition: damond's
+ * kernel work never depends on it. Methods that change something (Reload, StartProfile, StopProfile) are
+ * for root only: the bus policy says so, and the sender's effective uid is checked here as well.
+ *
+ * PropertiesChanged: after every change hook (manager-control.h) each tracked property is compared with
+ * what was last announced and only what differs is emitted; the status properties (Schemes, Pressure,
+ * AppliedLastMinute, SystemPressure) at most once per StatusInterval=.
+ */
+
+#include "manager.h"
+
+typedef struct Bus Bus;
+
+/* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured), registers the objects, takes the
+ * name and attaches to manager_event(@m); the Manager owns the result and frees it. When the bus cannot
+ * be reached or the name cannot be taken, logs a warning and returns 0 with nothing attached: damond runs
+ * without D-Bus. Returns 1 when attached, 0, or -ENOMEM. */
+int bus_attach(Manager *m);
+Bus *bus_free(Bus *b);

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The operator's side of the Manager (manager-control.h): the record of the last start-up or reload,
+ * StopProfile/StartProfile, Validate, and the change hook the D-Bus service listens on.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "manager-internal.h"
+#include "message-ids.h"
+
+static void strv_free_all(char **l) {
+        for (char **i = l; i && *i; i++)
+                free(*i);
+        free(l);
+}
+
+/* Appends @s (taken over) to the NULL-terminated @l of @n elements. */
+static int strv_push(char ***l, size_t *n, char *s) {
+        char **a;
+
+        if (!s)
+                return -ENOMEM;
+        a = reallocarray(*l, *n + 2, sizeof(*a));
+        if (!a) {
+                free(s);
+                return -ENOMEM;
+        }
+        a[(*n)++] = s;
+        a[*n] = NULL;
+        *l = a;
+        return 0;
+}
+
+static int strv_ensure(char ***l) {
+        if (*l)
+                return 0;
+        *l = calloc(1, sizeof(**l));
+        return *l ? 0 : -ENOMEM;
+}
+
+uint64_t manager_now_monotonic(void) {
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                abort();
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+                abort();
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* The offset between the clocks is taken once, so that a time converted twice gives the same value
+ * (PropertiesChanged compares them); a step of the wall clock later is not followed. */
+uint64_t manager_monotonic_to_realtime(uint64_t monotonic_usec) {
+        static uint64_t offset = 0;
+
+        if (monotonic_usec == 0)
+                return 0;
+        if (offset == 0)
+                offset = now_realtime() - manager_now_monotonic();
+        return monotonic_usec + offset;
+}
+
+/* --- the record of a start-up or reload --- */
+
+static void profile_info_done(ProfileInfo *i) {
+        free(i->name);
+        free(i->path);
+        strv_free_all(i->files);
+        free(i->description);
+        free(i->first_error);
+        *i = (ProfileInfo) {};
+}
+
+void load_record_done(LoadRecord *r) {
+        if (!r)
+                return;
+        free(r->summary);
+        strv_free_all(r->diagnostics);
+        for (size_t i = 0; i < r->n_profiles; i++)
+                profile_info_done(&r->profiles[i]);
+        free(r->profiles);
+        *r = (LoadRecord) {};
+}
+
+/* "path:line: Key=value: what is wrong", with "note: " or "warning: " before what is not an error. */
+static char *format_diag(const Diag *d) {
+        _cleanup_free_ char *line = diag_format(d);
+        char *s;
+
+        if (!line)
+                return NULL;
+        if (d->severity == DIAG_ERROR)
+                return TAKE_PTR(line);
+        if (asprintf(&s, "%s: %s", diag_severity_to_string(d->severity), line) < 0)
+                return NULL;
+        return s;
+}
+
+static int add_diags(char ***l, size_t *n, const DiagList *d) {
+        int r;
+
+        for (size_t i = 0; d && i < d->n; i++) {
+                r = strv_push(l, n, format_diag(&d->items[i]));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int load_record_add(LoadRecord *r, const char *path, const Profile *p, const DiagList *d, bool valid) {
+        ProfileInfo *a, *info;
+        size_t n_files = 0;
+        int k;
+
+        k = add_diags(&r->diagnostics, &r->n_diagnostics, d);
+        if (k < 0)
+                return k;
+        if (!path && !p) {
+                r->config_errors = r->config_errors || !valid;
+                return 0;
+        }
+
+        a = reallocarray(r->profiles, r->n_profiles + 1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        r->profiles = a;
+        info = &r->profiles[r->n_profiles];
+        *info = (ProfileInfo) {
+                .name = strdup(p ? p->name : path),
+                .path = strdup(p && p->path ? p->path : path),
+                .description = p && p->general.description ? strdup(p->general.description) : NULL,
+                .enabled = p ? p->general.enabled : false,
+                .valid = valid,
+        };
+        r->n_profiles++;
+        if (!info->name || !info->path || (p && p->general.description && !info->description))
+                return -ENOMEM;
+        for (size_t i = 0; p && i < p->n_files; i++) {
+                k = strv_push(&info->files, &n_files, strdup(p->files[i]));
+                if (k < 0)
+                        return k;
+        }
+        if (!info->files) {
+                k = strv_push(&info->files, &n_files, strdup(info->path));
+                if (k < 0)
+                        return k;
+        }
+        for (size_t i = 0; d && i < d->n; i++)
+                if (d->items[i].severity == DIAG_ERROR) {
+                        info->first_error = diag_format(&d->items[i]);
+                        if (!info->first_error)
+                                return -ENOMEM;
+                        break;
+                }
+        return 0;
+}
+
+LoadRecord *manager_load_next(Manager *m) {
+        return &m->load_next;
+}
+
+const LoadRecord *manager_last_load(const Manager *m) {
+        return &m->last_load;
+}
+
+const ProfileInfo *manager_find_info(const Manager *m, const char *name) {
+        for (size_t i = 0; i < m->last_load.n_profiles; i++)
+                if (streq(m->last_load.profiles[i].name, name))
+                        return &m->last_load.profiles[i];
+        return NULL;
+}
+
+static char *load_summary(const LoadRecord *r) {
+        char *buf = NULL;
+        size_t size = 0, n_invalid = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < r->n_profiles; i++)
+                n_invalid += !r->profiles[i].valid;
+        fprintf(f, "%zu profile%s", r->n_profiles, r->n_profiles == 1 ? "" : "s");
+        if (n_invalid == 0)
+                fputs(r->n_profiles == 0 ? "" : r->n_profiles == 1 ? ", valid" : ", all valid", f);
+        else {
+                bool first = true;
+
+                fprintf(f, ", %zu with errors (", n_invalid);
+                for (size_t i = 0; i < r->n_profiles; i++)
+                        if (!r->profiles[i].valid) {
+                                fprintf(f, "%s%s", first ? "" : ", ", r->profiles[i].name);
+                                first = false;
+                        }
+                fputs(")", f);
+        }
+        if (r->config_errors)
+                fputs("; damond.conf has errors", f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+void manager_finish_load(Manager *m) {
+        LoadRecord *r = &m->load_next;
+
+        r->time_usec = now_realtime();
+        r->valid = !r->config_errors;
+        for (size_t i = 0; i < r->n_profiles; i++)
+                r->valid = r->valid && r->profiles[i].valid;
+        if (strv_ensure(&r->diagnostics) < 0 || !(r->summary = load_summary(r))) {
+                (void) log_oom();
+                load_record_done(r);
+                return;
+        }
+        load_record_done(&m->last_load);
+        m->last_load = *r;
+        *r = (LoadRecord) {};
+}
+
+/* --- the change hook --- */
+
+void manager_set_change_hook(Manager *m, ManagerChangeHook hook, void *userdata) {
+        m->change_hook = hook;
+        m->change_userdata = userdata;
+}
+
+void manager_changed(Manager *m) {
+        if (m->change_hook)
+                m->change_hook(m, m->change_userdata);
+}
+
+/* --- StopProfile, StartProfile --- */
+
+static int set_error(char **reterr, const char *fmt, ...) _printf_(2, 3);
+static int set_error(char **reterr, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        if (!reterr)
+                return 0;
+        free(*reterr);
+        *reterr = NULL;
+        va_start(ap, fmt);
+        r = vasprintf(reterr, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                *reterr = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int manager_stop_profile(Manager *m, const char *name, char **reterr) {
+        ManagedProfile *p = manager_find_profile(m, name);
+        int r;
+
+        if (!p) {
+                if (manager_find_info(m, name))
+                        return 0;       /* known, but has errors and never ran: nothing runs */
+                (void) set_error(reterr, "No profile '%s'.", name);
+                return -ENOENT;
+        }
+        switch (p->state) {
+        case PROFILE_RUN_STOPPED:
+        case PROFILE_RUN_DISABLED:
+                return 0;
+        case PROFILE_RUN_RUNNING:
+                r = profile_stop(m, p, "stopped by the operator (StopProfile)");
+                if (r < 0) {
+                        (void) set_error(reterr, "Failed to stop kdamond %d of profile '%s': %s", p->kdamond,
+                                         p->name, strerror(-r));
+                        return r;
+                }
+                break;
+        default:
+                log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name),
+                           "Profile '%s' (%s) is no longer retried: stopped by the operator (StopProfile).",
+                           p->name, profile_run_state_to_string(p->state));
+                break;
+        }
+        p->state = PROFILE_RUN_STOPPED;
+        p->pid = -1;
+        p->retry_usec = UINT64_MAX;
+        if (set_reason(p, "stopped by the operator until it is started, damond restarts, or a reload "
+                       "changes it") < 0)
+                return -ENOMEM;
+        (void) manager_write_record(m);
+        manager_changed(m);
+        return 0;
+}
+
+int manager_start_profile(Manager *m, const char *name, char **reterr) {
+        ManagedProfile *p = manager_find_profile(m, name);
+        const ProfileInfo *info = manager_find_info(m, name);
+        int r;
+
+        if (!p && !info) {
+                (void) set_error(reterr, "No profile '%s'.", name);
+                return -ENOENT;
+        }
+        if (p && p->state == PROFILE_RUN_RUNNING)
+                return 0;
+        /* Its files have errors: a profile never started with errors (the version a reload kept runs, but
+         * one that is not running is not brought back from an older version than its files say). */
+        if (info && !info->valid) {
+                (void) set_error(reterr, "Profile '%s' has errors: %s", name,
+                                 info->first_error ?: "see LastReloadErrors");
+                return -EINVAL;
+        }
+        if (!p || isempty(p->fingerprint)) {
+                (void) set_error(reterr, "Profile '%s' has errors; fix them and reload.", name);
+                return -EINVAL;
+        }
+        if (!p->compiled.enabled) {
+                (void) set_error(reterr, "Profile '%s' is disabled (Enabled=no); enable it and reload.", name);
+                return -EOPNOTSUPP;
+        }
+
+        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name),
+                   "Starting profile '%s' (%s) at the operator's request (StartProfile).", p->name,
+                   profile_run_state_to_string(p->state));
+        p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
+        p->state = PROFILE_RUN_WAITING;
+        clear_reason(p);
+        r = profile_start(m, p, manager_now_monotonic());
+        if (r < 0)
+                return r;
+        (void) manager_write_record(m);
+        manager_changed(m);
+        return 0;
+}
+
+/* --- Validate --- */
+
+/* Refuses an Include= of a path in a caller's file: damond would read it (and show its lines in the
+ * diagnostics). Loading once without directories reports every Include= as an error without reading
+ * anything, and names its value. Returns 1 if the file includes a path (then @d has the error). */
+static int includes_a_path(const char *name, const char *data, DiagList *d) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        DiagList probe = {};
+        int r, found = 0;
+
+        r = profile_load_string(name, data, strlen(data), NULL, &p, &probe);
+        if (r < 0) {
+                diag_list_done(&probe);
+                return r;
+        }
+        for (size_t i = 0; i < probe.n && !found; i++) {
+                const Diag *g = &probe.items[i];
+
+                if (g->key && g->value && strcasecmp(g->key, "Include") == 0 && strchr(g->value, '/')) {
+                        r = diag_add(d, DIAG_ERROR, g->file, g->line, g->key, g->value,
+                                     "Validate resolves includes by name only; damond does not read a path "
+                                     "sent by a caller");
+                        found = r < 0 ? r : 1;
+                }
+        }
+        diag_list_done(&probe);
+        return found;
+}
+
+/* Loads, validates and compiles one profile. @data NULL: read @path from disk. Returns 1 if valid. */
+static int validate_one(Manager *m, const char *path, const char *data, char ***l, size_t *n,
+                        char ***names, size_t *n_names) {
+        const DamonFeatures *f = damon_sysfs_features(m->sysfs);
+        _cleanup_(profile_freep) Profile *p = NULL;
+        CompiledProfile c = {};
+        DiagList d = {};
+        bool valid = false;
+        int r = 0;
+
+        if (data)
+                r = includes_a_path(path, data, &d);
+        if (r == 0)
+                r = data ? profile_load_string(path, data, strlen(data), &m->dirs.dirs, &p, &d)
+                         : profile_load(path, &m->dirs.dirs, &p, &d);
+        if (r >= 0 && p)
+                r = profile_validate(p, m->root, &d);
+        if (r >= 0 && p && !diag_list_has_errors(&d))
+                r = profile_compile(p, f, &c, &d);
+        if (r >= 0 && p && !diag_list_has_errors(&d)) {
+                for (size_t i = 0; i < *n_names; i++)
+                        if (streq((*names)[i], p->name)) {
+                                r = diag_add(&d, DIAG_ERROR, path, 0, NULL, NULL,
+                                             "profile name '%s' is already used by another file", p->name);
+                                break;
+                        }
+                if (r >= 0)
+                        r = strv_push(names, n_names, strdup(p->name));
+        }
+        if (r >= 0) {
+                valid = p && !diag_list_has_errors(&d);
+                if (!p && !diag_list_has_errors(&d))
+                        r = diag_add(&d, DIAG_ERROR, path, 0, NULL, NULL, "cannot be read");
+        }
+        if (r >= 0)
+                r = diag_list_sort(&d);
+        if (r >= 0)
+                r = add_diags(l, n, &d);
+        compiled_profile_done(&c);
+        diag_list_done(&d);
+        return r < 0 ? r : valid;
+}
+
+static bool valid_file_name(const char *s) {
+        size_t n = strlen(s);
+
+        return n > strlen(".conf") && !strchr(s, '/') && streq(s + n - strlen(".conf"), ".conf") &&
+               !streq(s, "damond.conf");
+}
+
+int manager_validate(Manager *m, char * const *names, char * const *contents, size_t n, bool *ret_valid,
+                     char ***ret_diagnostics, char **reterr) {
+        _cleanup_strv_free_ char **paths = NULL;
+        char **l = NULL, **seen = NULL;
+        size_t n_l = 0, n_seen = 0;
+        bool valid = true;
+        int r;
+
+        assert(ret_valid);
+        assert(ret_diagnostics);
+
+        for (size_t i = 0; i < n; i++) {
+                if (!valid_file_name(names[i])) {
+                        (void) set_error(reterr, "File name '%s' is not a profile's file name (NAME.conf, "
+                                         "without a directory).", names[i]);
+                        return -EINVAL;
+                }
+                if (strlen(contents[i]) > PROFILE_FILE_MAX) {
+                        (void) set_error(reterr, "File '%s' is larger than %d bytes.", names[i],
+                                         PROFILE_FILE_MAX);
+                        return -EINVAL;
+                }
+        }
+
+        if (n == 0) {
+                DamondConfig c = {};
+                DiagList d = {};
+
+                r = damond_config_load(&m->dirs.dirs, &c, &d);
+                if (r >= 0) {
+                        valid = !diag_list_has_errors(&d);
+                        r = diag_list_sort(&d);
+                }
+                if (r >= 0)
+                        r = add_diags(&l, &n_l, &d);
+                damond_config_done(&c);
+                diag_list_done(&d);
+                if (r >= 0)
+                        r = profile_enumerate(&m->dirs.dirs, &paths);
+                for (size_t i = 0; r >= 0 && paths[i]; i++) {
+                        r = validate_one(m, paths[i], NULL, &l, &n_l, &seen, &n_seen);
+                        valid = valid && r > 0;
+                }
+        } else {
+                r = 0;
+                for (size_t i = 0; r >= 0 && i < n; i++) {
+                        r = validate_one(m, names[i], contents[i], &l, &n_l, &seen, &n_seen);
+                        valid = valid && r > 0;
+                }
+        }
+        strv_free_all(seen);
+        if (r >= 0)
+                r = strv_ensure(&l);
+        if (r < 0) {
+                strv_free_all(l);
+                return r;
+        }
+        *ret_valid = valid;
+        *ret_diagnostics = l;
+        return 0;
+}

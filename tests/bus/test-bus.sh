@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# damond's D-Bus API (docs/dbus-api.md) on a private system bus: a dbus-daemon with Debian's default
+# system policy and our installed policy file (systemd/org.damond1.conf), and damond-fake on a fake
+# kernel of generation GEN. Every property of both interfaces (type and value, checked against the fake
+# kernel's files), introspection, Reload (applied / refused with file:line), StopProfile/StartProfile
+# and their PropertiesChanged, Validate, the errors, and a caller who is not root.
+#
+#   test-bus.sh DAMOND_FAKE POLICY_FILE GEN
+#
+# Needs root (to run busctl as another user); exits 77 (meson: skipped) otherwise, or without
+# dbus-daemon/busctl/dbus-send/setpriv.
+set -euo pipefail
+
+damond=$(realpath "$1")
+policy=$(realpath "$2")
+gen=$3
+here=$(dirname "$(realpath "$0")")
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root, to call damond as an unprivileged user too"
+for t in dbus-daemon busctl dbus-send setpriv; do
+        command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/damond-bus.XXXXXX")
+chmod 0755 "$tmp"       # the unprivileged caller must reach the bus socket
+dbus_pid= damond_pid= monitor_pid=
+cleanup() {
+        for p in $monitor_pid $damond_pid $dbus_pid; do
+                kill -TERM "$p" 2>/dev/null || true
+        done
+        wait 2>/dev/null || true
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+        echo "FAIL ($gen): $*" >&2
+        echo "--- damond's log:" >&2
+        cat "$tmp/damond.log" >&2 || true
+        exit 1
+}
+
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/bus"
+unset DBUS_SESSION_BUS_ADDRESS
+
+busctl() { command busctl --system "$@"; }
+get() { busctl get-property org.damond1 "$1" "$2" "$3"; }
+mgr() { get /org/damond1 org.damond1.Manager "$1"; }
+prof() { get "/org/damond1/profile/$1" org.damond1.Profile "$2"; }
+call() { busctl call org.damond1 /org/damond1 org.damond1.Manager "$@"; }
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+# The D-Bus error name and message of a call (dbus-send prints them; busctl only the message).
+dbus_error() { dbus-send --system --print-reply --dest=org.damond1 /org/damond1 "$@" 2>&1 || true; }
+
+# expect WHAT ACTUAL EXPECTED: exact comparison
+expect() {
+        [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
+}
+# expect_match WHAT ACTUAL REGEX
+expect_match() {
+        [[ "$2" =~ $3 ]] || fail "$1: '$2' does not match '$3'"
+}
+wait_for() {    # wait_for WHAT COMMAND...: up to 10 s
+        local what=$1
+        shift
+        for _ in $(seq 200); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        fail "timed out waiting for $what"
+}
+
+# --- the bus: Debian's system bus default policy plus ours, as installed ---
+write_bus_config() {    # write_bus_config [EXTRA_POLICY_XML]
+        sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICY@|$policy|" -e "s|@EXTRA@|${1:-}|" \
+                "$here/bus-config.xml.in" >"$tmp/bus.xml"
+}
+write_bus_config
+dbus-daemon --config-file="$tmp/bus.xml" --nofork --nopidfile 2>"$tmp/dbus.log" &
+dbus_pid=$!
+wait_for "the bus socket" test -S "$tmp/bus"
+
+# --- profiles ---
+mkdir "$tmp/conf"
+cat >"$tmp/conf/reclaim.conf" <<'EOF'
+[Profile]
+Description=Reclaim cold memory (bus test)
+Operations=paddr
+[Target]
+Region=4096-1073741824
+[Scheme cold]
+Action=pageout
+QuotaSize=64M
+EOF
+printf '[Profile]\nEnabled=no\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n[Scheme warm]\nAction=lru_prio\nQuotaSize=1M\n' \
+        >"$tmp/conf/web-cache.conf"
+printf '[Profile]\nEnabled=maybe\n' >"$tmp/conf/broken.conf"
+
+"$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" 2>"$tmp/damond.log" &
+damond_pid=$!
+wait_for "damond on the bus" grep -q "Serving the D-Bus API as org.damond1" "$tmp/damond.log"
+fake=$(sed -n "s/.*Running against a fake .* kernel in '\(.*\)'\./\1/p" "$tmp/damond.log")
+[ -d "$fake" ] || fail "no fake kernel root in the log"
+kd="$fake/sys/kernel/mm/damon/admin/kdamonds/0"
+now_usec() { echo $(( $(date +%s) * 1000000 )); }
+
+# --- org.damond1.Manager: every property, its type and value ---
+expect Version "$(mgr Version)" "s \"$("$damond" --version | sed 's/^damond //')\""
+expect KernelRelease "$(mgr KernelRelease)" "s \"$(uname -r)\""
+expect_match DamonVersion "$(mgr DamonVersion)" '^s "[0-9]+\.[0-9]+"$'
+features=$(mgr Features)
+expect_match Features "$features" '^a\(sssb\) 23 "DAMON sysfs interface" "5\.18" "yes" true '
+if [ "$gen" = 6.1 ]; then
+        expect_match "Features on 6.1" "$features" '"quota goals" "6\.8" "no" false'
+else
+        expect_match "Features on $gen" "$features" '"quota goals" "6\.8" "yes" false'
+fi
+expect_match "Features: the disabled profile's LRU action is not in use" "$features" \
+        '"LRU sorting actions" "6\.0" "yes" false'
+expect Profiles "$(mgr Profiles)" \
+        'a(so) 3 "broken" "/org/damond1/profile/broken" "reclaim" "/org/damond1/profile/reclaim" "web-cache" "/org/damond1/profile/web_2dcache"'
+last=$(mgr LastReload)
+expect_match LastReload "$last" '^\(tbs\) [0-9]+ false "3 profiles, 1 with errors \(broken\)"$'
+t=$(echo "$last" | cut -d' ' -f2)
+(( t > $(now_usec) - 120000000 && t <= $(now_usec) + 1000000 )) || fail "LastReload time $t is not now"
+expect LastReloadErrors "$(mgr LastReloadErrors)" \
+        "as 1 \"$tmp/conf/broken.conf:2: Enabled=maybe: invalid boolean: expected yes or no\""
+# the fake kernel's proc/pressure/memory, in hundredths of a percent and µs
+psi=$(cat "$fake/proc/pressure/memory")
+some10=$(echo "$psi" | sed -n 's/^some avg10=\([0-9.]*\).*/\1/p' | tr -d .)
+some60=$(echo "$psi" | sed -n 's/^some .*avg60=\([0-9.]*\).*/\1/p' | tr -d .)
+full10=$(echo "$psi" | sed -n 's/^full avg10=\([0-9.]*\).*/\1/p' | tr -d .)
+stotal=$(echo "$psi" | sed -n 's/^some .*total=\([0-9]*\).*/\1/p')
+ftotal=$(echo "$psi" | sed -n 's/^full .*total=\([0-9]*\).*/\1/p')
+expect SystemPressure "$(mgr SystemPressure)" \
+        "(uuutt) $((10#$some10)) $((10#$some60)) $((10#$full10)) $stotal $ftotal"
+
+# --- org.damond1.Profile: a running, a disabled and an invalid profile ---
+expect Name "$(prof reclaim Name)" 's "reclaim"'
+expect Description "$(prof reclaim Description)" 's "Reclaim cold memory (bus test)"'
+expect Path "$(prof reclaim Path)" "s \"$tmp/conf/reclaim.conf\""
+expect Files "$(prof reclaim Files)" "as 1 \"$tmp/conf/reclaim.conf\""
+expect Enabled "$(prof reclaim Enabled)" 'b true'
+expect State "$(prof reclaim State)" 's "running"'
+expect StateReason "$(prof reclaim StateReason)" 's ""'
+expect Operations "$(prof reclaim Operations)" 's "paddr"'
+expect Targets "$(prof reclaim Targets)" 'as 1 "region 0x1000-0x40000000 (1024.0M)"'
+expect Kdamond "$(prof reclaim Kdamond)" 'i 0'
+expect "kdamond 0 runs" "$(cat "$kd/state")" on
+pid=$(cat "$kd/pid")
+expect KdamondPid "$(prof reclaim KdamondPid)" "i $pid"
+since=$(prof reclaim RunningSince)
+expect_match RunningSince "$since" '^t [0-9]+$'
+(( ${since#t } > $(now_usec) - 120000000 && ${since#t } <= $(now_usec) + 1000000 )) ||
+        fail "RunningSince ${since#t } is not now"
+expect Restarts "$(prof reclaim Restarts)" 'u 0'
+expect_match AppliedLastMinute "$(prof reclaim AppliedLastMinute)" '^t [0-9]+$'
+schemes=$(prof reclaim Schemes)
+expect_match Schemes "$schemes" '^a\(ssa\{st\}tttsa\(sbttst\)ts\) 1 "cold" "pageout" [0-9]+ .*67108864 '
+expect_match Pressure "$(prof reclaim Pressure)" '^\(suutttt\) "[^"]*" [0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+$'
+
+expect "State of a disabled profile" "$(prof web_2dcache State)" 's "disabled"'
+expect "Enabled of a disabled profile" "$(prof web_2dcache Enabled)" 'b false'
+expect "Kdamond of a disabled profile" "$(prof web_2dcache Kdamond)" 'i -1'
+expect "KdamondPid of a disabled profile" "$(prof web_2dcache KdamondPid)" 'i -1'
+expect "RunningSince of a disabled profile" "$(prof web_2dcache RunningSince)" 't 0'
+expect_match "Schemes of a disabled profile" "$(prof web_2dcache Schemes)" '^a\(ssa\{st\}tttsa\(sbttst\)ts\) 1 "warm" "lru_prio" '
+expect "State of an invalid profile" "$(prof broken State)" 's "failed"'
+expect "StateReason of an invalid profile" "$(prof broken StateReason)" \
+        "s \"its profile has errors: $tmp/conf/broken.conf:2: Enabled=maybe: invalid boolean: expected yes or no\""
+expect "Schemes of an invalid profile" "$(prof broken Schemes)" 'a(ssa{st}tttsa(sbttst)ts) 0'
+
+# --- introspection carries the argument names ---
+xml=$(busctl introspect --xml-interface org.damond1 /org/damond1)
+for arg in '<arg type="s" name="name" direction="in"/>' '<arg type="a(ss)" name="files" direction="in"/>' \
+           '<arg type="b" name="valid" direction="out"/>' '<arg type="as" name="diagnostics" direction="out"/>'; do
+        [[ "$xml" == *"$arg"* ]] || fail "introspection lacks $arg"
+done
+[[ "$(busctl introspect --xml-interface org.damond1 /org/damond1/profile/reclaim)" == *'<property name="Schemes" type="a(ssa{st}tttsa(sbttst)ts)" access="read">'* ]] ||
+        fail "introspection of a profile lacks Schemes"
+expect_match "busctl tree" "$(busctl tree --list org.damond1)" '/org/damond1/profile/web_2dcache'
+
+# --- errors ---
+expect_match NoSuchProfile "$(dbus_error org.damond1.Manager.StartProfile string:nope)" \
+        "^Error org\.damond1\.Error\.NoSuchProfile: No profile 'nope'\."
+expect_match "NoSuchProfile (stop)" "$(dbus_error org.damond1.Manager.StopProfile string:nope)" \
+        "^Error org\.damond1\.Error\.NoSuchProfile"
+expect_match ProfileInvalid "$(dbus_error org.damond1.Manager.StartProfile string:broken)" \
+        "^Error org\.damond1\.Error\.ProfileInvalid: Profile 'broken' has errors: .*broken\.conf:2: Enabled=maybe"
+expect_match "StartProfile of a disabled profile" "$(dbus_error org.damond1.Manager.StartProfile string:web-cache)" \
+        "^Error org\.freedesktop\.DBus\.Error\.InvalidArgs: Profile 'web-cache' is disabled"
+
+# --- StopProfile / StartProfile, and their PropertiesChanged ---
+command busctl --system monitor --match "type='signal',sender='org.damond1',member='PropertiesChanged',path='/org/damond1/profile/reclaim'" \
+        >"$tmp/monitor" 2>&1 &
+monitor_pid=$!
+wait_for "busctl monitor" grep -q "Monitoring bus message stream" "$tmp/monitor"
+expect StopProfile "$(call StopProfile s reclaim)" ""
+expect "State after StopProfile" "$(prof reclaim State)" 's "stopped"'
+expect_match "StateReason after StopProfile" "$(prof reclaim StateReason)" 'stopped by the operator'
+expect "KdamondPid after StopProfile" "$(prof reclaim KdamondPid)" 'i -1'
+expect "kdamond 0 after StopProfile" "$(cat "$kd/state")" off
+wait_for "PropertiesChanged State=stopped" grep -q 'STRING "stopped";' "$tmp/monitor"
+grep -q 'STRING "KdamondPid";' "$tmp/monitor" || fail "no PropertiesChanged for KdamondPid"
+expect_match "LastReload is not touched by StopProfile" "$(mgr LastReload)" '"3 profiles, 1 with errors \(broken\)"$'
+expect "StopProfile twice" "$(call StopProfile s reclaim)" ""
+# still stopped after a reload that does not change it
+expect_match "Reload keeps it stopped" "$(call Reload)" '^bas false 1 '
+expect "State after an unchanged reload" "$(prof reclaim State)" 's "stopped"'
+expect StartProfile "$(call StartProfile s reclaim)" ""
+expect "State after StartProfile" "$(prof reclaim State)" 's "running"'
+expect "kdamond 0 after StartProfile" "$(cat "$kd/state")" on
+pid=$(cat "$kd/pid")
+expect "KdamondPid after StartProfile" "$(prof reclaim KdamondPid)" "i $pid"
+wait_for "PropertiesChanged State=running" grep -q 'STRING "running";' "$tmp/monitor"
+kill "$monitor_pid"
+wait "$monitor_pid" 2>/dev/null || true
+monitor_pid=
+
+# --- Reload: an edit is applied online; a broken edit is refused and the old version runs ---
+rm "$tmp/conf/broken.conf"
+sed -i 's/^QuotaSize=64M$/QuotaSize=32M/' "$tmp/conf/reclaim.conf"
+expect "Reload with a valid edit" "$(call Reload)" 'bas true 0'
+expect "quotas/bytes after the reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 33554432
+expect "KdamondPid after an online reload" "$(prof reclaim KdamondPid)" "i $pid"
+expect "Profiles after the reload" "$(mgr Profiles)" \
+        'a(so) 2 "reclaim" "/org/damond1/profile/reclaim" "web-cache" "/org/damond1/profile/web_2dcache"'
+expect_match "LastReload after a valid reload" "$(mgr LastReload)" ' true "2 profiles, all valid"$'
+expect "LastReloadErrors after a valid reload" "$(mgr LastReloadErrors)" 'as 0'
+expect_match "Schemes after the reload" "$(prof reclaim Schemes)" ' "cold" "pageout" [0-9]+ .*33554432 '
+
+sed -i 's/^QuotaSize=32M$/QuotaSize=lots/' "$tmp/conf/reclaim.conf"
+reply=$(call Reload)
+# every diagnostic, file:line first; what is not an error says what it is
+expect_match "Reload with a broken edit" "$reply" \
+        "^bas false 2 \"warning: $tmp/conf/reclaim.conf:7: Action=pageout: [^\"]*\" \"$tmp/conf/reclaim.conf:8: QuotaSize=lots: "
+expect "quotas/bytes after a refused reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 33554432
+expect "State after a refused reload" "$(prof reclaim State)" 's "running"'
+expect "KdamondPid after a refused reload" "$(prof reclaim KdamondPid)" "i $pid"
+expect_match "LastReloadErrors after a refused reload" "$(mgr LastReloadErrors)" \
+        "^as 2 \"warning: $tmp/conf/reclaim.conf:7: [^\"]*\" \"$tmp/conf/reclaim.conf:8: QuotaSize=lots: "
+sed -i 's/^QuotaSize=lots$/QuotaSize=32M/' "$tmp/conf/reclaim.conf"
+
+# --- Validate ---
+good=$'[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n'
+bad=$'[Profile]\nOperations=paddr\n[Scheme cold]\nAction=sleep\n'
+expect "Validate of a good file" "$(call Validate 'a(ss)' 1 good.conf "$good")" 'bas true 0'
+expect_match "Validate of a bad file" "$(call Validate 'a(ss)' 2 good.conf "$good" bad.conf "$bad")" \
+        '^bas false 1 "bad\.conf:4: Action=sleep: '
+expect_match "Validate of an Include= of a path" \
+        "$(call Validate 'a(ss)' 1 sneaky.conf $'[Profile]\nInclude=/etc/shadow\n')" \
+        '^bas false 1 "sneaky\.conf:2: Include=/etc/shadow: Validate resolves includes by name only'
+expect "Validate of the installed configuration" "$(call Validate 'a(ss)' 0)" 'bas true 0'
+busctl call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 ../x.conf "$good" 2>"$tmp/err" &&
+        fail "Validate accepted the file name ../x.conf"
+expect_match "Validate of ../x.conf" "$(cat "$tmp/err")" "File name '\.\./x\.conf' is not a profile's file name"
+
+# --- a caller who is not root: reads, validates, is refused changes ---
+expect "State read by nobody" "$(as_nobody busctl --system get-property org.damond1 /org/damond1/profile/reclaim org.damond1.Profile State)" \
+        's "running"'
+expect_match "GetAll by nobody" "$(as_nobody busctl --system introspect org.damond1 /org/damond1)" '\.Profiles +property +a\(so\) +2 '
+expect "Validate by nobody" "$(as_nobody busctl --system call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 good.conf "$good")" \
+        'bas true 0'
+# what the bus itself says (busctl prints "Access denied" for any AccessDenied: dbus-send shows who refused)
+nobody_call() { as_nobody dbus-send --system --print-reply --dest=org.damond1 /org/damond1 "$@" 2>&1 || true; }
+for m in Reload "StopProfile string:reclaim" "StartProfile string:reclaim"; do
+        # shellcheck disable=SC2086
+        expect_match "$m by nobody (bus policy)" "$(nobody_call org.damond1.Manager.$m)" \
+                '^Error org\.freedesktop\.DBus\.Error\.AccessDenied: Rejected send message'
+done
+expect "State after nobody's StopProfile" "$(prof reclaim State)" 's "running"'
+
+# a loosened policy (everyone may send anything to damond): damond itself still refuses
+write_bus_config '<policy context="default"><allow send_destination="org.damond1"/></policy>'
+kill -HUP "$dbus_pid"
+wait_for "the loosened policy" grep -q "Reloaded configuration" "$tmp/dbus.log"
+expect "StopProfile by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.StopProfile string:reclaim)" \
+        'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call StopProfile.'
+expect "Reload by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.Reload)" \
+        'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call Reload.'
+expect "StartProfile by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.StartProfile string:reclaim)" \
+        'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call StartProfile.'
+expect "State after nobody's calls" "$(prof reclaim State)" 's "running"'
+expect "kdamond 0 after nobody's calls" "$(cat "$kd/state")" on
+
+# --- damond stops cleanly and gives the name back ---
+kill -TERM "$damond_pid"
+rc=0
+wait "$damond_pid" || rc=$?
+damond_pid=
+expect "damond's exit status" "$rc" 0
+busctl status org.damond1 >/dev/null 2>&1 && fail "org.damond1 is still on the bus after damond exited"
+echo "bus@$gen: ok"
