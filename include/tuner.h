@@ -87,7 +87,7 @@
 #define TUNER_FLOOR_DEFAULT UINT64_C(4096)                      /* one page */
 #define TUNER_GROWTH_BP_DEFAULT UINT64_C(15000)                 /* at most 1.5x per window */
 #define TUNER_BACKOFF_STALL_USEC_DEFAULT UINT64_C(100000)       /* 100 ms ... */
-#define TUNER_BACKOFF_WINDOW_USEC_DEFAULT UINT64_C(1000000)     /* ... in 1 s (damond.conf BackoffPressure=) */
+#define TUNER_BACKOFF_WINDOW_USEC_DEFAULT UINT64_C(1000000)     /* ... in 1 s (damond.conf's defaults) */
 #define TUNER_CEILING_USEC_DEFAULT UINT64_C(200000)             /* 200 ms stall per second (20 %) ... */
 #define TUNER_CEILING_HOLD_USEC_DEFAULT UINT64_C(10000000)      /* ... for 10 s pauses */
 #define TUNER_RESUME_HOLD_USEC_DEFAULT UINT64_C(60000000)       /* below resume_usec for 60 s resumes */
@@ -96,7 +96,7 @@
 typedef enum TunerState {
         TUNER_STATE_NONE,               /* no goals and no guard: nothing to do */
         TUNER_STATE_TUNING,             /* goals (and guard) work normally; quota as configured or tuned */
-        TUNER_STATE_BACKED_OFF,         /* the guard cut the quota; it rises one bounded step per calm window */
+        TUNER_STATE_BACKED_OFF,         /* the guard cut the quota; one bounded step up per calm window */
         TUNER_STATE_PAUSED,             /* the stall stayed above the ceiling: the scheme applies nothing */
         _TUNER_STATE_MAX,
         _TUNER_STATE_INVALID = -EINVAL,
@@ -129,7 +129,7 @@ typedef struct TunerConfig {
                                          * below it wins (the cap is hard). */
         uint64_t growth_bp;             /* most a quota damond sets may grow per window, bp: 10001..20000 */
         uint64_t backoff_stall_usec;    /* back-off when the stall reaches this within ... ; 0: never */
-        uint64_t backoff_window_usec;   /* ... this window (the PSI trigger's); > 0 when backoff_stall_usec */
+        uint64_t backoff_window_usec;   /* ... this window (the trigger's); > 0 with backoff_stall_usec */
         uint64_t ceiling_usec;          /* stall per second above which the scheme pauses...; 0: never */
         uint64_t ceiling_hold_usec;     /* ... when it stays above for this long */
         uint64_t resume_usec;           /* stall per second below which a paused scheme resumes ...;

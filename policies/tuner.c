@@ -409,8 +409,10 @@ static uint64_t kernel_score(const SchemeTuner *t, const uint64_t *values) {
         return score;
 }
 
-/* FEED mode: advance the estimate of the kernel's esz_bp, holding it at the size quota in force. */
-static void feed_step(SchemeTuner *t, uint64_t *values, bool brake) {
+/* FEED mode: advance the estimate of the kernel's esz_bp, holding it at the size quota in force or at the
+ * floor. Returns where it held ("size cap", "floor"), or NULL. */
+static const char *feed_step(SchemeTuner *t, uint64_t *values, bool brake) {
+        const char *held = NULL;
         uint64_t cap, score;
         bool any = false;
 
@@ -418,7 +420,7 @@ static void feed_step(SchemeTuner *t, uint64_t *values, bool brake) {
                 any = any || t->goals[i].source == TUNER_GOAL_FEED;
         t->held = false;
         if (!any)
-                return;
+                return NULL;
 
         cap = t->state == TUNER_STATE_PAUSED ? 1 :
                 t->state == TUNER_STATE_BACKED_OFF ? t->cap : t->config.quota_size;
@@ -428,16 +430,18 @@ static void feed_step(SchemeTuner *t, uint64_t *values, bool brake) {
                         if (t->goals[i].source == TUNER_GOAL_FEED)
                                 values[i] = MAX(values[i], t->goals[i].target);
                 score = kernel_score(t, values);
-                t->held = true;
+                held = "size cap";
         } else if (!brake && score > TUNER_SCORE_GOAL && t->kernel_esz_bp <= bp_of(floor_of(t))) {
                 /* ... and at the floor: from one byte, climbing back takes twice as many windows */
                 for (size_t i = 0; i < t->n_goals; i++)
                         if (t->goals[i].source == TUNER_GOAL_FEED)
                                 values[i] = MIN(values[i], t->goals[i].target);
                 score = kernel_score(t, values);
-                t->held = true;
+                held = "floor";
         }
+        t->held = held != NULL;
         t->kernel_esz_bp = tuner_kernel_next_bp(t->kernel_esz_bp, score);
+        return held;
 }
 
 int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec, uint64_t window_usec,
@@ -493,6 +497,7 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
         TunerState old_state = t->state;
         bool event = t->event_since_window, any = false;
         char a[FMT_MAX], b[FMT_MAX], d[FMT_MAX], e[FMT_MAX];
+        const char *held = NULL;
 
         assert(t);
         assert(s);
@@ -506,8 +511,8 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
 
         start = now >= s->window_usec ? now - s->window_usec : 0;
         per_sec = scale(s->stall_usec, USEC_PER_SEC, s->window_usec);
-        per_backoff = c->backoff_stall_usec > 0 ? scale(s->stall_usec, c->backoff_window_usec, s->window_usec) :
-                TUNER_UNKNOWN;
+        per_backoff = c->backoff_stall_usec > 0 ?
+                scale(s->stall_usec, c->backoff_window_usec, s->window_usec) : TUNER_UNKNOWN;
         t->stall_per_sec_usec = per_sec;
         t->event_since_window = false;
         if (s->effective != TUNER_UNKNOWN)
@@ -529,7 +534,8 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 t->below_since_usec = TUNER_UNKNOWN;
 
         if (t->state == TUNER_STATE_PAUSED) {
-                if (t->below_since_usec != TUNER_UNKNOWN && elapsed(now, t->below_since_usec) >= c->resume_hold_usec) {
+                if (t->below_since_usec != TUNER_UNKNOWN &&
+                    elapsed(now, t->below_since_usec) >= c->resume_hold_usec) {
                         back_off(t, now);
                         t->event_usec = TUNER_UNKNOWN;  /* a resume, not a new pressure: no brake */
                         text_add(&x, "resumed: stall %s/s below %s/s for %s",
@@ -542,7 +548,8 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                                  fmt_usec(d, c->resume_usec),
                                  fmt_usec(e, t->below_since_usec == TUNER_UNKNOWN ? 0 :
                                           elapsed(now, t->below_since_usec)));
-        } else if (t->above_since_usec != TUNER_UNKNOWN && elapsed(now, t->above_since_usec) >= c->ceiling_hold_usec) {
+        } else if (t->above_since_usec != TUNER_UNKNOWN &&
+                   elapsed(now, t->above_since_usec) >= c->ceiling_hold_usec) {
                 t->state = TUNER_STATE_PAUSED;
                 t->cap = 0;
                 t->below_since_usec = TUNER_UNKNOWN;
@@ -602,10 +609,10 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 t->esz_bp = MAX(next, bp_of(floor_of(t)));
         }
         if (!t->emulated)
-                feed_step(t, values, braking(t, now));
+                held = feed_step(t, values, braking(t, now));
         text_goals(&x, t, values, score);
-        if (t->held)
-                text_add(&x, "; held at the %s", t->kernel_esz_bp > bp_of(floor_of(t)) ? "size cap" : "floor");
+        if (held)
+                text_add(&x, "; held at the %s", held);
 
         finish(t, old_state, values, ret);
         text_quota(&x, t, old_quota, ret->quota);

@@ -268,7 +268,8 @@ START_TEST(test_feed_value) {
         v = tuner_feed_value(PROFILE_GOAL_CGROUP_MEM_USAGE, 600 * MiB, 400 * MiB, false);
         ck_assert_uint_eq(v, 900 * MiB);
         ck_assert_uint_lt(tuner_kernel_next_bp(1000000, tuner_goal_score(v, 600 * MiB)), 1000000);
-        ck_assert_uint_eq(tuner_feed_value(PROFILE_GOAL_CGROUP_MEM_USAGE, 600 * MiB, 600 * MiB, false), 600 * MiB);
+        v = tuner_feed_value(PROFILE_GOAL_CGROUP_MEM_USAGE, 600 * MiB, 600 * MiB, false);
+        ck_assert_uint_eq(v, 600 * MiB);
         /* far below, or nothing used: clamped, so the quota shrinks but does not collapse */
         ck_assert_uint_eq(tuner_feed_value(PROFILE_GOAL_CGROUP_MEM_USAGE, 600 * MiB, 1, false), 1050 * MiB);
         ck_assert_uint_eq(tuner_feed_value(PROFILE_GOAL_CGROUP_MEM_USAGE, 600 * MiB, 0, false), 1050 * MiB);
@@ -414,7 +415,7 @@ START_TEST(test_emulated_hot_set_steps) {
                 } else
                         under = 0;
         }
-        report("hot set +256M (6.1): quota at the floor in the trigger's call; re-converged %u windows later\n", n);
+        report("hot set +256M (6.1): floor in the trigger's call; re-converged %u windows later\n", n);
         ck_assert_msg(n <= 40, "re-converged %u windows after the back-off", n);
         ck_assert_int_eq(s.t.state, TUNER_STATE_TUNING);
 
@@ -498,8 +499,8 @@ START_TEST(test_feed_usage_and_psi_goals) {
         }
         report("usage goal (fed): usage %" PRIu64 "M..%" PRIu64 "M, mean %" PRIu64 "M\n", lo / MiB, hi / MiB,
                sum / 400 / MiB);
-        ck_assert_msg(lo >= GiB * 70 / 100 && hi <= GiB * 140 / 100, "usage from %" PRIu64 "M to %" PRIu64 "M",
-                      lo / MiB, hi / MiB);
+        ck_assert_msg(lo >= GiB * 70 / 100 && hi <= GiB * 140 / 100,
+                      "usage from %" PRIu64 "M to %" PRIu64 "M", lo / MiB, hi / MiB);
         ck_assert_msg(sum / 400 >= GiB * 90 / 100 && sum / 400 <= GiB * 110 / 100, "mean usage %" PRIu64 "M",
                       sum / 400 / MiB);
         sum = 0;
@@ -514,7 +515,8 @@ START_TEST(test_feed_usage_and_psi_goals) {
                 sum += s.stall;
                 ck_assert_uint_le(s.stall, 100 * MSEC);
         }
-        report("usage+psi goals (fed), hot set above the usage target: mean stall %" PRIu64 "us\n", sum / 200);
+        report("usage+psi goals (fed), hot set above the usage target: mean stall %" PRIu64 "us\n",
+               sum / 200);
         ck_assert_msg(sum / 200 <= 24 * MSEC && sum / 200 >= 12 * MSEC, "mean stall %" PRIu64, sum / 200);
         ck_assert_uint_eq(s.n_backoffs, 1);     /* the refaults of the step itself */
 }
@@ -598,7 +600,8 @@ START_TEST(test_backoff_and_slow_rise) {
         ck_assert_int_eq(r.state, TUNER_STATE_BACKED_OFF);
         ck_assert_uint_eq(r.changed, TUNER_CHANGE_QUOTA | TUNER_CHANGE_STATE);
         /* a second trigger changes nothing the kernel must be told */
-        ck_assert_int_eq(tuner_pressure_event(&t, now + 600 * MSEC, 100 * MSEC, SEC, &r, text, sizeof(text)), 0);
+        ck_assert_int_eq(tuner_pressure_event(&t, now + 600 * MSEC, 100 * MSEC, SEC, &r, text, sizeof(text)),
+                         0);
         ck_assert_uint_eq(r.changed, 0);
 
         /* the window in which a trigger fired is not calm: hold */
@@ -662,7 +665,8 @@ START_TEST(test_ceiling_pause_resume) {
                 ck_assert_uint_eq(r.quota, 1);
                 /* a trigger 30 s in restarts the wait */
                 if (i == 29) {
-                        ck_assert_int_eq(tuner_pressure_event(&t, now, 100 * MSEC, SEC, &r, text, sizeof(text)), 0);
+                        ck_assert_int_eq(tuner_pressure_event(&t, now, 100 * MSEC, SEC, &r, text,
+                                                              sizeof(text)), 0);
                         ck_assert_int_eq(r.state, TUNER_STATE_PAUSED);
                         ck_assert_uint_eq(r.changed, 0);
                 }
