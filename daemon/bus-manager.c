@@ -210,7 +210,7 @@ static int control_error(int r, const char *message, sd_bus_error *error) {
         if (r == -ENOMEM)
                 return r;
         if (!name)
-                return sd_bus_error_set_errnof(error, r, "%s", message ?: strerror(-r));
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, message ?: strerror(-r));
         return sd_bus_error_set(error, name, message ?: strerror(-r));
 }
 
