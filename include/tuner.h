@@ -51,6 +51,9 @@
  * Every step is bounded: the applied quota never exceeds QuotaSize=, never grows by more than growth_bp
  * per window, and falls only to the floor (or to 1 byte when paused).
  *
+ * What tuner_window() feeds for a goal is tuner_feed_value() of the measurement, except that a usage goal
+ * is fed on the usage predicted TUNER_USAGE_TREND_WINDOWS ahead (never below 0).
+ *
  * Units: bytes, µs, bp (1/10000). PSI-type goal values (some_mem_psi_us, damond's mem_psi_full_us and
  * cgroup_mem_psi_us) are stall µs per reset interval: a measurement over a window of another length is
  * scaled to the reset interval. The guard's stall is compared per second (ceiling, resume) and per
@@ -80,6 +83,11 @@
  * than 4x per window, which keeps a goal overshoot from collapsing the quota to nothing and climbing back
  * for tens of windows; cutting faster is the guard's job (back-off, pause). */
 #define TUNER_FEED_MAX_BP UINT64_C(17500)
+
+/* A usage goal (cgroup_mem_usage) is fed for the usage this many windows ahead at its last change:
+ * usage + 4 * (usage - previous usage). Usage integrates the quota, and feeding it as it is makes the
+ * kernel's loop overshoot the target and cycle around it; looking ahead damps that (see tuner.c). */
+#define TUNER_USAGE_TREND_WINDOWS 4
 
 /* The defaults of tuner_config_init(). */
 #define TUNER_RESET_INTERVAL_USEC_DEFAULT UINT64_C(1000000)     /* the quota reset interval: 1 s */

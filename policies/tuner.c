@@ -489,6 +489,23 @@ int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec,
         return 0;
 }
 
+/* Usage integrates the quota (it falls by what is paged out and rises by what the workload allocates), so
+ * a feed of the usage alone reacts only once the target is crossed, with the quota at its largest: the
+ * kernel's loop then cycles around the target (-27 %/+37 % in test-tuner's plant). Feeding where the usage
+ * is heading instead damps it (-4 %/+8 %). */
+static uint64_t usage_predicted(uint64_t now, uint64_t before) {
+        u128 p;
+
+        if (now == TUNER_UNKNOWN || before == TUNER_UNKNOWN)
+                return now;
+        if (now >= before) {
+                p = (u128) now + (u128) (now - before) * TUNER_USAGE_TREND_WINDOWS;
+                return p > UINT64_MAX - 1 ? UINT64_MAX - 1 : (uint64_t) p;
+        }
+        p = (u128) (before - now) * TUNER_USAGE_TREND_WINDOWS;
+        return p >= now ? 0 : now - (uint64_t) p;
+}
+
 int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *text, size_t text_size) {
         const TunerConfig *c = &t->config;
         Text x = { .buf = text, .size = text_size };
@@ -588,12 +605,17 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 const TunerGoal *g = &t->goals[i];
                 uint64_t m = s->measured[i];
 
+                uint64_t fm;
+
                 if (metric_is_stall(g->metric))
                         m = scale(m, c->reset_interval_usec, s->window_usec);
+                fm = m;
+                if (g->metric == PROFILE_GOAL_CGROUP_MEM_USAGE)
+                        fm = usage_predicted(m, t->measured[i]);
                 t->measured[i] = m;
-                values[i] = tuner_feed_value(g->metric, g->target, m, braking(t, now));
+                values[i] = tuner_feed_value(g->metric, g->target, fm, braking(t, now));
                 if (g->source == TUNER_GOAL_EMULATED && m != TUNER_UNKNOWN) {
-                        uint64_t sc = tuner_goal_score(tuner_feed_value(g->metric, g->target, m, false),
+                        uint64_t sc = tuner_goal_score(tuner_feed_value(g->metric, g->target, fm, false),
                                                        g->target);
 
                         score = any ? MAX(score, sc) : sc;
