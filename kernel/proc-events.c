@@ -19,6 +19,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "netlink-util.h"
 #include "proc-events.h"
 
 #define CGROUP_ROOT_PATH "sys/fs/cgroup"
@@ -240,29 +241,6 @@ int proc_events_parse(const void *buf, size_t len, ProcEventHandler handler, voi
         return n;
 }
 
-static int nlerr_to_errno(int nlerr) {
-        switch (nlerr < 0 ? -nlerr : nlerr) {
-        case NLE_PERM:
-                return -EPERM;
-        case NLE_NOACCESS:
-                return -EACCES;
-        case NLE_NOMEM:
-                return -ENOMEM;
-        case NLE_PROTO_MISMATCH:
-                return -EPROTONOSUPPORT;
-        case NLE_AF_NOSUPPORT:
-                return -EAFNOSUPPORT;
-        case NLE_OPNOTSUPP:
-                return -EOPNOTSUPP;
-        case NLE_AGAIN:
-                return -EAGAIN;
-        case NLE_INVAL:
-                return -EINVAL;
-        default:
-                return -EIO;
-        }
-}
-
 /* Sends one PROC_CN_MCAST_* op as a cn_msg in an NLMSG_DONE message, as the kernel expects it
  * (drivers/connector/cn_proc.c cn_proc_mcast_ctl). */
 static int send_mcast_op(struct nl_sock *sk, uint32_t seq, uint32_t op) {
@@ -286,7 +264,7 @@ static int send_mcast_op(struct nl_sock *sk, uint32_t seq, uint32_t op) {
         if (r >= 0)
                 r = nl_send_auto(sk, m);
         nlmsg_free(m);
-        return r < 0 ? nlerr_to_errno(r) : 0;
+        return r < 0 ? nl_error_to_errno(r) : 0;
 }
 
 static uint32_t pick_seq(void) {
@@ -322,13 +300,13 @@ int proc_events_open(const Root *root, ProcEvents **ret) {
 
         r = nl_connect(p->sk, NETLINK_CONNECTOR);
         if (r < 0)
-                return nlerr_to_errno(r);
+                return nl_error_to_errno(r);
         r = nl_socket_add_membership(p->sk, CN_IDX_PROC);
         if (r < 0)
-                return nlerr_to_errno(r);
+                return nl_error_to_errno(r);
         r = nl_socket_set_nonblocking(p->sk);
         if (r < 0)
-                return nlerr_to_errno(r);
+                return nl_error_to_errno(r);
 
         fd = nl_socket_get_fd(p->sk);
         /* FORCE goes past rmem_max with CAP_NET_ADMIN (which 6.6+ no longer needs to listen); a smaller

@@ -15,6 +15,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "netlink-util.h"
 #include "taskstats.h"
 
 struct Taskstats {
@@ -41,24 +42,11 @@ uint64_t task_delays_memory_usec(const TaskDelays *d) {
         return sum;
 }
 
+/* The socket's SO_RCVTIMEO expiring is a timeout here, not "try again". */
 static int nlerr_to_errno(int nlerr) {
-        switch (nlerr < 0 ? -nlerr : nlerr) {
-        case NLE_PERM:
-                return -EPERM;
-        case NLE_NOACCESS:
-                return -EACCES;
-        case NLE_NOMEM:
-                return -ENOMEM;
-        case NLE_OBJ_NOTFOUND:
-        case NLE_OPNOTSUPP:
-                return -EOPNOTSUPP;
-        case NLE_AGAIN:
-                return -ETIMEDOUT;      /* SO_RCVTIMEO expired */
-        case NLE_INVAL:
-                return -EINVAL;
-        default:
-                return -EIO;
-        }
+        int r = nl_error_to_errno(nlerr);
+
+        return r == -EAGAIN ? -ETIMEDOUT : r;
 }
 
 Taskstats *taskstats_free(Taskstats *t) {
