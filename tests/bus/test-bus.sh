@@ -297,4 +297,17 @@ wait "$damond_pid" || rc=$?
 damond_pid=
 expect "damond's exit status" "$rc" 0
 busctl status org.damond1 >/dev/null 2>&1 && fail "org.damond1 is still on the bus after damond exited"
+# --- without a bus damond runs all the same ---
+DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" "$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" \
+        2>"$tmp/damond.log" &
+damond_pid=$!
+wait_for "damond without a bus" grep -q "Started profile 'reclaim'" "$tmp/damond.log"
+grep -q "Cannot connect to the system bus, running without D-Bus" "$tmp/damond.log" ||
+        fail "no warning that the bus is missing"
+kill -TERM "$damond_pid"
+rc=0
+wait "$damond_pid" || rc=$?
+damond_pid=
+expect "damond's exit status without a bus" "$rc" 0
+
 echo "bus@$gen: ok"
