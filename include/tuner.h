@@ -23,31 +23,35 @@
  *                        nothing); it starts at the floor and rises.
  * A scheme's goals are either all EMULATED or none (the kernel has quota goals or it has not).
  *
- * Wind-up: the kernel's esz_bp is not bounded by quotas/bytes. While the size quota caps it, a goal that
- * is not met yet would keep doubling it, and once the goal is met the kernel would go on applying the cap
- * for as many windows as it takes to come back down (the goal overshoots). So in FEED mode damond keeps an
- * estimate of the kernel's esz_bp (kernel_esz_bp: the kernel's step over what it fed, and KERNEL goals'
- * values when the sample has them), and while that estimate is at or above the size quota in force
- * (QuotaSize=, or the guard's cap) it feeds a goal that would raise it its target instead: the kernel
- * holds. Likewise at the bottom: once the estimate is at the floor, a goal that would lower it further is
- * fed its target (from one byte the kernel would need twelve more doublings to come back to a page). Only
- * a brake takes it below. EMULATED quotas stay within [floor, cap] in the first place.
+ * Steering the kernel (FEED mode). The kernel's esz_bp is not bounded by quotas/bytes: while the size quota
+ * caps it, a goal not met yet keeps doubling it, and once the goal is met the kernel goes on applying the
+ * cap for as many windows as it takes to come back down (overshoot). damond keeps an estimate of it
+ * (kernel_esz_bp: the kernel's step over what damond fed, and KERNEL goals' values when the sample has
+ * them) and steers it to the size quota in force (PAUSED: the floor; BACKED_OFF: the guard's cap;
+ * TUNING: QuotaSize=, if any): more than one growth step above it, the goals are fed their most (4x down
+ * per window, the bytes cap applying meanwhile); at or above it, a value that would raise it is fed as the
+ * target (hold); at the floor, a value that would lower it too (from one byte the kernel needs twenty
+ * windows to apply a page again). And a fed value is never below target * (20000 - growth_bp) / 10000,
+ * so the kernel's own step grows by growth_bp at most, as damond's own quota does. damond never feeds the
+ * collapsing value (tuner_feed_value()'s brake): the bytes cap backs off at once, and a kernel quota
+ * collapsed to one byte would apply nothing for twenty windows, let cold memory pile up meanwhile and
+ * overshoot again when it comes back (a back-off every minute in test-tuner's plant).
  *
  * The guard works in every mode, on one pressure signal per scheme (the "some" memory stall of the
  * system or of a cgroup, as the caller chooses):
  *   back-off  tuner_pressure_event() (a PSI trigger fired), or a window whose stall reaches the back-off
  *             threshold: the size quota is cut at once to the floor, state BACKED_OFF. In FEED mode the
- *             goals are also fed a brake value (2 * target, which collapses the kernel's esz_bp to its
- *             minimum, so that it does not wind up under the cap) for one reset interval; in EMULATED
- *             mode damond's own quota drops to the floor. Then, every calm window (no trigger since the
+ *             goals are steered to the new cap (above); in EMULATED mode damond's own quota drops to the
+ *             floor. Then, every calm window (no trigger since the
  *             previous window and the window's stall below the back-off threshold), the cap rises by
  *             growth_bp, until it reaches QuotaSize= (or quota_limit_default): state TUNING, quota "as
  *             configured" (0) again.
  *   ceiling   when the stall per second stays above ceiling_usec for ceiling_hold_usec (despite the
  *             back-off), the scheme is PAUSED: size quota 1 byte (the kernel applies nothing below a
- *             page), FEED goals braked. It resumes, to BACKED_OFF at the floor and rising as above, only
- *             once the stall per second has stayed below resume_usec for resume_hold_usec. resume_usec <
- *             ceiling_usec: the hysteresis is by design, noise between the two changes nothing.
+ *             page), FEED goals steered to the floor. It resumes, to BACKED_OFF at the floor and rising
+ *             as above, only once the stall per second has stayed below resume_usec for resume_hold_usec.
+ *             resume_usec < ceiling_usec: the hysteresis is by design, noise between the two changes
+ *             nothing.
  * Every step is bounded: the applied quota never exceeds QuotaSize=, never grows by more than growth_bp
  * per window, and falls only to the floor (or to 1 byte when paused).
  *
@@ -163,8 +167,7 @@ typedef struct SchemeTuner {
         uint64_t esz_bp;                /* EMULATED: damond's own effective quota in bp of a byte */
         uint64_t kernel_esz_bp;         /* FEED: the kernel's esz_bp as damond expects it from what it fed
                                          * (its step over the fed values, once per window) */
-        bool held;                      /* FEED: the last window fed targets to hold the kernel at the size
-                                         * cap or at the floor */
+        bool held;                      /* FEED: the last window steered the goals (see above) */
         uint64_t measured[TUNER_GOALS_MAX];     /* last measured, in the goal's unit; TUNER_UNKNOWN */
         uint64_t feed[TUNER_GOALS_MAX]; /* last value returned for a FEED goal; TUNER_UNKNOWN: none yet */
         uint64_t effective;             /* last effective quota the caller read, or TUNER_UNKNOWN */
@@ -173,7 +176,7 @@ typedef struct SchemeTuner {
         /* guard timers, µs on the caller's clock; TUNER_UNKNOWN: not running */
         uint64_t above_since_usec;      /* stall per second above the ceiling since */
         uint64_t below_since_usec;      /* stall per second below resume_usec since */
-        uint64_t event_usec;            /* last back-off (trigger or window), for the brake */
+        uint64_t event_usec;            /* last back-off or trigger: a resume timer restarts there */
         bool event_since_window;        /* a trigger fired since the last window: that window is not calm */
 } SchemeTuner;
 
@@ -234,9 +237,10 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
 
 /*
  * A PSI trigger fired at @now_usec: @stall_usec (the trigger's threshold, or more if the caller knows)
- * within @window_usec. Backs off at once: quota to the floor, state BACKED_OFF, FEED goals braked for
- * one reset interval (see above). While PAUSED it only restarts the resume timer. The next window is not
- * calm. @text gets e.g. "backed off: some stall 312ms in 1s window >= 100ms; size quota 128.0M -> 4.0K".
+ * within @window_usec. Backs off at once: quota to the floor, state BACKED_OFF, FEED goals steered to
+ * it (their last values, or their most while the kernel's quota is above the floor). While PAUSED it
+ * only restarts the resume timer. The next window is not calm. @text gets e.g.
+ *   "backed off: some stall 312ms in 1s window >= 100ms; size quota 128.0M (QuotaSize=) -> 4.0K".
  * Returns 0, or -EINVAL when @window_usec is 0.
  */
 int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec, uint64_t window_usec,
@@ -264,7 +268,7 @@ uint64_t tuner_goal_score(uint64_t current, uint64_t target);
  *       above the target feeds a value below it (usage 0: the clamp below).
  * Unless @brake, the value is clamped to target * TUNER_FEED_MAX_BP / 10000 (at least target + 1, at
  * most 2 * target - 1: one sample at 2 * target would collapse the kernel's quota). With @brake the
- * result is 2 * target, the value that collapses it. @measured
- * TUNER_UNKNOWN (not measured) feeds @target: the kernel holds its quota. @target must be > 0.
+ * result is 2 * target, the value that collapses it: for a hard stop; tuner_window() does not use it.
+ * @measured TUNER_UNKNOWN (not measured) feeds @target: the kernel holds its quota. @target must be > 0.
  */
 uint64_t tuner_feed_value(int metric, uint64_t target, uint64_t measured, bool brake);

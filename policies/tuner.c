@@ -211,15 +211,6 @@ static uint64_t grow(const SchemeTuner *t, uint64_t v) {
         return n > v ? n : (v < UINT64_MAX ? v + 1 : v);
 }
 
-static bool braking(const SchemeTuner *t, uint64_t now_usec) {
-        if (t->state == TUNER_STATE_PAUSED)
-                return true;
-        /* One reset interval after a back-off, so that the kernel's next window sees the brake even when
-         * it ends after our next tuner_window(). */
-        return t->event_usec != TUNER_UNKNOWN && now_usec >= t->event_usec &&
-                now_usec - t->event_usec <= t->config.reset_interval_usec;
-}
-
 static uint64_t quota_of(const SchemeTuner *t) {
         uint64_t q;
 
@@ -409,39 +400,51 @@ static uint64_t kernel_score(const SchemeTuner *t, const uint64_t *values) {
         return score;
 }
 
-/* FEED mode: advance the estimate of the kernel's esz_bp, holding it at the size quota in force or at the
- * floor. Returns where it held ("size cap", "floor"), or NULL. */
-static const char *feed_step(SchemeTuner *t, uint64_t *values, bool brake) {
-        const char *held = NULL;
-        uint64_t cap, score;
-        bool any = false;
+/*
+ * FEED mode: where the kernel's esz_bp should be kept, given the size quota in force: PAUSED at the floor
+ * (so that a resume starts from there), BACKED_OFF at the guard's cap, TUNING at QuotaSize= (0: anywhere).
+ * More than one growth step above it, the goals are fed their most (the kernel's quota shrinks 4x per
+ * window) and the bytes cap applies meanwhile; at or above it, a value that would raise it is fed as the
+ * target (hold: no wind-up); at the floor, one that would lower it too. So after a back-off the kernel's own
+ * quota comes down to the cap and then follows it up, as damond's own quota does on 6.1, instead of
+ * collapsing to one byte and taking twenty windows to apply anything again.
+ * Returns what it did ("steered down to the size cap", "held at the size cap", "held at the floor"), or
+ * NULL.
+ */
+static const char *feed_steer(const SchemeTuner *t, uint64_t *values) {
+        uint64_t level, score;
 
-        for (size_t i = 0; i < t->n_goals; i++)
-                any = any || t->goals[i].source == TUNER_GOAL_FEED;
-        t->held = false;
-        if (!any)
-                return NULL;
-
-        cap = t->state == TUNER_STATE_PAUSED ? 1 :
+        level = t->state == TUNER_STATE_PAUSED ? floor_of(t) :
                 t->state == TUNER_STATE_BACKED_OFF ? t->cap : t->config.quota_size;
         score = kernel_score(t, values);
-        if (!brake && cap > 0 && score < TUNER_SCORE_GOAL && t->kernel_esz_bp >= bp_of(cap)) {
+
+        if (level > 0 && t->kernel_esz_bp > scale(bp_of(level), t->config.growth_bp, TUNER_SCORE_GOAL)) {
+                for (size_t i = 0; i < t->n_goals; i++)
+                        if (t->goals[i].source == TUNER_GOAL_FEED)
+                                values[i] = MAX(values[i], feed_max(t->goals[i].target));
+                return "steered down to the size cap";
+        }
+        if (level > 0 && score < TUNER_SCORE_GOAL && t->kernel_esz_bp >= bp_of(level)) {
                 for (size_t i = 0; i < t->n_goals; i++)
                         if (t->goals[i].source == TUNER_GOAL_FEED)
                                 values[i] = MAX(values[i], t->goals[i].target);
-                score = kernel_score(t, values);
-                held = "size cap";
-        } else if (!brake && score > TUNER_SCORE_GOAL && t->kernel_esz_bp <= bp_of(floor_of(t))) {
-                /* ... and at the floor: from one byte, climbing back takes twice as many windows */
+                return "held at the size cap";
+        }
+        if (score > TUNER_SCORE_GOAL && t->kernel_esz_bp <= bp_of(floor_of(t))) {
+                /* from one byte, climbing back to a page would take twenty windows */
                 for (size_t i = 0; i < t->n_goals; i++)
                         if (t->goals[i].source == TUNER_GOAL_FEED)
                                 values[i] = MIN(values[i], t->goals[i].target);
-                score = kernel_score(t, values);
-                held = "floor";
+                return "held at the floor";
         }
-        t->held = held != NULL;
-        t->kernel_esz_bp = tuner_kernel_next_bp(t->kernel_esz_bp, score);
-        return held;
+        return NULL;
+}
+
+static bool has_feed(const SchemeTuner *t) {
+        for (size_t i = 0; i < t->n_goals; i++)
+                if (t->goals[i].source == TUNER_GOAL_FEED)
+                        return true;
+        return false;
 }
 
 int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec, uint64_t window_usec,
@@ -450,6 +453,7 @@ int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec,
         uint64_t values[TUNER_GOALS_MAX], old_quota = t->applied;
         TunerState old_state = t->state;
         char a[FMT_MAX], b[FMT_MAX], c[FMT_MAX];
+        const char *steered;
 
         assert(t);
         assert(ret);
@@ -473,18 +477,13 @@ int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec,
         }
         t->event_since_window = true;
 
+        /* The bytes cap does the back-off; the goals keep their last values, steered to the new cap. The
+         * estimate of the kernel's esz_bp moves on in the next window, when the kernel reads them. */
         for (size_t i = 0; i < t->n_goals; i++)
-                values[i] = tuner_feed_value(t->goals[i].metric, t->goals[i].target, TUNER_UNKNOWN,
-                                             braking(t, now_usec));
-        /* the brake collapses the kernel's esz_bp at its next window */
-        if (braking(t, now_usec))
-                t->kernel_esz_bp = TUNER_SCORE_GOAL;
+                values[i] = t->feed[i] != TUNER_UNKNOWN ? t->feed[i] : t->goals[i].target;
+        if (has_feed(t) && (steered = feed_steer(t, values)))
+                text_add(&x, "; goals %s", steered);
         finish(t, old_state, values, ret);
-        for (size_t i = 0; i < t->n_goals; i++)
-                if (t->goals[i].source == TUNER_GOAL_FEED) {
-                        text_add(&x, "; goals braked");
-                        break;
-                }
         text_quota(&x, t, old_quota, ret->quota);
         return 0;
 }
@@ -514,7 +513,7 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
         TunerState old_state = t->state;
         bool event = t->event_since_window, any = false;
         char a[FMT_MAX], b[FMT_MAX], d[FMT_MAX], e[FMT_MAX];
-        const char *held = NULL;
+        const char *steered = NULL;
 
         assert(t);
         assert(s);
@@ -554,7 +553,7 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 if (t->below_since_usec != TUNER_UNKNOWN &&
                     elapsed(now, t->below_since_usec) >= c->resume_hold_usec) {
                         back_off(t, now);
-                        t->event_usec = TUNER_UNKNOWN;  /* a resume, not a new pressure: no brake */
+                        t->event_usec = TUNER_UNKNOWN;  /* a resume, not a new pressure */
                         text_add(&x, "resumed: stall %s/s below %s/s for %s",
                                  fmt_usec(a, per_sec), fmt_usec(b, c->resume_usec),
                                  fmt_usec(d, elapsed(now, t->below_since_usec)));
@@ -613,7 +612,12 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 if (g->metric == PROFILE_GOAL_CGROUP_MEM_USAGE)
                         fm = usage_predicted(m, t->measured[i]);
                 t->measured[i] = m;
-                values[i] = tuner_feed_value(g->metric, g->target, fm, braking(t, now));
+                values[i] = tuner_feed_value(g->metric, g->target, fm, false);
+                /* The kernel grows its quota by up to 2x per window; at a score of 20000 - growth_bp it
+                 * grows by growth_bp, as damond's own quota does. */
+                if (g->source == TUNER_GOAL_FEED)
+                        values[i] = MAX(values[i], scale(g->target, 2 * TUNER_SCORE_GOAL - c->growth_bp,
+                                                         TUNER_SCORE_GOAL));
                 if (g->source == TUNER_GOAL_EMULATED && m != TUNER_UNKNOWN) {
                         uint64_t sc = tuner_goal_score(tuner_feed_value(g->metric, g->target, fm, false),
                                                        g->target);
@@ -630,11 +634,15 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 next = MIN(next, bp_of(t->state == TUNER_STATE_BACKED_OFF ? t->cap : limit_of(t)));
                 t->esz_bp = MAX(next, bp_of(floor_of(t)));
         }
-        if (!t->emulated)
-                held = feed_step(t, values, braking(t, now));
+        t->held = false;
+        if (has_feed(t)) {
+                steered = feed_steer(t, values);
+                t->held = steered != NULL;
+                t->kernel_esz_bp = tuner_kernel_next_bp(t->kernel_esz_bp, kernel_score(t, values));
+        }
         text_goals(&x, t, values, score);
-        if (held)
-                text_add(&x, "; held at the %s", held);
+        if (steered)
+                text_add(&x, "; %s", steered);
 
         finish(t, old_state, values, ret);
         text_quota(&x, t, old_quota, ret->quota);

@@ -531,30 +531,55 @@ START_TEST(test_feed_usage_and_psi_goals) {
 }
 END_TEST
 
-START_TEST(test_feed_brake_on_event) {
+START_TEST(test_feed_steered_on_event) {
         TunerConfig c = config_default();
         TunerGoal g = { PROFILE_GOAL_CGROUP_MEM_PSI_US, 20 * MSEC, TUNER_GOAL_FEED };
+        uint64_t cap, prev;
+        unsigned n, in_a_row = 0;
         Sim s;
 
         sim_init(&s, &c, &g, 1);
         for (unsigned i = 0; i < 100; i++)
                 sim_window(&s);
+        ck_assert_int_eq(s.t.state, TUNER_STATE_TUNING);
         ck_assert_uint_eq(s.r.quota, 0);        /* as configured: the kernel tunes */
-        ck_assert_uint_gt(s.kernel_esz_bp, 10 * MiB * 10000);     /* about 26M: the PSI goal's equilibrium */
+        ck_assert_uint_gt(s.kernel_esz_bp, 20 * MiB * 10000);     /* about 26M: the PSI goal's equilibrium */
 
+        /* A trigger: the size cap drops to a page at once, and the goal is fed its most, so that the
+         * kernel's own quota comes down to the cap instead of staying wound up above it. */
         ck_assert_int_eq(tuner_pressure_event(&s.t, s.now + 200 * MSEC, 150 * MSEC, SEC, &s.r, s.text,
                                               sizeof(s.text)), 0);
         ck_assert_uint_eq(s.r.quota, TUNER_FLOOR_DEFAULT);
-        ck_assert_uint_eq(s.r.feed[0], 40 * MSEC);      /* 2 * target: the kernel's quota collapses */
-        ck_assert_uint_eq(s.r.changed & (TUNER_CHANGE_QUOTA | TUNER_CHANGE_GOALS | TUNER_CHANGE_STATE),
-                          TUNER_CHANGE_QUOTA | TUNER_CHANGE_GOALS | TUNER_CHANGE_STATE);
+        ck_assert_uint_eq(s.r.feed[0], 35 * MSEC);
+        ck_assert_uint_eq(s.r.changed, TUNER_CHANGE_QUOTA | TUNER_CHANGE_GOALS | TUNER_CHANGE_STATE);
+        ck_assert_str_eq(s.text, "backed off: some stall 150ms in 1s window >= 100ms; goals steered down to "
+                                 "the size cap; size quota unlimited -> 4.0K");
         s.fed[0] = s.r.feed[0];
-        /* the next window still brakes (the kernel's window may end after it), the one after does not */
-        sim_window(&s);
-        ck_assert_uint_eq(s.kernel_esz_bp, 10000);
-        ck_assert_uint_eq(s.r.feed[0], 40 * MSEC);
-        sim_window(&s);
-        ck_assert_uint_lt(s.r.feed[0], 40 * MSEC);
+
+        /* What the kernel applies from then on: never more than the cap, never less than a page (no
+         * collapse to one byte), never 1.5x more than the window before, also when the cap is lifted;
+         * and PSI is back at the goal within 40 windows, without a second back-off. */
+        prev = TUNER_FLOOR_DEFAULT;
+        for (n = 1; n <= 100; n++) {
+                cap = s.r.quota;
+                sim_window(&s);
+                if (cap > 0)
+                        ck_assert_uint_le(s.applied, cap);
+                ck_assert_uint_ge(s.applied, TUNER_FLOOR_DEFAULT);
+                ck_assert_msg(s.applied * 2 <= prev * 3 + 2, "window %u: %" PRIu64 " -> %" PRIu64, n, prev,
+                              s.applied);
+                ck_assert_uint_lt(s.stall, 100 * MSEC);
+                prev = s.applied;
+                if (s.stall >= 14 * MSEC && s.stall <= 26 * MSEC) {
+                        if (++in_a_row >= 10)
+                                break;
+                } else
+                        in_a_row = 0;
+        }
+        report("psi goal (fed), trigger: cap at a page in the same call; re-converged %u windows later\n",
+               n);
+        ck_assert_msg(n <= 45, "re-converged %u windows after the back-off", n);
+        ck_assert_int_eq(s.t.state, TUNER_STATE_TUNING);
 }
 END_TEST
 
@@ -659,13 +684,15 @@ START_TEST(test_ceiling_pause_resume) {
                 ck_assert_int_eq(r.state, TUNER_STATE_BACKED_OFF);
                 ck_assert_uint_eq(r.quota, 4096);
         }
-        /* the 10th second: paused, 1 byte, goal braked */
+        /* the 10th second: paused, 1 byte; the kernel's own quota is at the floor already (it started at
+         * one byte and the goal never asked for more), and is held there */
         r = guard_window(&t, &now, 300 * MSEC, text, sizeof(text));
         ck_assert_int_eq(r.state, TUNER_STATE_PAUSED);
         ck_assert_uint_eq(r.quota, 1);
-        ck_assert_uint_eq(r.feed[0], 40 * MSEC);
+        ck_assert_uint_eq(r.feed[0], 20 * MSEC);
         ck_assert_str_eq(text, "paused: stall 300ms/s above the ceiling 200ms/s for 10s; "
-                               "cgroup_mem_psi_us 300ms of 20ms fed 40ms; size quota 4.0K -> 1B");
+                               "cgroup_mem_psi_us 300ms of 20ms fed 20ms; held at the floor; "
+                               "size quota 4.0K -> 1B");
 
         /* pressure falls to 50ms/s, under the 100ms/s resume threshold: still paused for 59 s */
         for (unsigned i = 0; i < 59; i++) {
@@ -684,11 +711,11 @@ START_TEST(test_ceiling_pause_resume) {
                 r = guard_window(&t, &now, 50 * MSEC, text, sizeof(text));
                 ck_assert_int_eq(r.state, TUNER_STATE_PAUSED);
         }
-        /* 60 s below since the trigger: resumed, backed off at the floor, no brake any more */
+        /* 60 s below since the trigger: resumed, backed off at the floor */
         r = guard_window(&t, &now, 50 * MSEC, text, sizeof(text));
         ck_assert_int_eq(r.state, TUNER_STATE_BACKED_OFF);
         ck_assert_uint_eq(r.quota, 4096);
-        ck_assert_uint_lt(r.feed[0], 40 * MSEC);
+        ck_assert_uint_eq(r.feed[0], 20 * MSEC);        /* the kernel's quota is at the cap: held */
         ck_assert(strncmp(text, "resumed: stall 50ms/s below 100ms/s for 1min", 40) == 0);
 }
 END_TEST
@@ -822,6 +849,16 @@ START_TEST(test_decision_text) {
         ck_assert_int_eq(tuner_window(&t, &s, &r, text, sizeof(text)), 0);
         ck_assert_uint_eq(r.feed[0], (uint64_t) GiB * GiB / (1616 * MiB));
 
+        /* usage 4x the target would be fed a quarter of it (the kernel would grow 1.75x); fed half the
+         * target, the kernel grows 1.5x at most, as damond's own quota */
+        ck_assert_int_eq(tuner_init(&t, &c, &u, 1), 0);
+        tuner_sample_init(&s, SEC, SEC);
+        s.stall_usec = 2 * MSEC;
+        s.measured[0] = 4 * GiB;
+        ck_assert_int_eq(tuner_window(&t, &s, &r, text, sizeof(text)), 0);
+        ck_assert_uint_eq(r.feed[0], 512 * MiB);
+        ck_assert_uint_eq(tuner_kernel_next_bp(1000000, tuner_goal_score(r.feed[0], GiB)), 1500000);
+
         /* 6.1, the same usage: the score is that of where it is heading */
         u.source = TUNER_GOAL_EMULATED;
         ck_assert_int_eq(tuner_init(&t, &c, &u, 1), 0);
@@ -846,7 +883,7 @@ static Suite *tuner_suite(void) {
         tcase_add_test(tc, test_emulated_hot_set_steps);
         tcase_add_test(tc, test_emulated_quota_size_cap);
         tcase_add_test(tc, test_feed_usage_and_psi_goals);
-        tcase_add_test(tc, test_feed_brake_on_event);
+        tcase_add_test(tc, test_feed_steered_on_event);
         tcase_add_test(tc, test_kernel_goal_guard_only);
         tcase_add_test(tc, test_backoff_and_slow_rise);
         tcase_add_test(tc, test_ceiling_pause_resume);
