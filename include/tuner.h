@@ -42,10 +42,9 @@
  *   back-off  tuner_pressure_event() (a PSI trigger fired), or a window whose stall reaches the back-off
  *             threshold: the size quota is cut at once to the floor, state BACKED_OFF. In FEED mode the
  *             goals are steered to the new cap (above); in EMULATED mode damond's own quota drops to the
- *             floor. Then, every calm window (no trigger since the
- *             previous window and the window's stall below the back-off threshold), the cap rises by
- *             growth_bp, until it reaches QuotaSize= (or quota_limit_default): state TUNING, quota "as
- *             configured" (0) again.
+ *             floor. Then, every calm window (no trigger since the previous window and the window's
+ *             stall below the back-off threshold), the cap rises by growth_bp, until it reaches
+ *             QuotaSize= (or quota_limit_default): state TUNING, quota "as configured" (0) again.
  *   ceiling   when the stall per second stays above ceiling_usec for ceiling_hold_usec (despite the
  *             back-off), the scheme is PAUSED: size quota 1 byte (the kernel applies nothing below a
  *             page), FEED goals steered to the floor. It resumes, to BACKED_OFF at the floor and rising
@@ -230,7 +229,7 @@ uint64_t tuner_start_quota(const SchemeTuner *t);
  * a window whose stall reaches the threshold, ceiling pause, resume) and the goals (feed values, or
  * damond's own quota step), fills @ret, and writes one line with the numbers behind the decision to
  * @text (always NUL-terminated, truncated to @text_size; may be NULL when @text_size is 0), e.g.
- *   "tuning: score 8123 (cgroup_mem_psi_us 8.1ms of 10ms); size quota 12.0M -> 18.0M"
+ *   "tuning: stall 5ms/s; score 2500 from some_mem_psi_us 5ms of 20ms; size quota 6.0K -> 9.0K"
  * Returns 0, or -EINVAL when @s->window_usec is 0 (nothing changed then).
  */
 int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *text, size_t text_size);
