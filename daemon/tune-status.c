@@ -4,18 +4,17 @@
 
 #include "macro.h"
 #include "tune-status.h"
+#include "tuner.h"
 
-static const char * const tune_state_table[_TUNE_STATE_MAX] = {
-        [TUNE_STATE_NONE] = "none",
-        [TUNE_STATE_TUNING] = "tuning",
-        [TUNE_STATE_BACKED_OFF] = "backed-off",
-        [TUNE_STATE_PAUSED] = "paused",
-};
+/* One state machine (policies/tuner.c) and its status: the same values, one string table. */
+_Static_assert((int) TUNE_STATE_NONE == (int) TUNER_STATE_NONE &&
+               (int) TUNE_STATE_TUNING == (int) TUNER_STATE_TUNING &&
+               (int) TUNE_STATE_BACKED_OFF == (int) TUNER_STATE_BACKED_OFF &&
+               (int) TUNE_STATE_PAUSED == (int) TUNER_STATE_PAUSED &&
+               (int) _TUNE_STATE_MAX == (int) _TUNER_STATE_MAX, "TuneState and TunerState differ");
 
 const char *tune_state_to_string(TuneState s) {
-        if ((int) s < 0 || s >= _TUNE_STATE_MAX)
-                return NULL;
-        return tune_state_table[s];
+        return tuner_state_to_string((TunerState) s);
 }
 
 void tune_status_done(ProfileTuneStatus *s) {
