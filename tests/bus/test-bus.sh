@@ -224,29 +224,48 @@ kill "$monitor_pid"
 wait "$monitor_pid" 2>/dev/null || true
 monitor_pid=
 
-# --- Reload: an edit is applied online; a broken edit is refused and the old version runs ---
+# --- Reload: a stopped profile whose file changed starts again, with the change ---
+command busctl --system monitor --match "type='signal',sender='org.damond1',member='PropertiesChanged',path='/org/damond1'" \
+        >"$tmp/monitor" 2>&1 &
+monitor_pid=$!
+wait_for "busctl monitor" grep -q "Monitoring bus message stream" "$tmp/monitor"
+expect "StopProfile before an edit" "$(call StopProfile s reclaim)" ""
 rm "$tmp/conf/broken.conf"
 sed -i 's/^QuotaSize=64M$/QuotaSize=32M/' "$tmp/conf/reclaim.conf"
 expect "Reload with a valid edit" "$(call Reload)" 'bas true 0'
+expect "State of a stopped profile after a reload that changed it" "$(prof reclaim State)" 's "running"'
 expect "quotas/bytes after the reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 33554432
+pid=$(cat "$kd/pid")
+expect "KdamondPid after the reload" "$(prof reclaim KdamondPid)" "i $pid"
+# the Manager announces that a profile went and what the reload found
+wait_for "PropertiesChanged Profiles" grep -q 'STRING "Profiles";' "$tmp/monitor"
+grep -q 'STRING "LastReload";' "$tmp/monitor" || fail "no PropertiesChanged for LastReload"
+grep -q 'STRING "2 profiles, all valid";' "$tmp/monitor" || fail "PropertiesChanged without the new LastReload"
+kill "$monitor_pid"
+wait "$monitor_pid" 2>/dev/null || true
+monitor_pid=
+# an online reload: the same kdamond, only what differs written
+sed -i 's/^QuotaSize=32M$/QuotaSize=48M/' "$tmp/conf/reclaim.conf"
+expect "Reload with a second valid edit" "$(call Reload)" 'bas true 0'
+expect "quotas/bytes after the online reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 50331648
 expect "KdamondPid after an online reload" "$(prof reclaim KdamondPid)" "i $pid"
 expect "Profiles after the reload" "$(mgr Profiles)" \
         'a(so) 2 "reclaim" "/org/damond1/profile/reclaim" "web-cache" "/org/damond1/profile/web_2dcache"'
 expect_match "LastReload after a valid reload" "$(mgr LastReload)" ' true "2 profiles, all valid"$'
 expect "LastReloadErrors after a valid reload" "$(mgr LastReloadErrors)" 'as 0'
-expect_match "Schemes after the reload" "$(prof reclaim Schemes)" ' "cold" "pageout" [0-9]+ .*33554432 '
+expect_match "Schemes after the reload" "$(prof reclaim Schemes)" ' "cold" "pageout" [0-9]+ .*50331648 '
 
-sed -i 's/^QuotaSize=32M$/QuotaSize=lots/' "$tmp/conf/reclaim.conf"
+sed -i 's/^QuotaSize=48M$/QuotaSize=lots/' "$tmp/conf/reclaim.conf"
 reply=$(call Reload)
 # every diagnostic, file:line first; what is not an error says what it is
 expect_match "Reload with a broken edit" "$reply" \
         "^bas false 2 \"warning: $tmp/conf/reclaim.conf:7: Action=pageout: [^\"]*\" \"$tmp/conf/reclaim.conf:8: QuotaSize=lots: "
-expect "quotas/bytes after a refused reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 33554432
+expect "quotas/bytes after a refused reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 50331648
 expect "State after a refused reload" "$(prof reclaim State)" 's "running"'
 expect "KdamondPid after a refused reload" "$(prof reclaim KdamondPid)" "i $pid"
 expect_match "LastReloadErrors after a refused reload" "$(mgr LastReloadErrors)" \
         "^as 2 \"warning: $tmp/conf/reclaim.conf:7: [^\"]*\" \"$tmp/conf/reclaim.conf:8: QuotaSize=lots: "
-sed -i 's/^QuotaSize=lots$/QuotaSize=32M/' "$tmp/conf/reclaim.conf"
+sed -i 's/^QuotaSize=lots$/QuotaSize=48M/' "$tmp/conf/reclaim.conf"
 
 # --- Validate ---
 good=$'[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n'
