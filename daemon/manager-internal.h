@@ -5,6 +5,7 @@
 
 #include "manager-control.h"
 #include "manager.h"
+#include "manager-tune.h"
 #include "proc-events.h"
 #include "profile-glue.h"
 
@@ -55,6 +56,13 @@ struct Manager {
         ProcEvents *proc_events;
         sd_event_source *proc_source;
         bool follow_by_events_forced;
+
+        /* The tuning loop (manager-tune.c): PSI triggers of the pressures that guard running profiles,
+         * and the taskstats socket of vaddr profiles' delays (opened on first use). */
+        struct TuneTrigger **tune_triggers;
+        size_t n_tune_triggers;
+        struct Taskstats *taskstats;
+        bool taskstats_failed;
 };
 
 /* manager-follow.c */

@@ -171,6 +171,8 @@ int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
                         return r;
                 }
         }
+        /* what the tuning loop has the kernel apply stays through every update */
+        manager_tune_overlay(p, ret);
         return 0;
 }
 

@@ -70,6 +70,7 @@ static ManagedProfile *managed_profile_free(ManagedProfile *p) {
                 damon_spec_done(&p->applied);
         free(p->reason);
         tune_status_done(&p->tune);
+        profile_tuner_free(p->tuner);
         return mfree(p);
 }
 
@@ -253,6 +254,8 @@ char *manager_status_line(const Manager *m) {
                         if (p->has_last_window)
                                 fprintf(f, ": %s applied in the last minute",
                                         format_bytes(p->applied_last_window));
+                        if (manager_tune_summary(p))
+                                fprintf(f, "%s%s", p->has_last_window ? ", " : ": ", manager_tune_summary(p));
                         first = false;
                 }
                 fputc(')', f);
@@ -332,6 +335,7 @@ Manager *manager_free(Manager *m) {
         bus_free(m->bus);       /* before the event loop it is attached to */
         load_record_done(&m->load_next);
         load_record_done(&m->last_load);
+        manager_tune_triggers_free(m);
         sd_event_source_unref(m->health_source);
         sd_event_source_unref(m->proc_source);
         proc_events_free(m->proc_events);
@@ -795,7 +799,7 @@ int manager_start(Manager *m, uint64_t now_usec) {
         }
         (void) manager_write_record(m);
         log_info("Started with %d valid profile%s of %zu.", n_valid, n_valid == 1 ? "" : "s", n);
-        r = 0;
+        r = manager_tune_sync(m, now_usec);
 finish:
         record_loaded(m, l, n);
         loaded_array_free(l, n);
@@ -963,7 +967,7 @@ int manager_reload(Manager *m, uint64_t now_usec) {
                 if (r < 0)
                         goto finish;
         }
-        r = 0;
+        r = manager_tune_sync(m, now_usec);
 finish:
         record_loaded(m, l, n);
         loaded_array_free(l, n);
@@ -1039,6 +1043,9 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                                 log_debug_errno(r, "Feeding profile '%s' failed, "
                                                                 "ignoring: %m", p->name);
                                 }
+                                r = manager_tune_tick(m, p, now_usec);
+                                if (r < 0)
+                                        return r;
                                 profile_retry_commit(m, p);
                                 (void) manager_refresh_status(m, p, now_usec, false);
                                 break;

@@ -99,6 +99,7 @@ typedef struct ManagedProfile {
         bool has_last_window;
         uint64_t status_read_usec;      /* when the stats were last read (manager_refresh_status()) */
         ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
+        struct ProfileTuner *tuner;     /* the tuning loop's state (manager-tune.c), NULL: none */
 } ManagedProfile;
 
 typedef struct ManagerOptions {

@@ -13,3 +13,5 @@
 #define DAMOND_MESSAGE_KDAMOND_DIED     "ec4980dfc4bb4851b6ecef98bc23e88d"
 #define DAMOND_MESSAGE_CONFIG_ERROR     "0dd37254fe0d482b8f68ead40484e9d4"
 #define DAMOND_MESSAGE_BLOCKED          "7874bbb8b1fb4121b6eb3754a80a0009"
+/* a tuning decision: a quota or goal value changed, a back-off, a pause or a resume (manager-tune.c) */
+#define DAMOND_MESSAGE_TUNING           "dedb7aa7da88451d9681b62936d8babc"

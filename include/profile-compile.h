@@ -32,6 +32,9 @@ typedef struct ProfileFeed {
         char *cgroup;
 } ProfileFeed;
 
+/* PressureCeiling='s default ("200ms", profile-keys.c), in µs of stall per second */
+#define PROFILE_PRESSURE_CEILING_DEFAULT_USEC UINT64_C(200000)
+
 typedef struct CompiledProfile {
         char *name;
         bool enabled;
@@ -41,6 +44,7 @@ typedef struct CompiledProfile {
         char **cgroups;
         ProfileFeed *feeds;
         size_t n_feeds;
+        uint64_t pressure_ceiling_usec; /* [Profile] PressureCeiling=, stall µs per second; 0: none */
         char **scheme_names;    /* [Scheme NAME] of each spec.schemes[i], spec.n_schemes of them plus a
                                  * terminating NULL (schemes left out by Unsupported=skip have none) */
         bool ages_follow_tuning;/* intervals auto-tuning is on: age thresholds were converted with the

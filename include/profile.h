@@ -165,6 +165,8 @@ typedef struct ProfileGeneral {
         bool enabled;
         int operations;                 /* DamonOps */
         int unsupported;                /* ProfileUnsupported */
+        char *pressure_ceiling;         /* PressureCeiling= as written: a stall per second or a share */
+        uint64_t pressure_ceiling_usec; /* set by profile_validate(): stall µs per second; 0: none */
 } ProfileGeneral;
 
 typedef struct ProfileMonitor {

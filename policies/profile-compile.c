@@ -504,7 +504,10 @@ int profile_compile(const Profile *p, const DamonFeatures *features, CompiledPro
         assert(features);
         assert(ret);
 
-        *ret = (CompiledProfile) { .enabled = p->general.enabled };
+        *ret = (CompiledProfile) {
+                .enabled = p->general.enabled,
+                .pressure_ceiling_usec = p->general.pressure_ceiling_usec,
+        };
         damon_spec_init(&ret->spec);
         ret->name = strdup(p->name);
         if (!ret->name)
@@ -730,5 +733,9 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
                 dump_feed(out, ctx, &c->feeds[i]);
         if (c->ages_follow_tuning)
                 fprintf(out, "%s/schemes: age thresholds follow the tuned aggregation interval\n", ctx);
+        /* only when not the default, so that the listings of unchanged profiles stay as they were */
+        if (c->pressure_ceiling_usec != PROFILE_PRESSURE_CEILING_DEFAULT_USEC)
+                fprintf(out, "%s/schemes: damond pauses them above %" PRIu64 " us of memory stall per second%s\n",
+                        ctx, c->pressure_ceiling_usec, c->pressure_ceiling_usec == 0 ? " (never)" : "");
         return ferror(out) ? -EIO : 0;
 }

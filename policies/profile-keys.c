@@ -87,6 +87,8 @@ const ProfileKey profile_keys[] = {
             ops_choices),
         KEY(PROFILE, "Unsupported", ENUM, ProfileGeneral, unsupported, "refuse", "keyword", 0, 0, 0, NOF,
             unsupported_choices),
+        KEY(PROFILE, "PressureCeiling", RAW, ProfileGeneral, pressure_ceiling, "200ms", "duration or ratio",
+            0, 0, 0, NOF, NULL),
 
         KEY(MONITOR, "SampleInterval", DURATION, ProfileMonitor, sample_usec, "5ms", "duration",
             1, UINT64_MAX, 0, NOF, NULL),

@@ -380,10 +380,33 @@ static int validate_filter(Profile *p, ProfileFilter *f, const Root *root, DiagL
         return 0;
 }
 
+/* PressureCeiling=: a stall per second (100ms) or a share of the time (10%), which is the same number in
+ * µs per second as in ppm. */
+static int validate_general(Profile *p, DiagList *d) {
+        ProfileGeneral *g = &p->general;
+        uint64_t v;
+
+        g->pressure_ceiling_usec = 0;
+        if (!g->pressure_ceiling)
+                return 0;
+        if (strchr(g->pressure_ceiling, '%')) {
+                if (parse_ratio_ppm(g->pressure_ceiling, &v) < 0)
+                        return fail(p, d, &g->head, "PressureCeiling", "expected a stall time per second "
+                                    "(e.g. 200ms) or a share of the time (e.g. 20%%)");
+        } else if (parse_duration_usec(g->pressure_ceiling, &v) < 0)
+                return fail(p, d, &g->head, "PressureCeiling", "expected a stall time per second (e.g. "
+                            "200ms) or a share of the time (e.g. 20%%)");
+        else if (v > USEC_PER_SEC)
+                return fail(p, d, &g->head, "PressureCeiling", "a stall per second is at most 1s");
+        g->pressure_ceiling_usec = v;
+        return 0;
+}
+
 int profile_validate(Profile *p, const Root *root, DiagList *d) {
         assert(p);
         assert(d);
 
+        TRY(validate_general(p, d));
         TRY(validate_monitor(p, d));
         TRY(validate_target(p, root, d));
         for (size_t i = 0; i < p->n_schemes; i++)

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The tuning loop (daemon/manager-tune.c) inside the Manager, against the fake kernel, once per kernel
+ * generation ($DAMOND_FAKE_KERNEL): goals fed with commit_schemes_quota_goals once per reset interval
+ * (6.8+), damond's own size quota on kernels without goals (6.1), the PSI trigger's immediate back-off,
+ * nothing written when nothing changed, the pause above the pressure ceiling and the resume. The
+ * pressure is the fake root's proc/pressure/memory, written by the tests.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake-kernel.h"
+#include "log.h"
+#include "manager-tune.h"
+#include "message-ids.h"
+#include "state-file.h"
+#include "test-util.h"
+
+#define SEC USEC_PER_SEC
+#define MSEC USEC_PER_MSEC
+#define T0 (1000 * SEC)
+#define BOOT_ID "6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11"
+
+static FakeKernelGen gen;
+static FakeKernel *k;
+static char confdir[PATH_MAX / 2];
+static char *config_dirs[2];
+static uint64_t psi_some, psi_full;     /* the fake's cumulative stall totals, µs */
+static char logbuf[1 << 17];
+
+static void log_capture(int level, const LogFields *f, const char *message, void *userdata) {
+        size_t n = strlen(logbuf);
+
+        if (n + 512 < sizeof logbuf)
+                snprintf(logbuf + n, sizeof logbuf - n, "%d %s %s\n", level,
+                         f && f->message_id ? f->message_id : "-", message);
+}
+
+static void write_conf(const char *name, const char *content) {
+        char rel[PATH_MAX];
+
+        snprintf(rel, sizeof rel, "etc/damond/%s", name);
+        ck_assert_ok(fake_kernel_write_file(k, rel, content));
+}
+
+/* Adds stall to the fake's system memory pressure. */
+static void stall(uint64_t some_usec, uint64_t full_usec) {
+        char buf[256];
+
+        psi_some += some_usec;
+        psi_full += full_usec;
+        snprintf(buf, sizeof buf,
+                 "some avg10=1.00 avg60=0.50 avg300=0.10 total=%" PRIu64 "\n"
+                 "full avg10=0.50 avg60=0.20 avg300=0.05 total=%" PRIu64 "\n", psi_some, psi_full);
+        ck_assert_ok(fake_kernel_write_file(k, "proc/pressure/memory", buf));
+}
+
+static bool has_commit(void) {
+        return gen != FAKE_GEN_5_18;
+}
+
+static bool has_goals(void) {
+        return gen >= FAKE_GEN_6_12;
+}
+
+static void setup(void) {
+        gen = fake_kernel_gen_from_env();
+        ck_assert_ok(fake_kernel_new(gen, true, &k));
+        ck_assert_ok(fake_kernel_write_file(k, "proc/iomem", "100000000-23fffffff : System RAM\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STATE_BOOT_ID_PATH, BOOT_ID "\n"));
+        snprintf(confdir, sizeof confdir, "%s/etc/damond", fake_kernel_root_path(k));
+        config_dirs[0] = confdir;
+        config_dirs[1] = NULL;
+        psi_some = 1000000;
+        psi_full = 100000;
+        stall(0, 0);
+        logbuf[0] = '\0';
+        log_set_hook(log_capture, NULL);
+        log_set_max_level(LOG_DEBUG);
+}
+
+static void teardown(void) {
+        log_set_hook(NULL, NULL);
+        k = fake_kernel_free(k);
+}
+
+static Manager *started_manager(void) {
+        ManagerOptions o = {
+                .root = fake_kernel_root_path(k),
+                .config_dirs = config_dirs,
+                .io = fake_kernel_io(k),
+        };
+        Manager *m = NULL;
+
+        ck_assert_ok(manager_new(&o, &m));
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        return m;
+}
+
+static ManagedProfile *profile(Manager *m, const char *name) {
+        ManagedProfile *p = manager_find_profile(m, name);
+
+        ck_assert_msg(p, "no profile '%s'", name);
+        ck_assert_int_eq(p->state, PROFILE_RUN_RUNNING);
+        return p;
+}
+
+/* A file of kdamond @p's scheme 0, as staged (what the kernel was last given). */
+static uint64_t scheme_file(ManagedProfile *p, const char *rel) {
+        char path[PATH_MAX], buf[64];
+
+        snprintf(path, sizeof path, DAMON_KDAMONDS_DIR "/%d/contexts/0/schemes/0/%s", p->kdamond, rel);
+        ck_assert_ok(damon_io_read(fake_kernel_io(k), path, buf, sizeof buf));
+        return strtoull(buf, NULL, 10);
+}
+
+/* quotas/bytes as the kernel runs it (the last on/commit) */
+static uint64_t running_quota(ManagedProfile *p) {
+        char buf[64];
+
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) p->kdamond, "contexts/0/schemes/0/quotas/bytes", buf,
+                                               sizeof buf));
+        return strtoull(buf, NULL, 10);
+}
+
+/* The writes that changed a kdamond's configuration (not the status reading's update_* commands). */
+static unsigned n_config_writes(void) {
+        const char *log = fake_kernel_write_log(k);
+        unsigned n = 0;
+
+        while (*log) {
+                const char *eol = strchr(log, '\n');
+                size_t len = eol ? (size_t) (eol - log + 1) : strlen(log);
+                const char *st = strstr(log, "/state update_");
+
+                if (!(st && st < log + len))
+                        n++;
+                log += len;
+        }
+        return n;
+}
+
+#define FEED_CONF \
+        "[Profile]\nOperations=paddr\n[Target]\nRegion=4G-8G\n" \
+        "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaTime=10ms\nQuotaResetInterval=2s\n" \
+        "[Goal full]\nScheme=cold\nMetric=mem_psi_full_us\nTarget=2ms\n"
+
+/* A goal the kernel cannot measure: damond feeds a user_input goal once per reset interval (2 s), and
+ * commits it only when the value changed; without goals (6.1) it tunes the size quota itself. */
+START_TEST(test_feed_once_per_reset_interval) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        unsigned idx, commits;
+
+        write_conf("feed.conf", FEED_CONF);
+        m = started_manager();
+        p = profile(m, "feed");
+        idx = (unsigned) p->kdamond;
+
+        /* set up at start: the status names the scheme, its goal and who measures it */
+        ck_assert_uint_eq(p->tune.n_schemes, 1);
+        ck_assert_str_eq(p->tune.schemes[0].name, "cold");
+        ck_assert_int_eq(p->tune.schemes[0].action, DAMOS_ACTION_PAGEOUT);
+        ck_assert_uint_eq(p->tune.schemes[0].quota_size, 0);
+        ck_assert_uint_eq(p->tune.schemes[0].n_goals, 1);
+        ck_assert_int_eq(p->tune.schemes[0].goals[0].metric, PROFILE_GOAL_MEM_PSI_FULL_US);
+        ck_assert(p->tune.schemes[0].goals[0].fed_by_damond);
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].target, 2000);
+        ck_assert_str_eq(p->tune.pressure.source, "system");
+        ck_assert_int_eq(p->tune.schemes[0].state, has_commit() ? TUNE_STATE_TUNING : TUNE_STATE_NONE);
+
+        if (!has_goals()) {
+                fake_kernel_clear_write_log(k);
+                for (unsigned s = 1; s <= 4; s++) {
+                        stall(1000, 500);
+                        ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+                }
+                if (!has_commit())
+                        /* 5.18: no online commit, the scheme runs as configured */
+                        ck_assert_uint_eq(n_config_writes(), 0);
+                else {
+                        /* damond's own quota, from the floor: committed at the windows' ends */
+                        ck_assert_uint_lt(running_quota(p), UINT64_C(64) << 20);
+                        ck_assert_uint_gt(running_quota(p), 0);
+                }
+                return;
+        }
+
+        commits = fake_kernel_n_goal_commits(k, idx);
+        for (unsigned s = 1; s <= 8; s++) {
+                uint64_t before = scheme_file(p, "quotas/goals/0/current_value");
+                unsigned n = fake_kernel_n_goal_commits(k, idx);
+
+                /* a full stall that swings around the target: the fed value moves */
+                stall(3000, s % 4 == 2 ? 150 : 1700);
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+                if (s % 2 == 1) {
+                        /* the window ends every 2 s, never in between */
+                        ck_assert_uint_eq(fake_kernel_n_goal_commits(k, idx), n);
+                        ck_assert_uint_eq(scheme_file(p, "quotas/goals/0/current_value"), before);
+                } else
+                        /* at most one commit per window, and only with a new value */
+                        ck_assert_uint_eq(fake_kernel_n_goal_commits(k, idx) - n,
+                                          scheme_file(p, "quotas/goals/0/current_value") != before);
+        }
+        ck_assert_uint_ge(fake_kernel_n_goal_commits(k, idx) - commits, 1);
+        /* the status has the last window's measurement: the stall of the last 2 s */
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].current, 1700 + 1700);
+        /* no size quota, as configured: only goal values went to the kernel, no full commit */
+        ck_assert_uint_eq(running_quota(p), 0);
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        ck_assert_ptr_nonnull(p->tune.schemes[0].last_decision);
+}
+END_TEST
+
+/* Nothing changes, nothing is written: a steady stall feeds the same value every window. */
+START_TEST(test_nothing_written_when_nothing_changed) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        unsigned commits;
+
+        if (!has_goals())
+                return;
+        write_conf("feed.conf", FEED_CONF);
+        m = started_manager();
+        p = profile(m, "feed");
+        for (unsigned s = 1; s <= 4; s++) {
+                stall(1000, 600);
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+        }
+        commits = fake_kernel_n_goal_commits(k, (unsigned) p->kdamond);
+        ck_assert_uint_ge(commits, 1);
+        fake_kernel_clear_write_log(k);
+        for (unsigned s = 5; s <= 12; s++) {
+                stall(1000, 600);
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+        }
+        ck_assert_uint_eq(fake_kernel_n_goal_commits(k, (unsigned) p->kdamond), commits);
+        ck_assert_msg(n_config_writes() == 0, "written: %s", fake_kernel_write_log(k));
+}
+END_TEST
+
+#define OWN_CONF \
+        "[Profile]\nOperations=paddr\n[Target]\nRegion=4G-8G\n" \
+        "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=128M\nQuotaResetInterval=1s\n" \
+        "[Goal psi]\nScheme=cold\nMetric=some_mem_psi_us\nTarget=10ms\n"
+
+/* 6.1 has no quota goals: damond tunes quotas/bytes itself, up while the stall is under the goal, down
+ * when it is over, never above QuotaSize=. */
+START_TEST(test_own_quota_follows_pressure) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        uint64_t t = T0, q, prev;
+
+        if (gen != FAKE_GEN_6_1)
+                return;
+        write_conf("own.conf", OWN_CONF);
+        m = started_manager();
+        p = profile(m, "own");
+        ck_assert_int_eq(p->tune.schemes[0].goals[0].metric, DAMOS_GOAL_SOME_MEM_PSI_US);
+        ck_assert(p->tune.schemes[0].goals[0].fed_by_damond);
+
+        /* calm: 1 ms of stall per second, a tenth of the goal */
+        stall(1000, 0);
+        ck_assert_ok(manager_health_tick(m, t += SEC));
+        prev = running_quota(p);
+        ck_assert_uint_lt(prev, UINT64_C(128) << 20);
+        for (unsigned i = 0; i < 6; i++) {
+                stall(1000, 0);
+                ck_assert_ok(manager_health_tick(m, t += SEC));
+                q = running_quota(p);
+                ck_assert_msg(q > prev, "window %u: quota %" PRIu64 " did not rise from %" PRIu64, i, q, prev);
+                ck_assert_uint_le(q, UINT64_C(128) << 20);
+                prev = q;
+        }
+        ck_assert_uint_eq(p->tune.schemes[0].quota_applied, prev);
+        ck_assert_uint_eq(p->tune.schemes[0].effective_quota, prev);
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].current, 1000);
+        /* the applied spec is what the kernel runs */
+        ck_assert_uint_eq(p->applied.schemes[0].quota.bytes, prev);
+
+        /* 40 ms per second: four times the goal (under the back-off threshold of 100 ms) */
+        stall(40000, 0);
+        ck_assert_ok(manager_health_tick(m, t += SEC));
+        q = running_quota(p);
+        ck_assert_msg(q < prev, "quota %" PRIu64 " did not fall from %" PRIu64, q, prev);
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        ck_assert_ptr_nonnull(strstr(logbuf, DAMOND_MESSAGE_TUNING));
+}
+END_TEST
+
+/* A PSI trigger fired: every guarded scheme is cut in the same call, without waiting for a window. */
+START_TEST(test_trigger_cuts_at_once) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *status = NULL;
+        ManagedProfile *p;
+        char line[128];
+
+        write_conf("feed.conf", FEED_CONF);
+        m = started_manager();
+        p = profile(m, "feed");
+        if (!has_commit()) {
+                ck_assert_int_eq(manager_tune_pressure_event(m, NULL, T0 + 100 * MSEC), 0);
+                return;
+        }
+        ck_assert_uint_eq(running_quota(p), 0);
+        logbuf[0] = '\0';
+
+        ck_assert_int_eq(manager_tune_pressure_event(m, NULL, T0 + 300 * MSEC), 1);
+        ck_assert_uint_gt(running_quota(p), 0);
+        ck_assert_uint_lt(running_quota(p), UINT64_C(64) << 10);
+        ck_assert_uint_eq(p->applied.schemes[0].quota.bytes, running_quota(p));
+        ck_assert_int_eq(p->tune.schemes[0].state, TUNE_STATE_BACKED_OFF);
+        ck_assert_uint_eq(p->tune.schemes[0].quota_applied, running_quota(p));
+        ck_assert_ptr_nonnull(p->tune.schemes[0].last_decision);
+        ck_assert_uint_gt(p->tune.schemes[0].last_decision_usec, 0);
+        /* logged at notice with its MESSAGE_ID */
+        snprintf(line, sizeof line, "%d %s Profile 'feed', scheme 'cold': ", LOG_NOTICE, DAMOND_MESSAGE_TUNING);
+        ck_assert_msg(strstr(logbuf, line), "log: %s", logbuf);
+        /* STATUS= says so */
+        status = manager_status_line(m);
+        ck_assert_msg(strstr(status, "feed: backed off"), "status: %s", status);
+        /* a profile whose tuning is not guarded by that cgroup's pressure is not touched */
+        ck_assert_int_eq(manager_tune_pressure_event(m, "/other.slice", T0 + 400 * MSEC), 0);
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+}
+END_TEST
+
+/* A scheme whose action takes nothing away and that has no goals is never touched. */
+START_TEST(test_unguarded_scheme_untouched) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+
+        write_conf("stat.conf", "[Profile]\nOperations=paddr\n[Target]\nRegion=4G-8G\n"
+                   "[Scheme all]\nAction=stat\nQuotaSize=1M\n");
+        m = started_manager();
+        p = profile(m, "stat");
+        ck_assert_int_eq(p->tune.schemes[0].state, TUNE_STATE_NONE);
+        ck_assert(!p->tune.has_pressure);
+        fake_kernel_clear_write_log(k);
+        ck_assert_int_eq(manager_tune_pressure_event(m, NULL, T0 + SEC), 0);
+        for (unsigned s = 1; s <= 3; s++) {
+                stall(500000, 0);
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+        }
+        ck_assert_uint_eq(n_config_writes(), 0);
+}
+END_TEST
+
+#define CEILING_CONF \
+        "[Profile]\nOperations=paddr\nPressureCeiling=20%\n[Target]\nRegion=4G-8G\n" \
+        "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=64M\nQuotaResetInterval=1s\n"
+
+/* Above the ceiling for 10 s despite the back-off: paused (the kernel applies nothing), and the journal
+ * says why; after a minute under half the ceiling it resumes, backed off, and the quota rises again. */
+START_TEST(test_ceiling_pause_and_resume) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *status = NULL;
+        ManagedProfile *p;
+        uint64_t t = T0;
+        unsigned s;
+
+        if (!has_commit())
+                return;
+        write_conf("ceil.conf", CEILING_CONF);
+        m = started_manager();
+        p = profile(m, "ceil");
+        ck_assert_uint_eq(p->tune.pressure.ceiling_usec, 200000);
+
+        /* 500 ms of stall every second */
+        for (s = 0; s < 30 && p->tune.schemes[0].state != TUNE_STATE_PAUSED; s++) {
+                stall(500000, 0);
+                ck_assert_ok(manager_health_tick(m, t += SEC));
+        }
+        ck_assert_int_eq(p->tune.schemes[0].state, TUNE_STATE_PAUSED);
+        ck_assert_uint_ge(s, 10);
+        ck_assert_uint_le(s, 12);
+        ck_assert_uint_eq(running_quota(p), 1);
+        ck_assert_uint_eq(p->tune.pressure.window_stall_usec, 500000);
+        status = manager_status_line(m);
+        ck_assert_msg(strstr(status, "ceil: paused"), "status: %s", status);
+
+        /* calm */
+        for (s = 0; s < 120 && p->tune.schemes[0].state == TUNE_STATE_PAUSED; s++) {
+                stall(1000, 0);
+                ck_assert_ok(manager_health_tick(m, t += SEC));
+        }
+        ck_assert_int_ne(p->tune.schemes[0].state, TUNE_STATE_PAUSED);
+        ck_assert_uint_ge(s, 59);
+        ck_assert_uint_gt(running_quota(p), 1);
+        ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+}
+END_TEST
+
+/* PressureCeiling= is checked like any key. */
+START_TEST(test_ceiling_key) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+
+        write_conf("bad.conf", "[Profile]\nOperations=paddr\nPressureCeiling=2s\n[Target]\nRegion=4G-8G\n"
+                   "[Scheme cold]\nAction=pageout\nQuotaSize=1M\n");
+        write_conf("off.conf", "[Profile]\nOperations=paddr\nPressureCeiling=0\n[Target]\nRegion=8G-9G\n"
+                   "[Scheme cold]\nAction=pageout\nQuotaSize=1M\n");
+        m = started_manager();
+        ck_assert_ptr_null(manager_find_profile(m, "bad"));
+        ck_assert_ptr_nonnull(strstr(logbuf, "PressureCeiling=2s: a stall per second is at most 1s"));
+        ck_assert_uint_eq(profile(m, "off")->tune.pressure.ceiling_usec, 0);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("manager-tune");
+        TCase *tc = tcase_create("tune");
+
+        log_open();
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_feed_once_per_reset_interval);
+        tcase_add_test(tc, test_nothing_written_when_nothing_changed);
+        tcase_add_test(tc, test_own_quota_follows_pressure);
+        tcase_add_test(tc, test_trigger_cuts_at_once);
+        tcase_add_test(tc, test_unguarded_scheme_untouched);
+        tcase_add_test(tc, test_ceiling_pause_and_resume);
+        tcase_add_test(tc, test_ceiling_key);
+        suite_add_tcase(s, tc);
+        return test_run_suite(s);
+}
