@@ -202,7 +202,8 @@ static const char *format_rate(char *buf, size_t size, uint64_t stall_usec, uint
 static void print_header(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
         char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX];
 
-        fprintf(f, "damond %s on Linux %s, ", strempty_or(m->version, "?"), strempty_or(m->kernel_release, "?"));
+        fprintf(f, "damond %s on Linux %s, ", strempty_or(m->version, "?"),
+                strempty_or(m->kernel_release, "?"));
         if (isempty(m->damon_version))
                 fprintf(f, "no DAMON\n");
         else
@@ -212,11 +213,13 @@ static void print_header(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
         if (m->last_reload_usec == 0)
                 fprintf(f, "never");
         else
-                fprintf(f, "%s; %s, %s", ctl_format_timestamp(a, sizeof(a), m->last_reload_usec),
-                        ctl_format_ago(b, sizeof(b), m->last_reload_usec, fmt->now_usec),
-                        m->last_reload_valid ? "valid" : "with errors");
+                fprintf(f, "%s; %s", ctl_format_timestamp(a, sizeof(a), m->last_reload_usec),
+                        ctl_format_ago(b, sizeof(b), m->last_reload_usec, fmt->now_usec));
+        /* damond's summary says which profiles have errors; without one, say whether any has */
         if (!isempty(m->last_reload_summary))
                 fprintf(f, ": %s", m->last_reload_summary);
+        else if (m->last_reload_usec != 0)
+                fputs(m->last_reload_valid ? ": every profile valid" : ": some profiles have errors", f);
         fputc('\n', f);
 
         label(f, "Pressure");
@@ -298,12 +301,16 @@ static void print_pressure(FILE *f, const CtlPressure *p) {
         char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX];
 
         label(f, "Pressure");
-        fprintf(f, "%s: some %s, full %s (avg10)", p->source, ctl_format_hundredths(a, sizeof(a), p->some_avg10),
+        fprintf(f, "%s: some %s, full %s (avg10)", p->source,
+                ctl_format_hundredths(a, sizeof(a), p->some_avg10),
                 ctl_format_hundredths(b, sizeof(b), p->full_avg10));
         if (p->window_stall_usec != CTL_UNKNOWN && p->window_usec != 0) {
-                fprintf(f, "; stall %s over the last %s", format_rate(a, sizeof(a), p->window_stall_usec,
-                                                                       p->window_usec),
-                        ctl_format_usec(b, sizeof(b), p->window_usec));
+                if (p->window_stall_usec == 0)
+                        fputs("; no stall", f);
+                else
+                        fprintf(f, "; stall %s",
+                                format_rate(a, sizeof(a), p->window_stall_usec, p->window_usec));
+                fprintf(f, " over the last %s", ctl_format_usec(b, sizeof(b), p->window_usec));
                 if (p->ceiling_usec != 0)
                         fprintf(f, ", ceiling %s/s", ctl_format_usec(c, sizeof(c), p->ceiling_usec));
         } else if (p->ceiling_usec != 0)
@@ -376,12 +383,15 @@ static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
                 }
         }
         label(f, "Applied");
-        if (p->applied_last_minute == CTL_UNKNOWN)
-                fputs("not measured yet in the last minute", f);
-        else
+        if (p->applied_last_minute != CTL_UNKNOWN) {
                 fprintf(f, "%s in the last minute", ctl_format_bytes(a, sizeof(a), p->applied_last_minute));
-        if (have_total)
-                fprintf(f, ", %s since it started", ctl_format_bytes(b, sizeof(b), total));
+                if (have_total)
+                        fprintf(f, ", %s since it started", ctl_format_bytes(b, sizeof(b), total));
+        } else if (have_total)
+                fprintf(f, "%s since it started; the last minute is not measured yet",
+                        ctl_format_bytes(b, sizeof(b), total));
+        else
+                fputs("nothing measured yet", f);
         fputc('\n', f);
 
         if (!isempty(p->pressure.source))
@@ -527,7 +537,8 @@ int ctl_print_features(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
         if (fmt->legend) {
                 fprintf(f, "\n%zu of %zu features present", present, m->n_features);
                 if (!isempty(m->damon_version))
-                        fprintf(f, " (DAMON %s, Linux %s)", m->damon_version, strempty_or(m->kernel_release, "?"));
+                        fprintf(f, " (DAMON %s, Linux %s)", m->damon_version,
+                                strempty_or(m->kernel_release, "?"));
                 fputs(".\n", f);
         }
         r = finish(f);
@@ -626,7 +637,8 @@ int ctl_print_show_manager(FILE *f, const CtlManager *m) {
                         strempty(m->features[i].version), strempty(m->features[i].state),
                         m->features[i].used ? "used" : "unused");
         for (size_t i = 0; i < m->n_profiles; i++)
-                fprintf(f, "Profile=%s %s\n", strempty(m->profiles[i].name), strempty(m->profiles[i].object_path));
+                fprintf(f, "Profile=%s %s\n", strempty(m->profiles[i].name),
+                        strempty(m->profiles[i].object_path));
         show_time(f, "", "LastReload", m->last_reload_usec);
         fprintf(f, "LastReloadValid=%s\n", yes_no(m->last_reload_valid));
         fprintf(f, "LastReloadSummary=%s\n", strempty(m->last_reload_summary));
@@ -681,6 +693,11 @@ static void jset_i32(J *j, json_object *o, const char *key, int32_t v) {
         jset(j, o, key, v < 0 ? NULL : json_object_new_int64(v), true);
 }
 
+/* An empty string is null. */
+static void jset_str_or_null(J *j, json_object *o, const char *key, const char *s) {
+        jset(j, o, key, isempty(s) ? NULL : json_object_new_string(s), true);
+}
+
 static void jset_bool(J *j, json_object *o, const char *key, bool b) {
         jset(j, o, key, json_object_new_boolean(b), false);
 }
@@ -730,14 +747,13 @@ static json_object *json_scheme(J *j, const CtlScheme *s) {
                 jset_bool(j, go, "fed_by_damond", g->fed_by_damond);
                 jset_u64(j, go, "target", g->target);
                 jset_u64(j, go, "current", g->current);
-                jset(j, go, "cgroup", isempty(g->cgroup) ? NULL : json_object_new_string(g->cgroup), true);
+                jset_str_or_null(j, go, "cgroup", g->cgroup);
                 jset_u64(j, go, "node", g->node);
                 jappend(j, goals, go);
         }
         jset(j, o, "goals", goals, false);
         jset_time(j, o, "last_decision_usec", s->last_decision_usec);
-        jset(j, o, "last_decision", isempty(s->last_decision) ? NULL : json_object_new_string(s->last_decision),
-             true);
+        jset_str_or_null(j, o, "last_decision", s->last_decision);
         return o;
 }
 
@@ -751,8 +767,7 @@ static json_object *json_profile(J *j, const CtlProfile *p) {
         jset(j, o, "files", jstrv(j, p->files), false);
         jset_bool(j, o, "enabled", p->enabled);
         jset_str(j, o, "state", p->state);
-        jset(j, o, "state_reason", isempty(p->state_reason) ? NULL : json_object_new_string(p->state_reason),
-             true);
+        jset_str_or_null(j, o, "state_reason", p->state_reason);
         jset_str(j, o, "operations", p->operations);
         jset(j, o, "targets", jstrv(j, p->targets), false);
         jset_i32(j, o, "kdamond", p->kdamond);
@@ -793,8 +808,7 @@ static json_object *json_manager_head(J *j, const CtlManager *m) {
 
         jset_str(j, o, "version", m->version);
         jset_str(j, o, "kernel_release", m->kernel_release);
-        jset(j, o, "damon_version", isempty(m->damon_version) ? NULL : json_object_new_string(m->damon_version),
-             true);
+        jset_str_or_null(j, o, "damon_version", m->damon_version);
         lr = jnew(j, json_object_new_object());
         jset_time(j, lr, "time_usec", m->last_reload_usec);
         jset_bool(j, lr, "valid", m->last_reload_valid);
@@ -877,8 +891,7 @@ json_object *ctl_json_features(const CtlManager *m) {
         J j = {};
         json_object *o = jnew(&j, json_object_new_object());
 
-        jset(&j, o, "damon_version", isempty(m->damon_version) ? NULL : json_object_new_string(m->damon_version),
-             true);
+        jset_str_or_null(&j, o, "damon_version", m->damon_version);
         jset_str(&j, o, "kernel_release", m->kernel_release);
         jset(&j, o, "features", json_features(&j, m), false);
         return jfinish(&j, o);

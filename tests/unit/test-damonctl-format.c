@@ -44,9 +44,11 @@ static char **xstrv(const char *first, ...) {
         return l;
 }
 
-static void set_stats(CtlScheme *s, uint64_t nr_tried, uint64_t sz_tried, uint64_t nr_applied, uint64_t sz_applied,
-                      uint64_t qt_exceeds) {
-        static const char * const names[] = { "nr_tried", "sz_tried", "nr_applied", "sz_applied", "qt_exceeds" };
+static void set_stats(CtlScheme *s, uint64_t nr_tried, uint64_t sz_tried, uint64_t nr_applied,
+                      uint64_t sz_applied, uint64_t qt_exceeds) {
+        static const char * const names[] = {
+                "nr_tried", "sz_tried", "nr_applied", "sz_applied", "qt_exceeds",
+        };
         uint64_t values[] = { nr_tried, sz_tried, nr_applied, sz_applied, qt_exceeds };
 
         s->stats = calloc(ELEMENTSOF(names), sizeof(CtlStat));
@@ -337,6 +339,24 @@ START_TEST(test_status_one_profile) {
 }
 END_TEST
 
+START_TEST(test_status_first_minute) {
+        _cleanup_(ctl_manager_done) CtlManager m = {};
+        _cleanup_free_ char *buf = NULL;
+        CtlProfile *p;
+
+        /* a profile that just started: counters, but no complete minute yet, and no stall */
+        make_manager(&m);
+        p = &m.profiles[1];
+        p->applied_last_minute = CTL_UNKNOWN;
+        p->pressure.window_stall_usec = 0;
+        buf = render(status_all, &m);
+        ck_assert_ptr_nonnull(strstr(buf, "     Applied: 2.1G since it started; "
+                                          "the last minute is not measured yet\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "    Pressure: system: some 1.23%, full 0.1% (avg10); "
+                                          "no stall over the last 10s, ceiling 50ms/s\n"));
+}
+END_TEST
+
 START_TEST(test_status_color) {
         _cleanup_(ctl_manager_done) CtlManager m = {};
         _cleanup_free_ char *buf = NULL;
@@ -490,9 +510,11 @@ START_TEST(test_units) {
 
         ck_assert_ptr_nonnull(f);
         for (size_t i = 0; i < ELEMENTSOF(sizes); i++)
-                fprintf(f, "bytes %ju -> %s\n", (uintmax_t) sizes[i], ctl_format_bytes(a, sizeof(a), sizes[i]));
+                fprintf(f, "bytes %ju -> %s\n", (uintmax_t) sizes[i],
+                        ctl_format_bytes(a, sizeof(a), sizes[i]));
         for (size_t i = 0; i < ELEMENTSOF(usecs); i++)
-                fprintf(f, "usec %ju -> %s\n", (uintmax_t) usecs[i], ctl_format_usec(a, sizeof(a), usecs[i]));
+                fprintf(f, "usec %ju -> %s\n", (uintmax_t) usecs[i],
+                        ctl_format_usec(a, sizeof(a), usecs[i]));
         for (size_t i = 0; i < ELEMENTSOF(hundredths); i++)
                 fprintf(f, "hundredths %ju -> %s\n", (uintmax_t) hundredths[i],
                         ctl_format_hundredths(a, sizeof(a), hundredths[i]));
@@ -516,6 +538,7 @@ int main(void) {
         tcase_add_checked_fixture(tc, setup, NULL);
         tcase_add_test(tc, test_status_text);
         tcase_add_test(tc, test_status_one_profile);
+        tcase_add_test(tc, test_status_first_minute);
         tcase_add_test(tc, test_status_color);
         tcase_add_test(tc, test_status_json);
         tcase_add_test(tc, test_status_json_typed);

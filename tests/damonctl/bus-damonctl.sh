@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# damonctl end to end: the private system bus of tests/bus (its bus-config.xml.in with the installed
+# policy, systemd/org.damond1.conf) and damond-fake on a fake kernel of generation GEN. Before damond
+# owns its name damonctl exits 3; then `status`, `status --json`, `list`, `list --json`, `show`,
+# `show --json`, `features`, `validate` (files and the installed configuration), `stop`/`start` are
+# compared with golden files in tests/damonctl/golden/bus@GEN/, after normalising what changes from run
+# to run (the temporary directory, pids, times, the host's kernel release); an unprivileged caller reads
+# the status and is refused reload, stop and start with exit status 4.
+#
+#   bus-damonctl.sh DAMOND_FAKE DAMONCTL SOURCE_ROOT GEN
+#
+# DAMONCTL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing them (review with git diff).
+# Needs root (to run damonctl as nobody); exits 77 (meson: skipped) otherwise, or without dbus-daemon or
+# setpriv, or before the bus harness (tests/bus) and the bus policy exist.
+set -euo pipefail
+
+damond=$(realpath "$1")
+damonctl=$(realpath "$2")
+root=$(realpath "$3")
+gen=$4
+golden="$root/tests/damonctl/golden/bus@$gen"
+bus_config="$root/tests/bus/bus-config.xml.in"
+policy="$root/systemd/org.damond1.conf"
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root, to run damonctl as an unprivileged user too"
+for t in dbus-daemon setpriv; do
+        command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
+done
+[ -f "$bus_config" ] || skip "no $bus_config"
+[ -f "$policy" ] || skip "no $policy"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/damonctl-bus.XXXXXX")
+chmod 0755 "$tmp"       # the unprivileged caller must reach the bus socket
+dbus_pid= damond_pid=
+cleanup() {
+        for p in $damond_pid $dbus_pid; do
+                kill -TERM "$p" 2>/dev/null || true
+        done
+        wait 2>/dev/null || true
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+failed=0
+fail() {
+        echo "FAIL ($gen): $*" >&2
+        failed=1
+}
+die() {
+        fail "$*"
+        echo "--- damond's log:" >&2
+        cat "$tmp/damond.log" >&2 || true
+        exit 1
+}
+wait_for() {    # wait_for WHAT COMMAND...: up to 10 s
+        local what=$1
+        shift
+        for _ in $(seq 200); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        die "timed out waiting for $what"
+}
+
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/bus"
+unset DBUS_SESSION_BUS_ADDRESS
+export TZ=UTC NO_COLOR=1 LC_ALL=C.UTF-8
+
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+
+# What changes from run to run becomes a placeholder: besides pids and times, the fake kernel's DAMOS
+# counters (they grow while the test runs), what was applied in the last minute, the pressure damond
+# samples and the tuner's decisions. Their exact rendering is what tests/unit/test-damonctl-format.c
+# compares.
+normalise() {
+        sed -E \
+                -e "s|$tmp|@TMP@|g" \
+                -e "s|$(uname -r | sed 's/[.+]/\\&/g')|@KERNEL@|g" \
+                -e 's/[A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC/@TIME@/g' \
+                -e 's/([0-9]+(ms|s|min|h|d) )*[0-9]+(ms|s|min|h|d) ago/@AGO@ ago/g' \
+                -e 's/\(pid [0-9]+\)/(pid @PID@)/g' \
+                -e 's/^KdamondPid=[0-9]+$/KdamondPid=@PID@/' \
+                -e 's/"kdamond_pid": [0-9]+/"kdamond_pid": @PID@/' \
+                -e 's/"(running_since_usec|time_usec|last_decision_usec)": [0-9]+/"\1": @TIME@/' \
+                -e 's/applied [0-9.]+[BKMGTPE] \([0-9]+ regions\) of [0-9.]+[BKMGTPE] tried/applied @SIZE@ (@N@ regions) of @SIZE@ tried/' \
+                -e 's/; quota reached [0-9]+ times//' \
+                -e 's/^(    Pressure: [^:]+: some )[0-9.]+%, full [0-9.]+% \(avg10\)(; (no stall|stall [^ ]+) over the last [^ ,]+)?/\1@PCT@, full @PCT@ (avg10)/' \
+                -e 's/^( +last decision @TIME@ \(@AGO@ ago\)): .*/\1: @DECISION@/' \
+                -e 's/^(Scheme\.[^.]+\.Stats\.[a-z_]+)=[0-9]+$/\1=@N@/' \
+                -e 's/^(Scheme\.[^.]+\.LastDecision)=.+$/\1=@DECISION@/' \
+                -e 's/^(Pressure\.(SomeAvg10|FullAvg10|WindowStallUSec|WindowUSec))=[0-9]+$/\1=@N@/' \
+                -e 's/"(nr_tried|sz_tried|nr_applied|sz_applied|qt_exceeds|sz_ops_filter_passed|nr_snapshots)": [0-9]+/"\1": @N@/' \
+                -e 's/"(some_avg10|full_avg10|window_stall_usec|window_usec)": [0-9]+/"\1": @N@/' \
+                -e 's/"last_decision": ".*"/"last_decision": @DECISION@/' \
+                -e 's/^( +Applied: ).*/\1@APPLIED@/' \
+                -e 's/^([a-z-]+ +[a-z]+ +[-0-9]+ +[a-z-]+ +)(-|[0-9.]+[BKMGTPE])$/\1@APPLIED@/' \
+                -e 's/^AppliedLastMinute=.*/AppliedLastMinute=@APPLIED@/' \
+                -e 's/"applied_last_minute_bytes": (null|[0-9]+)/"applied_last_minute_bytes": @APPLIED@/'
+}
+
+# run NAME EXPECTED_STATUS [as_nobody] damonctl ARGS...: stdout and stderr, normalised, against
+# golden/NAME (stderr after a "--- stderr" line when there is any), and the exit status.
+run() {
+        local name=$1 want=$2 rc=0 out
+        shift 2
+        "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+        out=$(normalise <"$tmp/out")
+        if [ -s "$tmp/err" ]; then
+                out+=$'\n--- stderr\n'
+                out+=$(normalise <"$tmp/err")
+        fi
+        [ "$rc" = "$want" ] || fail "$name: exit status $rc, expected $want: $(cat "$tmp/err")"
+        if [[ $name == *.json ]] && command -v python3 >/dev/null 2>&1; then
+                python3 -c 'import json, sys; json.load(sys.stdin)' <"$tmp/out" || fail "$name: not JSON"
+        fi
+        if [ "${DAMONCTL_UPDATE_GOLDEN:-}" = 1 ]; then
+                mkdir -p "$golden"
+                printf '%s\n' "$out" >"$golden/$name"
+        elif ! diff -u "$golden/$name" <(printf '%s\n' "$out") >"$tmp/diff"; then
+                fail "$name differs from $golden/$name:"
+                cat "$tmp/diff" >&2
+        fi
+}
+
+# --- the bus, as tests/bus/test-bus.sh starts it ---
+sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICY@|$policy|" -e "s|@EXTRA@||" "$bus_config" >"$tmp/bus.xml"
+dbus-daemon --config-file="$tmp/bus.xml" --nofork --nopidfile 2>"$tmp/dbus.log" &
+dbus_pid=$!
+wait_for "the bus socket" test -S "$tmp/bus"
+
+# --- no damond: exit status 3 for readers and writers alike ---
+run not-running 3 "$damonctl"
+run not-running-reload 3 "$damonctl" reload
+run not-running-json 3 "$damonctl" list --json
+# usage errors are found before the bus is asked
+run usage 2 "$damonctl" frobnicate
+run usage-start 2 "$damonctl" start
+
+# --- profiles: one running, one disabled, one invalid ---
+mkdir "$tmp/conf"
+cat >"$tmp/conf/reclaim.conf" <<'EOF'
+[Profile]
+Description=Reclaim cold memory (damonctl test)
+Operations=paddr
+[Target]
+Region=4096-1073741824
+[Scheme cold]
+Action=pageout
+QuotaSize=64M
+EOF
+printf '[Profile]\nEnabled=no\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n[Scheme warm]\nAction=lru_prio\nQuotaSize=1M\n' \
+        >"$tmp/conf/web-cache.conf"
+printf '[Profile]\nEnabled=maybe\n' >"$tmp/conf/broken.conf"
+
+"$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" 2>"$tmp/damond.log" &
+damond_pid=$!
+wait_for "damond on the bus" grep -q "Serving the D-Bus API as org.damond1" "$tmp/damond.log"
+# The first tuning window has passed: the pressure and the last decision are known from now on.
+first_decision() { "$damonctl" show reclaim | grep -q '^Scheme\.cold\.LastDecisionTime=.'; }
+wait_for "the first tuning decision" first_decision
+
+# --- the read verbs ---
+run status 0 "$damonctl"
+run status-reclaim 0 "$damonctl" status reclaim
+run status-unknown 1 "$damonctl" status nope
+run status.json 0 "$damonctl" status --json
+run list 0 "$damonctl" list
+run list-no-legend 0 "$damonctl" list --no-legend
+run list.json 0 "$damonctl" list --json
+run show-reclaim 0 "$damonctl" show reclaim
+run show-reclaim.json 0 "$damonctl" show reclaim --json
+run show-web-cache 0 "$damonctl" show web-cache
+run show-unknown 1 "$damonctl" show nope
+run show-manager 0 "$damonctl" show
+run features 0 "$damonctl" features
+run features.json 0 "$damonctl" features --json
+
+# --- validate: damonctl reads the files, damond checks them ---
+printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n' >"$tmp/good.conf"
+printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=sleep\n' >"$tmp/bad.conf"
+run validate-good 0 "$damonctl" validate "$tmp/good.conf"
+run validate-bad 1 "$damonctl" validate "$tmp/good.conf" "$tmp/bad.conf"
+run validate-bad.json 1 "$damonctl" validate --json "$tmp/bad.conf"
+run validate-missing 1 "$damonctl" validate "$tmp/missing.conf"
+# the installed configuration has the broken profile
+run validate-installed 1 "$damonctl" validate
+
+# --- an unprivileged caller reads everything and changes nothing ---
+run nobody-list 0 as_nobody "$damonctl" list
+run nobody-validate 0 as_nobody "$damonctl" validate "$tmp/good.conf"
+run nobody-reload 4 as_nobody "$damonctl" reload
+run nobody-stop 4 as_nobody "$damonctl" stop reclaim
+run nobody-start 4 as_nobody "$damonctl" start reclaim
+
+# --- stop, start, and their errors ---
+run stop 0 "$damonctl" stop reclaim
+run list-stopped 0 "$damonctl" list
+run start 0 "$damonctl" start reclaim
+run start-unknown 1 "$damonctl" start nope
+run start-invalid 1 "$damonctl" start broken
+
+# --- reload: diagnostics and exit 1 while a profile has errors, 0 once fixed ---
+run reload-invalid 1 "$damonctl" reload
+rm "$tmp/conf/broken.conf"
+run reload 0 "$damonctl" reload
+run list-after-reload 0 "$damonctl" list
+
+# --- damond gone again ---
+kill -TERM "$damond_pid"
+wait "$damond_pid" || die "damond exited with status $?"
+damond_pid=
+run gone 3 "$damonctl" status
+
+[ "$failed" = 0 ] || exit 1
+echo "damonctl-bus@$gen: ok"
