@@ -37,6 +37,7 @@ typedef struct TunedGoal {
         TunerGoalSource source;
         ssize_t goal;                   /* index into the scheme's quota goals; -1: emulated */
         uint64_t target;
+        bool target_of_limit;           /* cgroup_mem_usage: target and value in bp of memory.high/max */
         uint64_t node;
         char *cgroup;
         PsiCounter psi;
@@ -76,7 +77,8 @@ typedef struct TuneTrigger {
         char *cgroup;                   /* NULL: the system's memory pressure */
         int fd;
         sd_event_source *source;
-        uint64_t stall_usec, window_usec;
+        uint64_t stall_usec, window_usec;       /* as the kernel took them */
+        uint64_t asked_stall_usec, asked_window_usec;   /* as damond.conf says */
         bool dead;                      /* the file went away (cgroup removed): opened again later */
 } TuneTrigger;
 
@@ -169,7 +171,7 @@ static uint64_t node_total_free(Manager *m, unsigned node, MemInfo *ret) {
 static uint64_t measure_goal(Manager *m, TunedGoal *g) {
         MemInfo mi;
         MemcgUsage u;
-        uint64_t lru;
+        uint64_t lru, limit;
         int r;
 
         switch (g->metric) {
@@ -186,7 +188,16 @@ static uint64_t measure_goal(Manager *m, TunedGoal *g) {
                                         g->cgroup);
                         return TUNER_UNKNOWN;
                 }
-                return u.current;
+                if (!g->target_of_limit)
+                        return u.current;
+                /* the limit may change while damond runs: the value is measured against it */
+                limit = u.high != UINT64_MAX ? u.high : u.max;
+                if (limit == UINT64_MAX || limit == 0) {
+                        log_debug("Cgroup '%s' has neither memory.high nor memory.max, its usage goal "
+                                  "has nothing to be a share of.", g->cgroup);
+                        return TUNER_UNKNOWN;
+                }
+                return (uint64_t) ((unsigned __int128) u.current * 10000 / limit);
         case DAMOS_GOAL_NODE_MEM_USED_BP:
         case DAMOS_GOAL_NODE_MEM_FREE_BP:
                 r = node_total_free(m, (unsigned) g->node, &mi);
@@ -195,7 +206,8 @@ static uint64_t measure_goal(Manager *m, TunedGoal *g) {
                                         g->node);
                         return TUNER_UNKNOWN;
                 }
-                return g->metric == DAMOS_GOAL_NODE_MEM_USED_BP ? meminfo_used_bp(&mi) : meminfo_free_bp(&mi);
+                return g->metric == DAMOS_GOAL_NODE_MEM_USED_BP ? meminfo_used_bp(&mi)
+                                                                : meminfo_free_bp(&mi);
         case DAMOS_GOAL_NODE_MEMCG_USED_BP:
         case DAMOS_GOAL_NODE_MEMCG_FREE_BP:
                 r = node_total_free(m, (unsigned) g->node, &mi);
@@ -262,7 +274,7 @@ static const ProfileFeed *feed_of_goal(const ManagedProfile *p, size_t scheme, s
 }
 
 static int tuned_goal_add(TunedScheme *ts, int metric, TunerGoalSource source, ssize_t goal, uint64_t target,
-                          uint64_t node, const char *cgroup) {
+                          uint64_t node, const char *cgroup, bool target_of_limit) {
         TunedGoal *g;
 
         if (ts->n_goals >= TUNER_GOALS_MAX)
@@ -273,6 +285,7 @@ static int tuned_goal_add(TunedScheme *ts, int metric, TunerGoalSource source, s
                 .source = source,
                 .goal = goal,
                 .target = target,
+                .target_of_limit = target_of_limit,
                 .node = node,
         };
         if (!isempty(cgroup)) {
@@ -301,9 +314,10 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
                 const DamosGoal *dg = &ds->quota.goals[j];
                 const ProfileFeed *f = feed_of_goal(p, i, j);
 
-                r = f ? tuned_goal_add(ts, f->metric, TUNER_GOAL_FEED, (ssize_t) j, f->target, f->node, f->cgroup)
+                r = f ? tuned_goal_add(ts, f->metric, TUNER_GOAL_FEED, (ssize_t) j, f->target, f->node,
+                                       f->cgroup, f->target_of_limit)
                       : tuned_goal_add(ts, dg->metric, TUNER_GOAL_KERNEL, (ssize_t) j, dg->target_value,
-                                       (uint64_t) dg->nid, dg->path);
+                                       (uint64_t) dg->nid, dg->path, false);
                 if (r < 0)
                         return r;
         }
@@ -312,7 +326,8 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
 
                 if (f->scheme != i || f->goal >= 0)
                         continue;
-                r = tuned_goal_add(ts, f->metric, TUNER_GOAL_EMULATED, -1, f->target, f->node, f->cgroup);
+                r = tuned_goal_add(ts, f->metric, TUNER_GOAL_EMULATED, -1, f->target, f->node, f->cgroup,
+                                   f->target_of_limit);
                 if (r < 0)
                         return r;
         }
@@ -338,7 +353,8 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
         r = tuner_init(&ts->tuner, &c, goals, ts->n_goals);
         if (r < 0) {
                 log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name),
-                           "Cannot tune scheme %zu of profile '%s', leaving it as configured: %m", i, p->name);
+                           "Cannot tune scheme %zu of profile '%s', leaving it as configured: %m", i,
+                           p->name);
                 return 0;
         }
         ts->guarded = true;
@@ -498,19 +514,15 @@ static int profile_tune_sync(Manager *m, ManagedProfile *p, uint64_t now_usec) {
 }
 
 int manager_tune_sync(Manager *m, uint64_t now_usec) {
-        bool changed = false;
         int r;
 
         for (size_t i = 0; i < m->n_profiles; i++) {
                 r = profile_tune_sync(m, m->profiles[i], now_usec);
                 if (r < 0)
                         return log_oom();
-                if (r > 0)
-                        changed = true;
         }
-        if (changed)
-                (void) manager_tune_triggers_setup(m);
-        return 0;
+        /* also when only damond.conf's BackoffPressure=/BackoffWindow= changed */
+        return manager_tune_triggers_setup(m);
 }
 
 /* --- applying --- */
@@ -609,7 +621,8 @@ static int profile_tune_apply(Manager *m, ManagedProfile *p) {
                 log_struct(t->warned_apply ? LOG_DEBUG : LOG_WARNING, r,
                            LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
                            "Failed to apply the tuned %s of profile '%s', trying again: %s%s%m",
-                           quota ? "quotas" : "goal values", p->name, err.message, err.message[0] ? ": " : "");
+                           quota ? "quotas" : "goal values", p->name, err.message,
+                           err.message[0] ? ": " : "");
                 t->warned_apply = true;
                 return 0;
         }
@@ -637,8 +650,8 @@ static void scheme_status_update(Manager *m, ManagedProfile *p, size_t i) {
                 st->effective_quota = ts->quota != 0 ? ts->quota : st->quota_size;
 }
 
-static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState before, const TunerResult *res,
-                           const char *text, bool event, uint64_t now_usec) {
+static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState before,
+                           const TunerResult *res, const char *text, bool event, uint64_t now_usec) {
         TunedScheme *ts = &p->tuner->schemes[i];
         SchemeTuneStatus *st = i < p->tune.n_schemes ? &p->tune.schemes[i] : NULL;
         bool state_changed = res->state != before;
@@ -665,13 +678,15 @@ static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState b
                         st->last_decision_usec = now_realtime();
                 }
         }
-        if (always || ts->last_log_usec == 0 || now_usec - ts->last_log_usec >= MANAGER_TUNE_LOG_INTERVAL_USEC) {
+        if (always || ts->last_log_usec == 0 ||
+            now_usec - ts->last_log_usec >= MANAGER_TUNE_LOG_INTERVAL_USEC) {
                 level = LOG_NOTICE;
                 ts->last_log_usec = now_usec;
         } else
                 level = LOG_DEBUG;
         log_struct(level, 0,
-                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond), .message_id = DAMOND_MESSAGE_TUNING),
+                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                              .message_id = DAMOND_MESSAGE_TUNING),
                    "Profile '%s', scheme '%s': %s", p->name, st && st->name[0] ? st->name : "?", text);
 }
 
@@ -780,7 +795,8 @@ int manager_tune_tick(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                 r = tuner_window(&ts->tuner, &s, &res, text, sizeof text);
                 ts->window_start_usec = now_usec;
                 if (r < 0) {
-                        log_debug_errno(r, "Tuning scheme %zu of profile '%s' failed, ignoring: %m", i, p->name);
+                        log_debug_errno(r, "Tuning scheme %zu of profile '%s' failed, ignoring: %m", i,
+                                        p->name);
                         continue;
                 }
                 p->tune.pressure.window_stall_usec = s.stall_usec;
@@ -816,7 +832,8 @@ int manager_tune_pressure_event(Manager *m, const char *cgroup, uint64_t now_use
                         if (!ts->guarded)
                                 continue;
                         before = ts->tuner.state;
-                        r = tuner_pressure_event(&ts->tuner, now_usec, stall, window, &res, text, sizeof text);
+                        r = tuner_pressure_event(&ts->tuner, now_usec, stall, window, &res, text,
+                                                 sizeof text);
                         if (r < 0)
                                 continue;
                         scheme_decided(m, p, i, before, &res, text, true, now_usec);
@@ -895,8 +912,10 @@ static bool is_kernel_pressure_file(Manager *m, const char *relpath) {
         return ok;
 }
 
-static int tune_trigger_open(Manager *m, const char *cgroup, uint64_t stall, uint64_t window, TuneTrigger **ret) {
+static int tune_trigger_open(Manager *m, const char *cgroup, uint64_t stall, uint64_t window,
+                             TuneTrigger **ret) {
         _cleanup_free_ char *relpath = NULL;
+        uint64_t asked_stall = stall, asked_window = window;
         TuneTrigger *t;
         int r, fd = -EBADF;
 
@@ -915,14 +934,16 @@ static int tune_trigger_open(Manager *m, const char *cgroup, uint64_t stall, uin
         if (r == -EINVAL && window % (2 * USEC_PER_SEC) != 0) {
                 /* Without CAP_SYS_RESOURCE, 6.5+ takes only windows in whole multiples of 2 s: the same
                  * share of a 2 s window */
-                uint64_t w = MIN((window / (2 * USEC_PER_SEC) + 1) * 2 * USEC_PER_SEC, PSI_TRIGGER_WINDOW_MAX_USEC);
+                uint64_t w = MIN((window / (2 * USEC_PER_SEC) + 1) * 2 * USEC_PER_SEC,
+                                 PSI_TRIGGER_WINDOW_MAX_USEC);
                 uint64_t st = MIN(MAX(stall * w / window, UINT64_C(1)), w);
 
                 r = psi_trigger_open(m->root, relpath, PSI_SOME, st, w, &fd);
                 if (r >= 0) {
-                        log_notice("The kernel refused a %" PRIu64 " ms PSI trigger window (no CAP_SYS_RESOURCE?); "
-                                   "backing off at %" PRIu64 " ms stall in %" PRIu64 " ms instead.",
-                                   window / USEC_PER_MSEC, st / USEC_PER_MSEC, w / USEC_PER_MSEC);
+                        log_notice("The kernel refused a %" PRIu64 " ms PSI trigger window (no "
+                                   "CAP_SYS_RESOURCE?); backing off at %" PRIu64 " ms stall in %" PRIu64
+                                   " ms instead.", window / USEC_PER_MSEC, st / USEC_PER_MSEC,
+                                   w / USEC_PER_MSEC);
                         stall = st;
                         window = w;
                 }
@@ -934,7 +955,14 @@ static int tune_trigger_open(Manager *m, const char *cgroup, uint64_t stall, uin
                 (void) close(fd);
                 return -ENOMEM;
         }
-        *t = (TuneTrigger) { .manager = m, .fd = fd, .stall_usec = stall, .window_usec = window };
+        *t = (TuneTrigger) {
+                .manager = m,
+                .fd = fd,
+                .stall_usec = stall,
+                .window_usec = window,
+                .asked_stall_usec = asked_stall,
+                .asked_window_usec = asked_window,
+        };
         if (cgroup && !(t->cgroup = strdup(cgroup))) {
                 tune_trigger_free(t);
                 return -ENOMEM;
@@ -964,19 +992,21 @@ static bool trigger_wanted(Manager *m, const char *cgroup) {
 int manager_tune_triggers_setup(Manager *m) {
         uint64_t stall = m->config.backoff_pressure_usec, window = m->config.backoff_window_usec;
 
+        if (window == 0)
+                window = TUNER_BACKOFF_WINDOW_USEC_DEFAULT;
+        stall = MIN(stall, window);
         /* the ones no longer wanted, dead, or with other settings */
         for (size_t i = m->n_tune_triggers; i-- > 0;) {
                 TuneTrigger *t = m->tune_triggers[i];
 
-                if (!t->dead && stall > 0 && trigger_wanted(m, t->cgroup))
+                if (!t->dead && stall > 0 && trigger_wanted(m, t->cgroup) && t->asked_stall_usec == stall &&
+                    t->asked_window_usec == window)
                         continue;
                 tune_trigger_free(t);
                 m->tune_triggers[i] = m->tune_triggers[--m->n_tune_triggers];
         }
         if (stall == 0)
                 return 0;
-        if (window == 0)
-                window = TUNER_BACKOFF_WINDOW_USEC_DEFAULT;
 
         for (size_t i = 0; i < m->n_profiles; i++) {
                 const ManagedProfile *p = m->profiles[i];
@@ -992,7 +1022,7 @@ int manager_tune_triggers_setup(Manager *m) {
                         have = streq_ptr(m->tune_triggers[j]->cgroup, cg);
                 if (have)
                         continue;
-                r = tune_trigger_open(m, cg, MIN(stall, window), window, &t);
+                r = tune_trigger_open(m, cg, stall, window, &t);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r == -ENOTTY) {
@@ -1002,8 +1032,8 @@ int manager_tune_triggers_setup(Manager *m) {
                 }
                 if (r < 0) {
                         log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name),
-                                   "Cannot set up a PSI trigger on the memory pressure of %s, backing off at "
-                                   "the next quota window instead: %m", cg ?: "the system");
+                                   "Cannot set up a PSI trigger on the memory pressure of %s, backing off "
+                                   "at the next quota window instead: %m", cg ?: "the system");
                         continue;
                 }
                 a = reallocarray(m->tune_triggers, m->n_tune_triggers + 1, sizeof(*a));
@@ -1013,8 +1043,9 @@ int manager_tune_triggers_setup(Manager *m) {
                 }
                 m->tune_triggers = a;
                 m->tune_triggers[m->n_tune_triggers++] = t;
-                log_info("Backing off as soon as the memory pressure of %s reaches %" PRIu64 " ms in %" PRIu64
-                         " ms.", cg ?: "the system", t->stall_usec / USEC_PER_MSEC, t->window_usec / USEC_PER_MSEC);
+                log_info("Backing off as soon as the memory pressure of %s reaches %" PRIu64 " ms in %"
+                         PRIu64 " ms.", cg ?: "the system", t->stall_usec / USEC_PER_MSEC,
+                         t->window_usec / USEC_PER_MSEC);
         }
         return 0;
 }

@@ -28,6 +28,7 @@ typedef struct ProfileFeed {
                                  * and damond tunes quotas/bytes itself */
         int metric;             /* what damond measures: DamosGoalMetric or ProfileGoalMetric */
         uint64_t target;        /* in the metric's unit: bp, µs per reset interval, bytes, or a number */
+        bool target_of_limit;   /* cgroup_mem_usage: @target is in bp of memory.high (or memory.max) */
         uint64_t node;
         char *cgroup;
 } ProfileFeed;

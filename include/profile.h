@@ -237,6 +237,8 @@ typedef struct ProfileGoal {
         int metric;                     /* DamosGoalMetric or ProfileGoalMetric */
         char *target;                   /* as written; its unit depends on Metric= */
         uint64_t target_value;          /* set by profile_validate(), in the metric's unit: bp, µs, bytes */
+        bool target_of_limit;           /* cgroup_mem_usage given as a percentage: target_value is in bp of
+                                         * the cgroup's memory.high (memory.max when high is "max") */
         uint64_t node;
         char *cgroup;
 } ProfileGoal;

@@ -258,6 +258,7 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
                 .goal = goal,
                 .metric = g->metric,
                 .target = g->target_value,
+                .target_of_limit = g->target_of_limit,
                 .node = g->node,
         };
         if (g->cgroup && !(a[out->n_feeds].cgroup = strdup(g->cgroup)))
@@ -665,7 +666,7 @@ static void dump_feed(FILE *out, const char *ctx, const ProfileFeed *fd) {
         else
                 fprintf(out, "%s/schemes/%zu/quotas/bytes: damond tunes it for %s", ctx, fd->scheme,
                         profile_goal_metric_to_string(fd->metric));
-        fprintf(out, " (target %" PRIu64, fd->target);
+        fprintf(out, " (target %" PRIu64 "%s", fd->target, fd->target_of_limit ? " bp of memory.high" : "");
         if (fd->cgroup)
                 fprintf(out, ", cgroup %s", fd->cgroup);
         if (fd->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && fd->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP)
@@ -735,7 +736,8 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
                 fprintf(out, "%s/schemes: age thresholds follow the tuned aggregation interval\n", ctx);
         /* only when not the default, so that the listings of unchanged profiles stay as they were */
         if (c->pressure_ceiling_usec != PROFILE_PRESSURE_CEILING_DEFAULT_USEC)
-                fprintf(out, "%s/schemes: damond pauses them above %" PRIu64 " us of memory stall per second%s\n",
-                        ctx, c->pressure_ceiling_usec, c->pressure_ceiling_usec == 0 ? " (never)" : "");
+                fprintf(out, "%s/schemes: damond pauses them above %" PRIu64
+                        " us of memory stall per second%s\n", ctx, c->pressure_ceiling_usec,
+                        c->pressure_ceiling_usec == 0 ? " (never)" : "");
         return ferror(out) ? -EIO : 0;
 }

@@ -296,8 +296,18 @@ static int parse_goal_target(Profile *p, ProfileGoal *g, DiagList *d) {
                         return fail(p, d, s, "Target", "must be above zero");
                 break;
         case PROFILE_GOAL_CGROUP_MEM_USAGE:
-                if (parse_size_bytes(g->target, &v) < 0 || v == 0)
-                        return fail(p, d, s, "Target", "expected a memory size, e.g. 2G");
+                g->target_of_limit = strchr(g->target, '%');
+                if (g->target_of_limit) {
+                        /* a share of the cgroup's limit, which may change while damond runs */
+                        r = parse_ratio_ppm(g->target, &v);
+                        if (r < 0 || v % 100 != 0 || v == 0)
+                                return fail(p, d, s, "Target", r == -ERANGE ? "above 100%%" :
+                                            r < 0 || v == 0 ? "expected a memory size (2G) or a share of "
+                                            "memory.high (80%%)" : "finer than 0.01%%");
+                        v /= 100;
+                } else if (parse_size_bytes(g->target, &v) < 0 || v == 0)
+                        return fail(p, d, s, "Target", "expected a memory size (2G) or a share of "
+                                    "memory.high (80%%)");
                 break;
         default:
                 return 0;

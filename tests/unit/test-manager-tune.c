@@ -122,8 +122,8 @@ static uint64_t scheme_file(ManagedProfile *p, const char *rel) {
 static uint64_t running_quota(ManagedProfile *p) {
         char buf[64];
 
-        ck_assert_ok(fake_kernel_running_value(k, (unsigned) p->kdamond, "contexts/0/schemes/0/quotas/bytes", buf,
-                                               sizeof buf));
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) p->kdamond, "contexts/0/schemes/0/quotas/bytes",
+                                               buf, sizeof buf));
         return strtoull(buf, NULL, 10);
 }
 
@@ -273,7 +273,8 @@ START_TEST(test_own_quota_follows_pressure) {
                 stall(1000, 0);
                 ck_assert_ok(manager_health_tick(m, t += SEC));
                 q = running_quota(p);
-                ck_assert_msg(q > prev, "window %u: quota %" PRIu64 " did not rise from %" PRIu64, i, q, prev);
+                ck_assert_msg(q > prev, "window %u: quota %" PRIu64 " did not rise from %" PRIu64, i, q,
+                              prev);
                 ck_assert_uint_le(q, UINT64_C(128) << 20);
                 prev = q;
         }
@@ -319,7 +320,8 @@ START_TEST(test_trigger_cuts_at_once) {
         ck_assert_ptr_nonnull(p->tune.schemes[0].last_decision);
         ck_assert_uint_gt(p->tune.schemes[0].last_decision_usec, 0);
         /* logged at notice with its MESSAGE_ID */
-        snprintf(line, sizeof line, "%d %s Profile 'feed', scheme 'cold': ", LOG_NOTICE, DAMOND_MESSAGE_TUNING);
+        snprintf(line, sizeof line, "%d %s Profile 'feed', scheme 'cold': ", LOG_NOTICE,
+                 DAMOND_MESSAGE_TUNING);
         ck_assert_msg(strstr(logbuf, line), "log: %s", logbuf);
         /* STATUS= says so */
         status = manager_status_line(m);
@@ -396,6 +398,51 @@ START_TEST(test_ceiling_pause_and_resume) {
 }
 END_TEST
 
+#define USAGE_CONF \
+        "[Profile]\nOperations=paddr\n[Target]\nRegion=4G-8G\n" \
+        "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=64M\nQuotaResetInterval=1s\n" \
+        "[Goal usage]\nScheme=cold\nMetric=cgroup_mem_usage\nCGroup=/work.slice\nTarget=80%\n"
+
+static void cgroup_limits(const char *high, const char *max) {
+        ck_assert_ok(fake_kernel_write_file(k, "sys/fs/cgroup/work.slice/memory.high", high));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/fs/cgroup/work.slice/memory.max", max));
+}
+
+/* A usage goal given as a share of the cgroup's memory.high (memory.max when high is "max"), measured
+ * against the limit in force; the cgroup's own pressure guards the profile. */
+START_TEST(test_usage_share_of_limit) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+
+        if (!has_commit())
+                return;
+        ck_assert_ok(fake_kernel_write_file(k, "sys/fs/cgroup/work.slice/memory.current", "943718400\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/fs/cgroup/work.slice/memory.pressure",
+                                            "some avg10=0.00 avg60=0.00 avg300=0.00 total=5000\n"
+                                            "full avg10=0.00 avg60=0.00 avg300=0.00 total=1000\n"));
+        cgroup_limits("1073741824\n", "max\n");
+        write_conf("usage.conf", USAGE_CONF);
+        m = started_manager();
+        p = profile(m, "usage");
+        ck_assert_str_eq(p->tune.pressure.source, "/work.slice");
+        ck_assert_int_eq(p->tune.schemes[0].goals[0].metric, PROFILE_GOAL_CGROUP_MEM_USAGE);
+        ck_assert_str_eq(p->tune.schemes[0].goals[0].cgroup, "/work.slice");
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].target, 8000);
+
+        /* 900M of a 1G memory.high */
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].current, 8789);
+        /* memory.high lifted: memory.max (2G) counts */
+        cgroup_limits("max\n", "2147483648\n");
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].current, 4394);
+        /* no limit at all: nothing to be a share of */
+        cgroup_limits("max\n", "max\n");
+        ck_assert_ok(manager_health_tick(m, T0 + 3 * SEC));
+        ck_assert_uint_eq(p->tune.schemes[0].goals[0].current, TUNE_UNKNOWN);
+}
+END_TEST
+
 /* PressureCeiling= is checked like any key. */
 START_TEST(test_ceiling_key) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -424,6 +471,7 @@ int main(void) {
         tcase_add_test(tc, test_unguarded_scheme_untouched);
         tcase_add_test(tc, test_ceiling_pause_and_resume);
         tcase_add_test(tc, test_ceiling_key);
+        tcase_add_test(tc, test_usage_share_of_limit);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }
