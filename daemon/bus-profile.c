@@ -252,7 +252,7 @@ static int get_targets(sd_bus *bus, const char *path, const char *interface, con
         if (r < 0)
                 return r;
         if (spec && spec->ops == DAMON_OPS_PADDR && p->compiled.regions_auto && !p->has_applied)
-                r = append_line(reply, "the largest System RAM range (found when it starts)");
+                r = append_line(reply, "every System RAM range (found when it starts)");
         for (size_t t = 0; r >= 0 && spec && t < spec->n_targets; t++) {
                 const DamonTarget *tg = &spec->targets[t];
 
@@ -272,7 +272,7 @@ static int get_targets(sd_bus *bus, const char *path, const char *interface, con
 
                         format_size(g->end - g->start, size, sizeof size);
                         r = append_line(reply, "%s 0x%" PRIx64 "-0x%" PRIx64 " (%s)",
-                                        p->compiled.regions_auto ? "the largest System RAM range" : "region",
+                                        p->compiled.regions_auto ? "System RAM" : "region",
                                         g->start, g->end, size);
                 }
         }

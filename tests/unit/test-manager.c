@@ -157,7 +157,10 @@ START_TEST(test_start_two_profiles) {
         ck_assert_str_eq(kstate((unsigned) stat->kdamond), "on");
         ck_assert_uint_eq(fake_kernel_n_starts(k, (unsigned) reclaim->kdamond), 1);
 
-        /* Region=auto became the largest System RAM range of proc/iomem */
+        /* Region=auto became every System RAM range of proc/iomem but the 636K sliver below 1M */
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond,
+                                               "contexts/0/targets/0/regions/nr_regions", buf, sizeof buf));
+        ck_assert_str_eq(buf, "1");
         ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond,
                                                "contexts/0/targets/0/regions/0/start", buf, sizeof buf));
         ck_assert_str_eq(buf, "4294967296");
