@@ -644,10 +644,19 @@ static void scheme_status_update(Manager *m, ManagedProfile *p, size_t i) {
         st->quota_applied = ts->quota;
         for (size_t g = 0; g < MIN(st->n_goals, ts->n_goals); g++)
                 st->goals[g].current = ts->tuner.measured[g];
-        if (!damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_GOAL_METRICS) &&
-            ts->tuner.emulated)
-                /* damond's own tuning: what it has the kernel apply is the effective quota */
-                st->effective_quota = ts->quota != 0 ? ts->quota : st->quota_size;
+        if (!damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_GOAL_METRICS)) {
+                /* no effective_bytes to read (before 6.9): what damond has the kernel apply, or where it
+                 * expects the kernel's own tuner to be (6.8) under that cap */
+                uint64_t cap = ts->quota != 0 ? ts->quota : st->quota_size, esz = 0;
+
+                if (!ts->tuner.emulated && ts->tuner.kernel_esz_bp != 0 &&
+                    ts->tuner.kernel_esz_bp != TUNER_UNKNOWN)
+                        esz = MAX(ts->tuner.kernel_esz_bp / 10000, UINT64_C(1));
+                if (esz > 0)
+                        st->effective_quota = cap > 0 ? MIN(esz, cap) : esz;
+                else
+                        st->effective_quota = cap > 0 ? cap : TUNE_UNKNOWN;
+        }
 }
 
 static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState before,

@@ -443,6 +443,48 @@ START_TEST(test_usage_share_of_limit) {
 }
 END_TEST
 
+static void add_named_process(pid_t pid, const char *name) {
+        char rel[64], text[64];
+
+        ck_assert_ok(fake_kernel_add_process(k, pid));
+        snprintf(rel, sizeof rel, "proc/%d/comm", (int) pid);
+        snprintf(text, sizeof text, "%s\n", name);
+        ck_assert_ok(fake_kernel_write_file(k, rel, text));
+        snprintf(rel, sizeof rel, "proc/%d/cmdline", (int) pid);
+        snprintf(text, sizeof text, "/usr/bin/%s", name);
+        ck_assert_ok(fake_kernel_write_file(k, rel, text));
+}
+
+/* Other updates of a running kdamond (here: a followed process starts) keep what the tuning loop has the
+ * kernel apply: a backed-off quota is not lifted behind the tuner's back. */
+START_TEST(test_follow_keeps_tuned_quota) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        uint64_t cut;
+
+        if (!has_commit())
+                return;
+        add_named_process(5000, "worker");
+        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nProcessName=worker\n"
+                   "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=64M\n");
+        m = started_manager();
+        p = profile(m, "app");
+        ck_assert_int_eq(manager_tune_pressure_event(m, NULL, T0 + 100 * MSEC), 1);
+        cut = running_quota(p);
+        ck_assert_uint_lt(cut, UINT64_C(64) << 20);
+
+        add_named_process(5001, "worker");
+        fake_kernel_clear_write_log(k);
+        ck_assert_ok(manager_health_tick(m, T0 + 200 * MSEC));
+        ck_assert_uint_eq(p->applied.n_targets, 2);
+        /* not even for a moment */
+        ck_assert_msg(!strstr(fake_kernel_write_log(k), "quotas/bytes"), "written: %s",
+                      fake_kernel_write_log(k));
+        ck_assert_uint_eq(running_quota(p), cut);
+        ck_assert_uint_eq(p->applied.schemes[0].quota.bytes, cut);
+}
+END_TEST
+
 /* PressureCeiling= is checked like any key. */
 START_TEST(test_ceiling_key) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -472,6 +514,7 @@ int main(void) {
         tcase_add_test(tc, test_ceiling_pause_and_resume);
         tcase_add_test(tc, test_ceiling_key);
         tcase_add_test(tc, test_usage_share_of_limit);
+        tcase_add_test(tc, test_follow_keeps_tuned_quota);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }
