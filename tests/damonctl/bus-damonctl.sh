@@ -135,9 +135,11 @@ wait_for "the bus socket" test -S "$tmp/bus"
 run not-running 3 "$damonctl"
 run not-running-reload 3 "$damonctl" reload
 run not-running-json 3 "$damonctl" list --json
-# usage errors are found before the bus is asked
+# usage errors are found before the bus is asked; --help and --version need no bus either
 run usage 2 "$damonctl" frobnicate
 run usage-start 2 "$damonctl" start
+run usage-option 2 "$damonctl" --frobnicate
+run help 0 "$damonctl" --help
 
 # --- profiles: one running, one disabled, one invalid ---
 mkdir "$tmp/conf"
@@ -158,9 +160,14 @@ printf '[Profile]\nEnabled=maybe\n' >"$tmp/conf/broken.conf"
 "$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" 2>"$tmp/damond.log" &
 damond_pid=$!
 wait_for "damond on the bus" grep -q "Serving the D-Bus API as org.damond1" "$tmp/damond.log"
-# The first tuning window has passed: the pressure and the last decision are known from now on.
-first_decision() { "$damonctl" show reclaim | grep -q '^Scheme\.cold\.LastDecisionTime=.'; }
-wait_for "the first tuning decision" first_decision
+# Wait for a settled status: a tuning window has passed (the pressure and the last decision are known),
+# and the effective quota is known (the kernel's on 6.9+, damond's own after its first windows on 6.1).
+settled() {
+        "$damonctl" show reclaim >"$tmp/settled"
+        grep -q '^Scheme\.cold\.LastDecisionTime=.' "$tmp/settled" &&
+                grep -q '^Scheme\.cold\.EffectiveQuota=[0-9]' "$tmp/settled"
+}
+wait_for "the first tuning decisions" settled
 
 # --- the read verbs ---
 run status 0 "$damonctl"
@@ -175,6 +182,8 @@ run show-reclaim.json 0 "$damonctl" show reclaim --json
 run show-web-cache 0 "$damonctl" show web-cache
 run show-unknown 1 "$damonctl" show nope
 run show-manager 0 "$damonctl" show
+run show-manager.json 0 "$damonctl" show --json
+run status-reclaim.json 0 "$damonctl" --json status reclaim
 run features 0 "$damonctl" features
 run features.json 0 "$damonctl" features --json
 
@@ -185,6 +194,10 @@ run validate-good 0 "$damonctl" validate "$tmp/good.conf"
 run validate-bad 1 "$damonctl" validate "$tmp/good.conf" "$tmp/bad.conf"
 run validate-bad.json 1 "$damonctl" validate --json "$tmp/bad.conf"
 run validate-missing 1 "$damonctl" validate "$tmp/missing.conf"
+mkdir "$tmp/other"
+cp "$tmp/bad.conf" "$tmp/other/good.conf"
+run validate-same-name 1 "$damonctl" validate "$tmp/good.conf" "$tmp/other/good.conf"
+run validate-not-conf 1 "$damonctl" validate "$tmp/damond.log"
 # the installed configuration has the broken profile
 run validate-installed 1 "$damonctl" validate
 
