@@ -820,9 +820,12 @@ int manager_tune_pressure_event(Manager *m, const char *cgroup, uint64_t now_use
         uint64_t stall = m->config.backoff_pressure_usec, window = m->config.backoff_window_usec;
         int n = 0, r;
 
-        r = manager_tune_sync(m, now_usec);
-        if (r < 0)
-                return r;
+        /* not manager_tune_sync(): the triggers, one of which may be calling, stay as they are */
+        for (size_t k = 0; k < m->n_profiles; k++) {
+                r = profile_tune_sync(m, m->profiles[k], now_usec);
+                if (r < 0)
+                        return log_oom();
+        }
         if (window == 0)
                 window = TUNER_BACKOFF_WINDOW_USEC_DEFAULT;
         for (size_t k = 0; k < m->n_profiles; k++) {
@@ -901,8 +904,15 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                 (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 return 0;
         }
-        if (r > 0)
-                (void) manager_tune_pressure_event(t->manager, t->cgroup, now_monotonic());
+        if (r > 0) {
+                _cleanup_free_ char *cgroup = NULL;
+
+                if (t->cgroup && !(cgroup = strdup(t->cgroup))) {
+                        (void) log_oom();
+                        return 0;       /* an error would disable the trigger for good */
+                }
+                (void) manager_tune_pressure_event(t->manager, cgroup, now_monotonic());
+        }
         return 0;
 }
 

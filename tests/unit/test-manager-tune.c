@@ -294,6 +294,41 @@ START_TEST(test_own_quota_follows_pressure) {
 }
 END_TEST
 
+static unsigned count(const char *haystack, const char *needle) {
+        unsigned n = 0;
+
+        for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+                n++;
+        return n;
+}
+
+/* A quota that changes every window is logged at notice at most once per 10 s; back-offs always. */
+START_TEST(test_decisions_rate_limited) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        char notice[128];
+        uint64_t t = T0;
+
+        if (gen != FAKE_GEN_6_1)
+                return;
+        write_conf("own.conf", OWN_CONF);
+        m = started_manager();
+        snprintf(notice, sizeof notice, "%d %s Profile 'own', scheme 'cold': ", LOG_NOTICE,
+                 DAMOND_MESSAGE_TUNING);
+        logbuf[0] = '\0';
+        for (unsigned i = 0; i < 25; i++) {
+                stall(1000, 0);
+                ck_assert_ok(manager_health_tick(m, t += SEC));
+        }
+        /* 25 windows, each raising the quota (the others at debug): at 1, 11 and 21 s */
+        ck_assert_msg(count(logbuf, notice) == 3, "log: %s", logbuf);
+
+        logbuf[0] = '\0';
+        ck_assert_int_eq(manager_tune_pressure_event(m, NULL, t + 100 * MSEC), 1);
+        ck_assert_int_eq(manager_tune_pressure_event(m, NULL, t + 600 * MSEC), 1);
+        ck_assert_msg(count(logbuf, notice) == 2, "log: %s", logbuf);
+}
+END_TEST
+
 /* A PSI trigger fired: every guarded scheme is cut in the same call, without waiting for a window. */
 START_TEST(test_trigger_cuts_at_once) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -515,6 +550,7 @@ int main(void) {
         tcase_add_test(tc, test_ceiling_key);
         tcase_add_test(tc, test_usage_share_of_limit);
         tcase_add_test(tc, test_follow_keeps_tuned_quota);
+        tcase_add_test(tc, test_decisions_rate_limited);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }
