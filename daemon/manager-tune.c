@@ -63,6 +63,8 @@ struct ProfileTuner {
         size_t n_schemes;
         TunedScheme *schemes;
         char *cgroup;                   /* the guarding pressure: a cgroup's, NULL: the system's */
+        uint64_t backoff_stall_usec;    /* damond.conf's BackoffPressure= and BackoffWindow= it was built */
+        uint64_t backoff_window_usec;   /* with: a reload that changes them builds it again */
         bool can_commit;                /* the kernel has online commits (5.19) */
         bool warned_apply;
         /* vaddr: the targets' memory delays (taskstats) */
@@ -441,6 +443,8 @@ static int profile_tuner_new(Manager *m, ManagedProfile *p, uint64_t now_usec, P
         t->schemes_ptr = spec->schemes;
         t->n_schemes = spec->n_schemes;
         t->can_commit = damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_COMMIT);
+        t->backoff_stall_usec = m->config.backoff_pressure_usec;
+        t->backoff_window_usec = m->config.backoff_window_usec;
         if (!t->fingerprint)
                 goto oom;
         if (spec->n_schemes > 0) {
@@ -489,7 +493,8 @@ static int profile_tune_sync(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                         p->tune.schemes[i].state = TUNE_STATE_NONE;
                 return 0;
         }
-        if (tuner_current(p->tuner, p))
+        if (tuner_current(p->tuner, p) && p->tuner->backoff_stall_usec == m->config.backoff_pressure_usec &&
+            p->tuner->backoff_window_usec == m->config.backoff_window_usec)
                 return 0;
 
         r = profile_tuner_new(m, p, now_usec, &t);

@@ -520,6 +520,34 @@ START_TEST(test_follow_keeps_tuned_quota) {
 }
 END_TEST
 
+/* BackoffPressure=0 in damond.conf, by a reload: no back-off from a window's stall any more. */
+START_TEST(test_backoff_off_by_reload) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+
+        if (!has_commit())
+                return;
+        write_conf("plain.conf", "[Profile]\nOperations=paddr\nPressureCeiling=0\n[Target]\nRegion=4G-8G\n"
+                   "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=64M\n");
+        m = started_manager();
+        p = profile(m, "plain");
+        stall(500000, 0);
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_int_eq(p->tune.schemes[0].state, TUNE_STATE_BACKED_OFF);
+        ck_assert_uint_lt(running_quota(p), UINT64_C(64) << 20);
+
+        write_conf("damond.conf", "[Damond]\nBackoffPressure=0\n");
+        ck_assert_ok(manager_reload(m, T0 + 1500 * MSEC));
+        for (unsigned s = 2; s <= 4; s++) {
+                stall(500000, 0);
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+                /* no goals, no back-off, no ceiling: nothing tunes it */
+                ck_assert_int_eq(p->tune.schemes[0].state, TUNE_STATE_NONE);
+        }
+        ck_assert_uint_eq(running_quota(p), UINT64_C(64) << 20);
+}
+END_TEST
+
 /* PressureCeiling= is checked like any key. */
 START_TEST(test_ceiling_key) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -551,6 +579,7 @@ int main(void) {
         tcase_add_test(tc, test_usage_share_of_limit);
         tcase_add_test(tc, test_follow_keeps_tuned_quota);
         tcase_add_test(tc, test_decisions_rate_limited);
+        tcase_add_test(tc, test_backoff_off_by_reload);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }
