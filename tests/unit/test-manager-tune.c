@@ -17,6 +17,7 @@
 #include "log.h"
 #include "manager-tune.h"
 #include "message-ids.h"
+#include "psi.h"
 #include "state-file.h"
 #include "test-util.h"
 
@@ -335,6 +336,7 @@ START_TEST(test_trigger_cuts_at_once) {
         _cleanup_free_ char *status = NULL;
         ManagedProfile *p;
         char line[128];
+        PsiStats ps;
 
         write_conf("feed.conf", FEED_CONF);
         m = started_manager();
@@ -364,6 +366,9 @@ START_TEST(test_trigger_cuts_at_once) {
         /* a profile whose tuning is not guarded by that cgroup's pressure is not touched */
         ck_assert_int_eq(manager_tune_pressure_event(m, "/other.slice", T0 + 400 * MSEC), 0);
         ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        /* no trigger was written into the fake's pressure file (not procfs): it still reads */
+        ck_assert_int_eq(psi_read_system(fake_kernel_root(k), &ps), 0);
+        ck_assert_uint_eq(ps.some.total_usec, psi_some);
 }
 END_TEST
 
