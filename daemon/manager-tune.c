@@ -554,31 +554,6 @@ void manager_tune_overlay(const ManagedProfile *p, DamonSpec *spec) {
         }
 }
 
-/* Before 6.14 the kernel takes state commands (commit, commit_schemes_quota_goals) only from a kdamond
- * that aggregates, which one whose schemes are all off by their watermarks does not: the write would
- * block. Nothing is worth tuning then anyway. Mirrors the driver's check for damon_sysfs_commit(). */
-static bool kdamond_may_be_inactive(Manager *m, const DamonSpec *running) {
-        MemInfo mi;
-        uint64_t permil;
-
-        if (damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_FILTER_ALLOW) ||
-            running->n_schemes == 0)
-                return false;
-        for (size_t i = 0; i < running->n_schemes; i++)
-                if (running->schemes[i].wmarks.metric == DAMOS_WMARK_NONE)
-                        return false;
-        if (meminfo_read_system(m->root, &mi) < 0)
-                return true;
-        permil = meminfo_free_permil(&mi);
-        for (size_t i = 0; i < running->n_schemes; i++) {
-                const DamosWatermarks *w = &running->schemes[i].wmarks;
-
-                if (w->low <= permil && permil <= w->mid)
-                        return false;
-        }
-        return true;
-}
-
 /* Writes what the tuner asks for and the kernel does not run yet. Returns the files written. */
 static int profile_tune_apply(Manager *m, ManagedProfile *p) {
         _cleanup_(damon_spec_done) DamonSpec spec = {};
@@ -609,7 +584,9 @@ static int profile_tune_apply(Manager *m, ManagedProfile *p) {
         }
         if (!quota && !goals)
                 return 0;
-        if (kdamond_may_be_inactive(m, &p->applied)) {
+        /* Nothing is worth tuning while every scheme is off, and staging a commit that is only refused
+         * would cost writes. */
+        if (damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
                 log_debug("Kdamond %d of profile '%s' may be off by its watermarks, tuned values wait.",
                           p->kdamond, p->name);
                 return 0;

@@ -109,8 +109,15 @@ int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, con
 
 /* Writes the goals' current_value (and target_value) that differ from @spec and then
  * "commit_schemes_quota_goals"; nothing else is staged. Needs DAMON_FEATURE_QUOTA_GOALS and a running
- * kdamond. Returns the number of files written. */
+ * kdamond. Returns the number of files written. -EAGAIN, with nothing written, in the case where
+ * damon_sysfs_commands_may_wait() is true for @spec. */
 int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr);
+
+/* Whether the kernel could hold a state command (commit, commit_schemes_quota_goals) to a kdamond running
+ * @running until free memory changes: kernels before 6.14 serve them only from an aggregating kdamond, and
+ * every scheme of @running may now be off by its free-memory watermarks (reads proc/meminfo; true when it
+ * cannot tell). Always false on 6.14+ and for a spec with a scheme without watermarks. */
+bool damon_sysfs_commands_may_wait(DamonSysfs *s, const DamonSpec *running);
 
 /* Turns an owned kdamond off. Refreshes its stats first (so the last numbers stay readable). A kdamond
  * that had already stopped by itself is not an error (returns 0). */

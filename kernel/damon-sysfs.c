@@ -505,6 +505,8 @@ static int read_free_mem_permil(DamonSysfs *s, uint64_t *ret) {
 /* Whether every scheme of @running may be switched off by its watermarks right now. Only the activation
  * range [low, mid] proves a scheme active: between mid and high it keeps whatever state it had. */
 static bool may_be_inactive(DamonSysfs *s, const DamonSpec *running, uint64_t *ret_permil) {
+        if (damon_features_has(s->features, DAMON_FEATURE_FILTER_ALLOW))
+                return false;      /* 6.14+: state commands do not wait for an aggregation */
         uint64_t permil;
 
         if (running->n_schemes == 0)
@@ -523,6 +525,12 @@ static bool may_be_inactive(DamonSysfs *s, const DamonSpec *running, uint64_t *r
                         return false;
         }
         return true;
+}
+
+bool damon_sysfs_commands_may_wait(DamonSysfs *s, const DamonSpec *running) {
+        uint64_t permil;
+
+        return may_be_inactive(s, running, &permil);
 }
 
 int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, const DamonSpec *rollback,
@@ -556,7 +564,7 @@ int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, con
         /* Before 6.14 (callback-driven commands) the kernel takes a commit only after an aggregation,
          * which a kdamond whose schemes are all off by their watermarks never does: the write would
          * block until free memory changes. Defer instead; the staged files go back to what runs. */
-        if (!damon_features_has(s->features, DAMON_FEATURE_FILTER_ALLOW)) {
+        {
                 uint64_t permil = 0;
 
                 if (may_be_inactive(s, rollback ?: spec, &permil)) {
@@ -598,6 +606,18 @@ int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spe
         r = require_running(s, index, reterr);
         if (r < 0)
                 goto finish;
+        {
+                uint64_t permil = 0;
+
+                if (may_be_inactive(s, spec, &permil)) {
+                        damon_error_set(reterr, "kdamond %u may be inactive: free memory is %" PRIu64 " permil, "
+                                        "outside the activation range of every scheme's watermarks; kernels before "
+                                        "6.14 serve commit_schemes_quota_goals only from an active kdamond (or at "
+                                        "its next watermark check); deferred", index, permil);
+                        r = -EAGAIN;
+                        goto finish;
+                }
+        }
 
         for (size_t i = 0; i < spec->n_schemes; i++) {
                 const DamosScheme *sc = &spec->schemes[i];

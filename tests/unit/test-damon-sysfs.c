@@ -482,6 +482,26 @@ START_TEST(test_commit_goals) {
                          "0/state commit_schemes_quota_goals\n");
         /* the same value again: nothing to write */
         ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), 0);
+
+        /* every scheme off by its watermarks: before 6.14 the command waits for an active kdamond, so it is
+         * deferred with nothing written; 6.14+ serves it at once */
+        spec.schemes[0].wmarks = (DamosWatermarks) { DAMOS_WMARK_FREE_MEM_RATE, 5000000, 500, 400, 200 };
+        fake_kernel_set_free_mem_permil(k, 300);
+        ck_assert_int_gt(damon_sysfs_commit(sysfs, index, &spec, NULL, &e), 0);
+        fake_kernel_set_free_mem_permil(k, 900);
+        ck_assert(damon_sysfs_commands_may_wait(sysfs, &spec) == !gen_at_least(FAKE_GEN_6_18));
+        fake_kernel_clear_write_log(k);
+        spec.schemes[0].quota.goals[0].current_value = 800;
+        if (gen_at_least(FAKE_GEN_6_18)) {
+                ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), 2);
+                return;
+        }
+        ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), -EAGAIN);
+        ck_assert_msg(strstr(e.message, "899 permil"), "%s", e.message);
+        ck_assert_str_eq(fake_kernel_write_log(k), "");
+        fake_kernel_set_free_mem_permil(k, 300);
+        ck_assert(!damon_sysfs_commands_may_wait(sysfs, &spec));
+        ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), 2);
 }
 END_TEST
 
