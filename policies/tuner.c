@@ -552,11 +552,12 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
         if (t->state == TUNER_STATE_PAUSED) {
                 if (t->below_since_usec != TUNER_UNKNOWN &&
                     elapsed(now, t->below_since_usec) >= c->resume_hold_usec) {
-                        back_off(t, now);
+                        uint64_t calm = elapsed(now, t->below_since_usec);
+
+                        back_off(t, now);       /* resets the timers: the calm time is taken before */
                         t->event_usec = TUNER_UNKNOWN;  /* a resume, not a new pressure */
                         text_add(&x, "resumed: stall %s/s below %s/s for %s",
-                                 fmt_usec(a, per_sec), fmt_usec(b, c->resume_usec),
-                                 fmt_usec(d, elapsed(now, t->below_since_usec)));
+                                 fmt_usec(a, per_sec), fmt_usec(b, c->resume_usec), fmt_usec(d, calm));
                         t->below_since_usec = TUNER_UNKNOWN;
                 } else
                         text_add(&x, "paused: stall %s/s; resumes after %s below %s/s (%s so far)",

@@ -716,7 +716,8 @@ START_TEST(test_ceiling_pause_resume) {
         ck_assert_int_eq(r.state, TUNER_STATE_BACKED_OFF);
         ck_assert_uint_eq(r.quota, 4096);
         ck_assert_uint_eq(r.feed[0], 20 * MSEC);        /* the kernel's quota is at the cap: held */
-        ck_assert(strncmp(text, "resumed: stall 50ms/s below 100ms/s for 1min", 40) == 0);
+        ck_assert_str_eq(text, "resumed: stall 50ms/s below 100ms/s for 60s; cgroup_mem_psi_us 50ms of 20ms fed "
+                               "20ms; held at the floor; size quota 1B -> 4.0K");
 }
 END_TEST
 
