@@ -2,12 +2,17 @@
 /*
  * vm-workload: the memory workload of the vm scenarios and the demonstration, run inside the VM.
  *
- *   vm-workload --total=MIB [--hot=MIB] [--delay=SEC] [--spinners=N] [--duration=SEC]
+ *   vm-workload --total=MIB [--hot=MIB] [--grow=MIB] [--delay=SEC] [--spinners=N] [--duration=SEC]
  *
  * Allocates TOTAL MiB of anonymous memory, fills every page with data that compresses about 8:1 (so
  * zram swap behaves as with real data, and no page is the zero page), prints "ready total_kib=..
  * hot_kib=.." and then keeps writing one byte in every page of the first HOT MiB, forever or for
  * DURATION seconds. The rest stays cold.
+ *
+ * With --grow, SIGUSR1 makes the hot set grow to the first GROW MiB: memory that was cold (and may have
+ * been paged out) becomes hot at once, a step of memory pressure (the tuning scenario). It prints
+ * "grow hot_kib=.. at=SEC.USEC" (CLOCK_REALTIME, comparable with the journal's timestamps) when the
+ * first sweep of the grown set starts, and "swept hot_kib=.. sec=.." when that first sweep is done.
  *
  * Under qemu's TCG a process that runs alone on its CPU does not set accessed bits after they are
  * cleared (../shared/notes/vm-testing.md), so DAMON would see the hot set as idle: SPINNERS child
@@ -28,10 +33,20 @@
 
 #define MIB (UINT64_C(1) << 20)
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, grow;
 
 static void on_signal(int sig) {
-        stop = 1;
+        if (sig == SIGUSR1)
+                grow = 1;
+        else
+                stop = 1;
+}
+
+static double now_realtime(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static int parse_u64(const char *s, uint64_t *ret) {
@@ -81,31 +96,36 @@ int main(int argc, char **argv) {
                 { "delay", required_argument, NULL, 'd' },
                 { "spinners", required_argument, NULL, 's' },
                 { "duration", required_argument, NULL, 'D' },
+                { "grow", required_argument, NULL, 'g' },
                 {}
         };
-        uint64_t total = 0, hot = 0, delay = 0, spinners = 0, duration = 0, seed = 0x9e3779b97f4a7c15;
+        uint64_t total = 0, hot = 0, delay = 0, spinners = 0, duration = 0, grow_to = 0,
+                 seed = 0x9e3779b97f4a7c15;
         long page = sysconf(_SC_PAGESIZE);
+        double grown_at = 0;
         time_t end;
         uint8_t *mem;
         int opt;
 
         while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0) {
                 uint64_t *dst = opt == 't' ? &total : opt == 'h' ? &hot : opt == 'd' ? &delay :
-                                opt == 's' ? &spinners : opt == 'D' ? &duration : NULL;
+                                opt == 's' ? &spinners : opt == 'D' ? &duration : opt == 'g' ? &grow_to :
+                                NULL;
 
                 if (!dst || parse_u64(optarg, dst) < 0) {
-                        fprintf(stderr, "usage: vm-workload --total=MIB [--hot=MIB] [--delay=SEC] "
-                                "[--spinners=N] [--duration=SEC]\n");
+                        fprintf(stderr, "usage: vm-workload --total=MIB [--hot=MIB] [--grow=MIB] "
+                                "[--delay=SEC] [--spinners=N] [--duration=SEC]\n");
                         return 2;
                 }
         }
-        if (total == 0 || hot > total || total > 1024 * 1024) {
-                fprintf(stderr, "vm-workload: need 0 < --hot <= --total <= 1 TiB\n");
+        if (total == 0 || hot > total || total > 1024 * 1024 || grow_to > total) {
+                fprintf(stderr, "vm-workload: need 0 < --hot <= --total <= 1 TiB and --grow <= --total\n");
                 return 2;
         }
 
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
+        signal(SIGUSR1, grow_to > 0 ? on_signal : SIG_IGN);
         if (delay > 0)
                 sleep((unsigned) delay);
         if (spin_children(spinners) < 0) {
@@ -130,8 +150,20 @@ int main(int argc, char **argv) {
 
         end = duration > 0 ? time(NULL) + (time_t) duration : 0;
         while (!stop && (end == 0 || time(NULL) < end)) {
+                if (grow && hot != grow_to) {
+                        hot = grow_to;
+                        grown_at = now_realtime();
+                        printf("grow hot_kib=%" PRIu64 " at=%.6f\n", hot * 1024, grown_at);
+                        fflush(stdout);
+                }
                 for (uint64_t off = 0; off < hot * MIB && !stop; off += (uint64_t) page)
                         ((volatile uint8_t *) mem)[off + 1024]++;
+                if (grown_at > 0 && !stop) {
+                        printf("swept hot_kib=%" PRIu64 " sec=%.3f\n", hot * 1024,
+                               now_realtime() - grown_at);
+                        fflush(stdout);
+                        grown_at = 0;
+                }
                 if (hot == 0)
                         sleep(1);
         }
