@@ -646,8 +646,10 @@ static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState b
         TunedScheme *ts = &p->tuner->schemes[i];
         SchemeTuneStatus *st = i < p->tune.n_schemes ? &p->tune.schemes[i] : NULL;
         bool state_changed = res->state != before;
-        bool always = state_changed || event;
-        bool changed = res->changed != 0 || res->quota != ts->quota;
+        /* A back-off that cuts is always told; a trigger that fires again and again while the quota is
+         * already at the floor is not news, and is rate-limited like any decision. */
+        bool always = state_changed || (event && res->quota != ts->quota);
+        bool changed = res->changed != 0 || res->quota != ts->quota || event;
         int level;
 
         ts->quota = res->quota;
