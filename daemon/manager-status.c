@@ -44,6 +44,13 @@ int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, boo
         if (p->status_read_usec != 0 && now_usec - p->status_read_usec < interval)
                 return 0;
 
+        /* Schemes that are all off by their watermarks do not change their stats, and before 6.14 the
+         * kernel would serve the refresh only at its next watermark check (seconds, with the loop and
+         * every D-Bus caller waiting): keep the last numbers. */
+        if (p->has_applied && status_read_blocks(m, p) && damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
+                p->status_read_usec = now_usec;
+                return 0;
+        }
         r = damon_sysfs_read_status(m->sysfs, (unsigned) p->kdamond, &st);
         if (r < 0)
                 return log_debug_errno(r, "Failed to read the stats of kdamond %d, ignoring: %m", p->kdamond);

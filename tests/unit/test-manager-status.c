@@ -134,6 +134,35 @@ START_TEST(test_applied_last_minute) {
 }
 END_TEST
 
+/* Every scheme off by its watermarks: before 6.14 a refresh would wait for the kdamond's next watermark
+ * check with the loop (and every D-Bus caller) blocked, and the stats cannot change anyway: not read. */
+START_TEST(test_no_refresh_while_watermarks_off) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+
+        ck_assert_ok(fake_kernel_write_file(k, "etc/damond/stat.conf",
+                "[Profile]\nOperations=paddr\n[Target]\nRegion=auto\n[Scheme all]\nAction=stat\n"
+                "Watermarks=free_mem_rate\nWatermarkHigh=50%\nWatermarkMid=40%\nWatermarkLow=0%\n"));
+        fake_kernel_set_free_mem_permil(k, 300);
+        m = start_manager();
+        p = manager_find_profile(m, "stat");
+        fake_kernel_set_free_mem_permil(k, 900);
+        fake_kernel_clear_write_log(k);
+        if (has_refresh_ms()) {
+                ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC, true), 1);
+                return;
+        }
+        if (fake_kernel_gen(k) < FAKE_GEN_6_1)
+                return;         /* 5.18: no online commit, no such wait */
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC, true), 0);
+        ck_assert_uint_eq(count_in_log("state update_"), 0);
+        /* active again (30% free): read */
+        fake_kernel_set_free_mem_permil(k, 300);
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + 3 * SEC, true), 1);
+        ck_assert_uint_ge(count_in_log("state update_schemes_stats"), 1);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("manager-status");
         TCase *tc = tcase_create("refresh");
@@ -142,6 +171,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_periodic_refresh);
         tcase_add_test(tc, test_on_demand_refresh);
         tcase_add_test(tc, test_applied_last_minute);
+        tcase_add_test(tc, test_no_refresh_while_watermarks_off);
         suite_add_tcase(s, tc);
         return s;
 }
