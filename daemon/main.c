@@ -310,7 +310,13 @@ static int run_daemon(void) {
 #if DAMOND_FAKE
         _cleanup_(fake_kernel_freep) FakeKernel *k = NULL;
 
-        if (arg_fake_kernel) {
+        /* The test build must never drive this machine's own DAMON: without a fake kernel it refuses,
+         * whatever --root says (a root of "/" or a bind mount of it would reach the real sysfs). */
+        if (!arg_fake_kernel) {
+                log_error("damond-fake runs the daemon only against --fake-kernel=GEN.");
+                return EXIT_FAILURE;
+        }
+        {
                 r = fake_kernel_new(fake_kernel_gen_from_string(arg_fake_kernel), true, &k);
                 if (r < 0) {
                         log_error_errno(r, "Failed to create the fake kernel: %m");

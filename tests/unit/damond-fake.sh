@@ -23,6 +23,12 @@ printf '[Profile]\nEnabled=maybe\n' >"$tmp/bad/broken.conf"
 
 "$damond" --version | grep -q '^damond ' || fail "--version"
 
+# the test build never runs the daemon against this machine's kernel: no --fake-kernel, no daemon
+rc=0
+"$damond" --config-dir="$tmp/conf" 2>"$tmp/log" || rc=$?
+[ "$rc" = 1 ] || fail "without --fake-kernel: exit $rc, expected 1"
+grep -q "only against --fake-kernel" "$tmp/log" || fail "without --fake-kernel: no refusal in the log"
+
 # no valid profile: 78, and the error with its file and line
 rc=0
 "$damond" --fake-kernel=6.18 --config-dir="$tmp/bad" 2>"$tmp/log" || rc=$?
