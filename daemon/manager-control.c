@@ -46,19 +46,7 @@ static int strv_ensure(char ***l) {
 }
 
 uint64_t manager_now_monotonic(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                abort();
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-                abort();
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+        return clock_usec(CLOCK_MONOTONIC);
 }
 
 /* The offset between the clocks is taken once, so that a time converted twice gives the same value
@@ -69,7 +57,7 @@ uint64_t manager_monotonic_to_realtime(uint64_t monotonic_usec) {
         if (monotonic_usec == 0)
                 return 0;
         if (offset == 0)
-                offset = now_realtime() - manager_now_monotonic();
+                offset = clock_usec(CLOCK_REALTIME) - manager_now_monotonic();
         return monotonic_usec + offset;
 }
 
@@ -219,7 +207,7 @@ static char *load_summary(const LoadRecord *r) {
 void manager_finish_load(Manager *m) {
         LoadRecord *r = &m->load_next;
 
-        r->time_usec = now_realtime();
+        r->time_usec = clock_usec(CLOCK_REALTIME);
         r->valid = !r->config_errors;
         for (size_t i = 0; i < r->n_profiles; i++)
                 r->valid = r->valid && r->profiles[i].valid;

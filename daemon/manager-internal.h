@@ -4,10 +4,22 @@
 /* What the Manager's source files share (manager.c, manager-follow.c); not a contract for others. */
 
 #include "manager-control.h"
+#include <stdlib.h>
+#include <time.h>
+
 #include "manager.h"
 #include "manager-tune.h"
 #include "proc-events.h"
 #include "profile-glue.h"
+
+/* The time on @clock in µs; clock_gettime() cannot fail for these clocks. */
+static inline uint64_t clock_usec(clockid_t clock) {
+        struct timespec ts;
+
+        if (clock_gettime(clock, &ts) < 0)
+                abort();
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
 
 static inline const char *strna(const char *s) {
         return s ?: "n/a";

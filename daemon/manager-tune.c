@@ -84,22 +84,6 @@ typedef struct TuneTrigger {
         bool dead;                      /* the file went away (cgroup removed): opened again later */
 } TuneTrigger;
 
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                abort();
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-                abort();
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static bool streq_ptr(const char *a, const char *b) {
         return (!a && !b) || (a && b && streq(a, b));
 }
@@ -668,7 +652,7 @@ static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState b
                 if (d) {
                         free(st->last_decision);
                         st->last_decision = d;
-                        st->last_decision_usec = now_realtime();
+                        st->last_decision_usec = clock_usec(CLOCK_REALTIME);
                 }
         }
         if (always || ts->last_log_usec == 0 ||
@@ -895,7 +879,7 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                         (void) log_oom();
                         return 0;       /* an error would disable the trigger for good */
                 }
-                (void) manager_tune_pressure_event(t->manager, cgroup, now_monotonic());
+                (void) manager_tune_pressure_event(t->manager, cgroup, clock_usec(CLOCK_MONOTONIC));
         }
         return 0;
 }

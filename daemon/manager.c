@@ -1130,14 +1130,6 @@ int manager_stop(Manager *m) {
 
 /* --- the event loop --- */
 
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                abort();
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static int on_health(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         int r;
@@ -1154,7 +1146,7 @@ static int on_health(sd_event_source *s, uint64_t usec, void *userdata) {
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         /* A failed reload is logged and changes nothing; the next SIGHUP tries again (returning an error
          * here would make sd-event disable the SIGHUP source for good). */
-        if (manager_reload(userdata, now_monotonic()) >= 0)
+        if (manager_reload(userdata, clock_usec(CLOCK_MONOTONIC)) >= 0)
                 (void) manager_follow_setup(userdata);
         return 0;
 }
@@ -1182,7 +1174,7 @@ int manager_run(Manager *m) {
                 return EXIT_FAILURE;
         }
 
-        r = manager_start(m, now_monotonic());
+        r = manager_start(m, clock_usec(CLOCK_MONOTONIC));
         if (r == DAMOND_EXIT_CONFIG)
                 return r;
         if (r < 0)
