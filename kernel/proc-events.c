@@ -356,14 +356,17 @@ static int gone_errno(ssize_t r) {
 static int read_comm(const Root *root, pid_t pid, char *comm, size_t size) {
         char path[64], buf[64];
         ssize_t n;
+        size_t len;
 
-        if (!snprintf_ok(path, "proc/%d/comm", (int) pid))
+        if (size == 0 || !snprintf_ok(path, "proc/%d/comm", (int) pid))
                 return -EINVAL;
         n = root_read_head(root, path, buf, sizeof(buf));
         if (n < 0)
                 return gone_errno(n);
-        buf[strcspn(buf, "\n")] = '\0';
-        snprintf(comm, size, "%s", buf);
+        /* The kernel's comm is at most 15 bytes; a longer line (a fake root's) is cut to @size. */
+        len = MIN(strcspn(buf, "\n"), size - 1);
+        memcpy(comm, buf, len);
+        comm[len] = '\0';
         return 0;
 }
 

@@ -307,19 +307,22 @@ static const char *fmt_value(char buf[static FMT_MAX], int metric, uint64_t v) {
         return buf;
 }
 
-static const char *fmt_quota(char buf[static FMT_MAX], const SchemeTuner *t, uint64_t q) {
+/* A size and a note on where it came from: room for both, so the note is never cut. */
+#define FMT_QUOTA_MAX (FMT_MAX + 16)
+
+static const char *fmt_quota(char buf[static FMT_QUOTA_MAX], const SchemeTuner *t, uint64_t q) {
         char s[FMT_MAX];
 
         if (q == TUNER_UNKNOWN)
-                snprintf(buf, FMT_MAX, "unset");
+                snprintf(buf, FMT_QUOTA_MAX, "unset");
         else if (q > 0)
                 return fmt_size(buf, q);
         else if (t->effective != TUNER_UNKNOWN)
-                snprintf(buf, FMT_MAX, "%s (kernel-tuned)", fmt_size(s, t->effective));
+                snprintf(buf, FMT_QUOTA_MAX, "%s (kernel-tuned)", fmt_size(s, t->effective));
         else if (t->config.quota_size > 0)
-                snprintf(buf, FMT_MAX, "%s (QuotaSize=)", fmt_size(s, t->config.quota_size));
+                snprintf(buf, FMT_QUOTA_MAX, "%s (QuotaSize=)", fmt_size(s, t->config.quota_size));
         else
-                snprintf(buf, FMT_MAX, "unlimited");
+                snprintf(buf, FMT_QUOTA_MAX, "unlimited");
         return buf;
 }
 
@@ -344,7 +347,7 @@ static void text_goals(Text *x, const SchemeTuner *t, const uint64_t *values, ui
 }
 
 static void text_quota(Text *x, const SchemeTuner *t, uint64_t old, uint64_t new) {
-        char a[FMT_MAX], b[FMT_MAX];
+        char a[FMT_QUOTA_MAX], b[FMT_QUOTA_MAX];
 
         if (old == new)
                 text_add(x, "; size quota %s", fmt_quota(a, t, new));

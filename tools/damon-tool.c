@@ -259,7 +259,7 @@ static int parse_option(Args *a, int c, const char *arg) {
         }
         case OPT_FILTER: {
                 _cleanup_free_ char *copy = strdup(arg);
-                char *f[5];
+                char *f[5] = {};
                 size_t n;
                 int set, type;
                 DamosFilter *flt;

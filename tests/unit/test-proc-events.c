@@ -344,7 +344,7 @@ static Root *root;
 static void mkdir_p(const char *relpath) {
         char p[PATH_MAX];
 
-        snprintf(p, sizeof(p), "%s/%s", root_dir, relpath);
+        ck_assert(snprintf_ok(p, "%s/%s", root_dir, relpath));
         for (char *s = p + strlen(root_dir) + 1; *s; s++)
                 if (*s == '/') {
                         *s = '\0';
