@@ -33,26 +33,8 @@
 #include <stdint.h>
 
 #include "damon-model.h"
+#include "damon-snapshot.h"
 #include "macro.h"
-
-typedef struct AccessRegion {
-        uint64_t start, end;    /* bytes, [start, end) */
-        uint32_t nr_accesses;   /* samples per aggregation interval */
-        uint32_t age;           /* aggregation intervals */
-} AccessRegion;
-
-typedef struct AccessSnapshot {
-        uint64_t time_usec;     /* CLOCK_REALTIME when it was read */
-        uint64_t sample_us, aggr_us;
-        AccessRegion *regions;  /* sorted by start, not overlapping (as the kernel gives them) */
-        size_t n_regions;
-} AccessSnapshot;
-
-void access_snapshot_done(AccessSnapshot *s);
-/* Deep copy. -ENOMEM. */
-int access_snapshot_copy(const AccessSnapshot *s, AccessSnapshot *ret);
-/* The bytes a snapshot takes in memory (header and regions): what the ring charges for it. */
-size_t access_snapshot_footprint(const AccessSnapshot *s);
 
 uint64_t access_region_size(const AccessRegion *r);
 /* 0 when accessed in the last aggregation interval, else age * aggr_us (saturating). */

@@ -21,6 +21,7 @@
  * (about one sampling interval, or a whole apply interval for update_schemes_tried_regions).
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DamonIO *, damon_io_free);
 
 /* The real backend's operations, with a Root as userdata: fake backends reuse them for reads. */
 extern const DamonIOOps damon_io_root_ops;
+
+/* While *@flag is true (another thread of ours has a state command pending in the kernel, which then
+ * answers EBUSY: damon-snapshot.h), an EBUSY is returned at once instead of being retried with the
+ * back-off. NULL: always retry. @flag must outlive the DamonIO or be unset first. */
+void damon_io_set_busy_flag(DamonIO *io, const atomic_bool *flag);
 
 void damon_io_set_write_hook(DamonIO *io, DamonIOWriteHook hook, void *userdata);
 const DamonIOStats *damon_io_stats(const DamonIO *io);

@@ -17,7 +17,18 @@ struct DamonIO {
         DamonIOStats stats;
         DamonIOWriteHook write_hook;
         void *write_hook_userdata;
+        const atomic_bool *busy_flag;
 };
+
+/* An EBUSY while our own other thread keeps the kernel busy (damon_io_set_busy_flag()) lasts as long as
+ * its command: not worth a back-off. */
+static bool busy_elsewhere(const DamonIO *io) {
+        return io->busy_flag && atomic_load(io->busy_flag);
+}
+
+void damon_io_set_busy_flag(DamonIO *io, const atomic_bool *flag) {
+        io->busy_flag = flag;
+}
 
 static ssize_t root_ops_read(void *userdata, const char *path, char *buf, size_t size) {
         ssize_t n = root_read_head(userdata, path, buf, size);
@@ -214,7 +225,7 @@ int damon_io_read(DamonIO *io, const char *path, char *buf, size_t size) {
                         backoff *= 2;
                 }
                 n = io->ops->read(io->userdata, path, buf, size);
-                if (n != -EBUSY)
+                if (n != -EBUSY || busy_elsewhere(io))
                         break;
         }
         if (n >= 0)
@@ -271,7 +282,7 @@ static int write_internal(DamonIO *io, const char *path, const char *value, unsi
                 r = io->ops->write(io->userdata, path, value);
                 if (io->write_hook)
                         io->write_hook(io->write_hook_userdata, path, value, r);
-                if (r != -EBUSY)
+                if (r != -EBUSY || busy_elsewhere(io))
                         break;
         }
         if (r < 0)

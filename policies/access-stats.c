@@ -17,31 +17,6 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-void access_snapshot_done(AccessSnapshot *s) {
-        if (!s)
-                return;
-        s->regions = mfree(s->regions);
-        s->n_regions = 0;
-}
-
-int access_snapshot_copy(const AccessSnapshot *s, AccessSnapshot *ret) {
-        AccessSnapshot c = *s;
-
-        c.regions = NULL;
-        if (s->n_regions > 0) {
-                c.regions = malloc(s->n_regions * sizeof(AccessRegion));
-                if (!c.regions)
-                        return -ENOMEM;
-                memcpy(c.regions, s->regions, s->n_regions * sizeof(AccessRegion));
-        }
-        *ret = c;
-        return 0;
-}
-
-size_t access_snapshot_footprint(const AccessSnapshot *s) {
-        return sizeof(AccessSnapshot) + s->n_regions * sizeof(AccessRegion);
-}
-
 uint64_t access_region_size(const AccessRegion *r) {
         return r->end > r->start ? r->end - r->start : 0;
 }
