@@ -72,8 +72,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DamonIO *, damon_io_free);
 extern const DamonIOOps damon_io_root_ops;
 
 /* While *@flag is true (another thread of ours has a state command pending in the kernel, which then
- * answers EBUSY: damon-snapshot.h), an EBUSY is returned at once instead of being retried with the
- * back-off. NULL: always retry. @flag must outlive the DamonIO or be unset first. */
+ * answers EBUSY: damon-snapshot.h), an EBUSY is not retried with the back-off but returned at once as
+ * -EAGAIN: "try again later", which the driver's callers already take as a deferral (commit, goal feed)
+ * or a reading to skip (status, health). NULL: always retry. @flag must outlive the DamonIO or be unset
+ * first. */
 void damon_io_set_busy_flag(DamonIO *io, const atomic_bool *flag);
 
 void damon_io_set_write_hook(DamonIO *io, DamonIOWriteHook hook, void *userdata);

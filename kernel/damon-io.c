@@ -228,6 +228,8 @@ int damon_io_read(DamonIO *io, const char *path, char *buf, size_t size) {
                 if (n != -EBUSY || busy_elsewhere(io))
                         break;
         }
+        if (n == -EBUSY && busy_elsewhere(io))
+                n = -EAGAIN;
         if (n >= 0)
                 io->stats.reads++;
         damon_io_unlock(io);
@@ -285,6 +287,8 @@ static int write_internal(DamonIO *io, const char *path, const char *value, unsi
                 if (r != -EBUSY || busy_elsewhere(io))
                         break;
         }
+        if (r == -EBUSY && busy_elsewhere(io))
+                r = -EAGAIN;
         if (r < 0)
                 io->stats.failed_writes++;
         else

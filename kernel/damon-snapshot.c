@@ -40,13 +40,17 @@ size_t access_snapshot_footprint(const AccessSnapshot *s) {
         return sizeof(AccessSnapshot) + s->n_regions * sizeof(AccessRegion);
 }
 
-static bool scheme_sees_everything(const DamosScheme *s) {
+static bool scheme_sees_everything(const DamonSpec *spec, const DamosScheme *s) {
+        /* nr_accesses never exceeds aggr/sample (the ratio stays when the kernel tunes the intervals) */
+        uint64_t max_nr = spec->attrs.sample_us > 0 ? MAX(spec->attrs.aggr_us / spec->attrs.sample_us, UINT64_C(1))
+                                                    : UINT32_MAX;
+
         if (s->action != DAMOS_ACTION_STAT)
                 return false;
         if (s->sz.min != 0 || s->nr_accesses.min != 0 || s->age.min != 0)
                 return false;
-        /* the kernel stores nr_accesses and age as unsigned int: UINT32_MAX is "any" */
-        if (s->sz.max != UINT64_MAX || s->nr_accesses.max < UINT32_MAX || s->age.max < UINT32_MAX)
+        /* the kernel stores age as unsigned int: UINT32_MAX is "any" */
+        if (s->sz.max != UINT64_MAX || s->nr_accesses.max < max_nr || s->age.max < UINT32_MAX)
                 return false;
         if (s->quota.ms != 0 || s->quota.bytes != 0 || s->quota.n_goals != 0)
                 return false;
@@ -60,7 +64,7 @@ static bool scheme_sees_everything(const DamosScheme *s) {
 
 int damon_snapshot_scheme_index(const DamonSpec *spec) {
         for (size_t i = 0; i < spec->n_schemes; i++)
-                if (scheme_sees_everything(&spec->schemes[i]))
+                if (scheme_sees_everything(spec, &spec->schemes[i]))
                         return (int) i;
         return -ENOENT;
 }

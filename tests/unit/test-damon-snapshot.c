@@ -77,6 +77,14 @@ START_TEST(test_scheme_index) {
         spec.schemes[1].quota.bytes = 1;
         ck_assert_int_eq(damon_snapshot_scheme_index(&spec), -ENOENT);
         spec.schemes[1].quota.bytes = 0;
+        /* nr_accesses up to aggr/sample is everything (what a profile's stat scheme compiles to) */
+        spec.attrs.sample_us = 5000;
+        spec.attrs.aggr_us = 100000;
+        spec.schemes[1].nr_accesses.max = 20;
+        ck_assert_int_eq(damon_snapshot_scheme_index(&spec), 1);
+        spec.schemes[1].nr_accesses.max = 19;
+        ck_assert_int_eq(damon_snapshot_scheme_index(&spec), -ENOENT);
+        spec.schemes[1].nr_accesses.max = 20;
         spec.schemes[1].age.max = 100;
         ck_assert_int_eq(damon_snapshot_scheme_index(&spec), -ENOENT);
 }
@@ -195,12 +203,12 @@ START_TEST(test_busy_flag) {
         ck_assert_ok(damon_io_read_u64(fake_kernel_io(k), DAMON_KDAMONDS_DIR "/nr_kdamonds", &v));
         ck_assert_uint_gt(fake_kernel_slept_usec(k), slept);
 
-        /* with our own worker keeping the kernel busy: EBUSY at once, no sleeping */
+        /* with our own worker keeping the kernel busy: "try again later" at once, no sleeping */
         atomic_store(&busy, true);
         fake_kernel_set_lock_busy(k, 2);
         slept = fake_kernel_slept_usec(k);
-        ck_assert_int_eq(damon_io_read_u64(fake_kernel_io(k), DAMON_KDAMONDS_DIR "/nr_kdamonds", &v), -EBUSY);
-        ck_assert_int_eq(damon_io_write(fake_kernel_io(k), DAMON_KDAMONDS_DIR "/0/state", "off"), -EBUSY);
+        ck_assert_int_eq(damon_io_read_u64(fake_kernel_io(k), DAMON_KDAMONDS_DIR "/nr_kdamonds", &v), -EAGAIN);
+        ck_assert_int_eq(damon_io_write(fake_kernel_io(k), DAMON_KDAMONDS_DIR "/0/state", "off"), -EAGAIN);
         ck_assert_uint_eq(fake_kernel_slept_usec(k), slept);
         damon_io_set_busy_flag(fake_kernel_io(k), NULL);
 }
