@@ -361,6 +361,9 @@ typedef struct DamondConfig {
         uint64_t max_kdamonds;
         uint64_t backoff_pressure_usec;
         uint64_t backoff_window_usec;
+        uint64_t snapshot_interval_usec;        /* 0: no access snapshots */
+        uint64_t snapshot_history_max_bytes;    /* per profile */
+        char *metrics_directory;                /* node_exporter's textfile directory, NULL: none */
         char **files;
         size_t n_files;
 } DamondConfig;

@@ -189,6 +189,12 @@ const ProfileKey profile_keys[] = {
             0, 10 * USEC_PER_SEC, 0, NOF, NULL),
         KEY(DAEMON, "BackoffWindow", DURATION, DamondConfig, backoff_window_usec, "1s", "duration",
             500000, 10 * USEC_PER_SEC, 0, NOF, NULL),
+        KEY(DAEMON, "SnapshotInterval", DURATION, DamondConfig, snapshot_interval_usec, "30s", "duration",
+            0, 3600 * USEC_PER_SEC, 1000, NOF, NULL),
+        KEY(DAEMON, "SnapshotHistoryMax", SIZE, DamondConfig, snapshot_history_max_bytes, "4M", "size",
+            64 * 1024, UINT64_C(1) << 30, 0, NOF, NULL),
+        KEY(DAEMON, "MetricsDirectory", STRING, DamondConfig, metrics_directory, NULL, "directory",
+            0, 0, 0, NOF, NULL),
 };
 
 const size_t profile_keys_count = ELEMENTSOF(profile_keys);
