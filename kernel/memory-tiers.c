@@ -112,6 +112,7 @@ static int read_tiers(const Root *root, TierFound *t, size_t *ret_n) {
         TAKE_FD(fd);
         while ((errno = 0, de = readdir(d))) {
                 char path[sizeof(MEMORY_TIERS_DIR) + 300];
+                _cleanup_free_ char *text = NULL;
                 unsigned id;
 
                 if (tier_id_from_name(de->d_name, &id) < 0)
@@ -124,9 +125,17 @@ static int read_tiers(const Root *root, TierFound *t, size_t *ret_n) {
                         r = -ENAMETOOLONG;
                         break;
                 }
-                r = read_node_list(root, path, &t[n].nodes, &t[n].n_nodes);
+                r = root_read_file(root, path, NODE_LIST_FILE_MAX, &text);
                 if (r == -ENOENT)
                         continue;       /* a tier going away while we look */
+                if (r < 0)
+                        break;
+                if (text[strspn(text, "\n")] == '\0') {
+                        text = mfree(text);     /* emptied, about to go away */
+                        continue;
+                }
+                r = meminfo_parse_node_list(text, &t[n].nodes, &t[n].n_nodes);
+                text = mfree(text);
                 if (r < 0)
                         break;
                 t[n++].id = id;
@@ -453,10 +462,10 @@ void memory_tier_nodes_string(const MemoryTopology *t, size_t tier, char *buf, s
                 size_t j = i;
                 int n;
 
-                /* nodes are sorted by id within a tier: fold runs into "a-b" */
+                /* nodes are sorted by id within a tier: fold runs into "a-b", as the kernel prints them */
                 while (j + 1 < end && t->nodes[j + 1].id == t->nodes[j].id + 1)
                         j++;
-                if (j > i + 1)
+                if (j > i)
                         n = snprintf(buf + used, size - used, "%s%u-%u", used ? "," : "", t->nodes[i].id,
                                      t->nodes[j].id);
                 else {

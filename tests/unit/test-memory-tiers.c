@@ -120,9 +120,9 @@ START_TEST(test_three_tiers) {
         ck_assert_uint_eq(t->tiers[2].id, 22);
         ck_assert_uint_eq(t->n_nodes, 5);
         memory_tier_nodes_string(t, 0, buf, sizeof(buf));
-        ck_assert_str_eq(buf, "0,1");
+        ck_assert_str_eq(buf, "0-1");
         memory_tier_nodes_string(t, 1, buf, sizeof(buf));
-        ck_assert_str_eq(buf, "2,3");
+        ck_assert_str_eq(buf, "2-3");
         /* each socket's expander is the nearer one */
         ck_assert_uint_eq(t->nodes[memory_topology_nearest(t, node(t, 0) - t->nodes, 1)].id, 2);
         ck_assert_uint_eq(t->nodes[memory_topology_nearest(t, node(t, 1) - t->nodes, 1)].id, 3);
