@@ -17,6 +17,7 @@
 
 #include "damon-features.h"
 #include "damon-model.h"
+#include "memory-tiers.h"
 #include "profile.h"
 
 /* A quota goal damond serves from user space: a metric the kernel cannot measure (damond's own signals,
@@ -32,6 +33,45 @@ typedef struct ProfileFeed {
         uint64_t node;
         char *cgroup;
 } ProfileFeed;
+
+/* What a scheme compiled from a migration scheme under [Target] Nodes=auto does: it moves memory of one
+ * node (from) to another (to), between adjacent tiers. */
+typedef enum ProfileTierRole {
+        PROFILE_TIER_NONE,              /* not a tiering scheme */
+        PROFILE_TIER_PROMOTE,           /* migrate_hot from a slower tier's node to a faster tier's */
+        PROFILE_TIER_DEMOTE,            /* migrate_cold from a faster tier's node to a slower tier's */
+        _PROFILE_TIER_ROLE_MAX,
+        _PROFILE_TIER_ROLE_INVALID = -EINVAL,
+} ProfileTierRole;
+
+const char *profile_tier_role_to_string(ProfileTierRole r);     /* "promote", "demote" */
+
+typedef struct ProfileTierScheme {
+        int role;                       /* ProfileTierRole */
+        unsigned from_node, to_node;
+        size_t from_tier, to_tier;      /* indices into ProfileTiering's tiers, 0 the fastest */
+} ProfileTierScheme;
+
+/* Longest tier node list kept ("0-3,8"), with its NUL */
+#define PROFILE_TIER_NODES_MAX 64
+
+/*
+ * [Target] Nodes=auto, compiled against the machine's memory tiers (memory-tiers.h). For each pair of
+ * adjacent tiers and each node of the faster one, every migrate_cold scheme becomes a scheme that
+ * demotes that node's cold memory (address filters keep it to the node's ranges) to the nearest node of
+ * the slower tier; for each node of the slower one, every migrate_hot scheme becomes one that promotes
+ * its hot memory to the nearest node of the faster tier. Their node goals (node_mem_*) are set to the
+ * faster node. The target regions are the memory of every tiered node.
+ */
+typedef struct ProfileTiering {
+        bool automatic;                 /* the profile has Nodes=auto */
+        char *off;                      /* why no tiering scheme runs (one tier; no migration actions in
+                                         * this kernel; node ranges unknown), NULL when they run */
+        MemoryTopology *topology;       /* what it was compiled for (a copy), NULL when none was given */
+        uint64_t free_target_bp;        /* the faster nodes' free memory the demotion goal keeps (bp of
+                                         * the node's memory); 0: no such goal */
+        ProfileTierScheme *schemes;     /* by spec scheme: spec.n_schemes of them (NULL without auto) */
+} ProfileTiering;
 
 /* PressureCeiling='s default ("200ms", profile-keys.c), in µs of stall per second */
 #define PROFILE_PRESSURE_CEILING_DEFAULT_USEC UINT64_C(200000)
@@ -50,11 +90,18 @@ typedef struct CompiledProfile {
                                  * terminating NULL (schemes left out by Unsupported=skip have none) */
         bool ages_follow_tuning;/* intervals auto-tuning is on: age thresholds were converted with the
                                  * configured aggregation interval and must be re-derived when it changes */
+        ProfileTiering tiering;
 } CompiledProfile;
 
 /* Fills @ret (always initialised, even on errors) and appends notes and errors to @diags. Returns 0 or
  * -ENOMEM; the compiled spec is only usable when no error was added. */
 int profile_compile(const Profile *p, const DamonFeatures *features, CompiledProfile *ret, DiagList *diags);
+/* The same for a machine whose memory tiers are @topology (may be NULL: not known; a profile with
+ * Nodes=auto is then refused). With Nodes=auto and nothing to tier (one tier, a kernel without the
+ * migration actions), the migration schemes are left out with a note; when no scheme is left at all
+ * the profile compiles disabled (enabled = false) and tiering.off says why. */
+int profile_compile_tiered(const Profile *p, const DamonFeatures *features, const MemoryTopology *topology,
+                           CompiledProfile *ret, DiagList *diags);
 void compiled_profile_done(CompiledProfile *c);
 
 /* Writes a readable listing of @c: one "sysfs-path value" line per file the kernel described by

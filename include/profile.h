@@ -184,8 +184,16 @@ typedef struct ProfileMonitor {
         uint64_t refresh_usec;
 } ProfileMonitor;
 
+typedef enum ProfileNodes {
+        PROFILE_NODES_MANUAL,           /* migration schemes name their nodes (TargetNode=, Dest=, Node=) */
+        PROFILE_NODES_AUTO,             /* damond derives them from the machine's memory tiers */
+        _PROFILE_NODES_MAX,
+        _PROFILE_NODES_INVALID = -EINVAL,
+} ProfileNodes;
+
 typedef struct ProfileTarget {
         ProfileSection head;
+        int nodes;                      /* ProfileNodes: Nodes= */
         ProfileRegions regions;
         ProfileUints pids;
         ProfileStrv process_names;

@@ -12,9 +12,31 @@
 typedef struct Ctx {
         const Profile *p;
         const DamonFeatures *f;
+        const MemoryTopology *topology; /* NULL: not known */
         DiagList *diags;
         bool skip;              /* Unsupported=skip */
+        uint64_t span_start;    /* Nodes=auto: the monitored span, [start, end) */
+        uint64_t span_end;
 } Ctx;
+
+/* A migration scheme bound to a pair of nodes by Nodes=auto. */
+typedef struct TierBinding {
+        ProfileTierScheme ts;
+        const MemoryNode *from; /* whose memory the scheme acts on */
+        unsigned fast_node;     /* the node its node goals measure */
+} TierBinding;
+
+static const char * const tier_role_table[_PROFILE_TIER_ROLE_MAX] = {
+        [PROFILE_TIER_NONE] = "none",
+        [PROFILE_TIER_PROMOTE] = "promote",
+        [PROFILE_TIER_DEMOTE] = "demote",
+};
+
+const char *profile_tier_role_to_string(ProfileTierRole r) {
+        if (r < 0 || r >= _PROFILE_TIER_ROLE_MAX)
+                return NULL;
+        return tier_role_table[r];
+}
 
 static bool has(const Ctx *c, DamonFeature f) {
         return damon_features_has(c->f, f);
@@ -102,6 +124,9 @@ void compiled_profile_done(CompiledProfile *c) {
         for (size_t i = 0; i < c->n_feeds; i++)
                 free(c->feeds[i].cgroup);
         free(c->feeds);
+        free(c->tiering.off);
+        free(c->tiering.topology);
+        free(c->tiering.schemes);
         *c = (CompiledProfile) {};
         damon_spec_init(&c->spec);
 }
@@ -247,7 +272,7 @@ static DamonFeature goal_metric_feature(int metric) {
         return metric < _DAMOS_GOAL_METRIC_MAX ? damon_goal_metric_feature(metric) : _DAMON_FEATURE_INVALID;
 }
 
-static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const ProfileGoal *g) {
+static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const ProfileGoal *g, uint64_t node) {
         ProfileFeed *a = realloc(out->feeds, (out->n_feeds + 1) * sizeof(*a));
 
         if (!a)
@@ -259,7 +284,7 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
                 .metric = g->metric,
                 .target = g->target_value,
                 .target_of_limit = g->target_of_limit,
-                .node = g->node,
+                .node = node,
         };
         if (g->cgroup && !(a[out->n_feeds].cgroup = strdup(g->cgroup)))
                 return -ENOMEM;
@@ -268,15 +293,21 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
 }
 
 /* Returns 1 if the scheme must be dropped (Unsupported=skip), 0 if compiled (possibly with errors). */
+static bool metric_has_node(int metric) {
+        return metric >= DAMOS_GOAL_NODE_MEM_USED_BP && metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP;
+}
+
 static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds,
-                         size_t index) {
+                         size_t index, const TierBinding *b) {
         for (size_t i = 0; i < c->p->n_goals; i++) {
                 const ProfileGoal *g = c->p->goals[i];
+                uint64_t node;
                 DamonFeature need;
                 DamosGoal *dg;
 
                 if (!g->scheme || !streq(g->scheme, sc->head.name) || g->metric < 0)
                         continue;
+                node = b && metric_has_node(g->metric) ? b->fast_node : g->node;
                 need = goal_metric_feature(g->metric);
                 if (need >= 0 && has(c, need)) {
                         dg = damos_scheme_add_goal(ds);
@@ -284,7 +315,7 @@ static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, 
                                 return -ENOMEM;
                         dg->metric = g->metric;
                         dg->target_value = g->target_value;
-                        dg->nid = (int) g->node;
+                        dg->nid = (int) node;
                         if (g->cgroup && !(dg->path = strdup(g->cgroup)))
                                 return -ENOMEM;
                         continue;
@@ -295,14 +326,14 @@ static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, 
                                 return -ENOMEM;
                         dg->metric = DAMOS_GOAL_USER_INPUT;
                         dg->target_value = g->target_value;
-                        TRY(add_feed(out, index, (ssize_t) ds->quota.n_goals - 1, g));
+                        TRY(add_feed(out, index, (ssize_t) ds->quota.n_goals - 1, g, node));
                         if (need >= 0)
                                 TRY(emulate(c, &g->head, "Metric", need,
                                             "damond measures it and feeds a user_input goal every "
                                             "QuotaResetInterval="));
                         continue;
                 }
-                TRY(add_feed(out, index, -1, g));
+                TRY(add_feed(out, index, -1, g, node));
                 TRY(emulate(c, &g->head, "Metric", DAMON_FEATURE_QUOTA_GOALS,
                             "damond measures it and tunes the size quota itself every QuotaResetInterval="));
         }
@@ -357,9 +388,38 @@ static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
         return 0;
 }
 
-/* Compiles one scheme into @ds. Returns 1 to drop it, 0 to keep it, <0 on -ENOMEM. */
+/* Nodes=auto: address filters that keep the scheme to @b's source node, by rejecting every part of the
+ * monitored span outside the node's ranges (reject filters: the semantics every kernel with address
+ * filters shares). At most MEMORY_NODE_RANGES_MAX + 1 filters. */
+static int add_node_filters(Ctx *c, DamosScheme *ds, const TierBinding *b) {
+        DamosFilterSet set = has(c, DAMON_FEATURE_CORE_OPS_FILTERS) ? DAMOS_FILTERS_CORE : DAMOS_FILTERS_LEGACY;
+        const MemoryNode *n = b->from;
+        uint64_t at = c->span_start;
+
+        for (size_t i = 0; i <= n->n_ranges; i++) {
+                uint64_t end = i < n->n_ranges ? n->ranges[i].start : c->span_end;
+
+                if (end > at) {
+                        DamosFilter *df = damos_scheme_add_filter(ds, set);
+
+                        if (!df)
+                                return -ENOMEM;
+                        df->type = DAMOS_FILTER_ADDR;
+                        df->matching = true;
+                        df->allow = false;
+                        df->addr_start = at;
+                        df->addr_end = end;
+                }
+                if (i < n->n_ranges)
+                        at = MAX(at, n->ranges[i].end);
+        }
+        return 0;
+}
+
+/* Compiles one scheme into @ds, bound to nodes by @b (NULL: as written). Returns 1 to drop it, 0 to keep
+ * it, <0 on -ENOMEM. */
 static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, DamosScheme *ds,
-                          size_t index) {
+                          size_t index, const TierBinding *b) {
         const ProfileSection *s = &sc->head;
         const DamonAttrs *attrs = &out->spec.attrs;
         uint64_t max_nr = attrs->sample_us > 0 ? attrs->aggr_us / attrs->sample_us : 0;
@@ -424,6 +484,8 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
         }
         if (profile_section_is_set(s, "TargetNode"))
                 ds->target_nid = (int) sc->target_node;
+        if (b)
+                ds->target_nid = (int) b->ts.to_node;
 
         ds->quota.ms = sc->quota_time_usec / USEC_PER_MSEC;
         ds->quota.bytes = sc->quota_size;
@@ -491,14 +553,202 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
                 }
         }
 
+        if (b)
+                TRY(add_node_filters(c, ds, b));
         r = compile_filters(c, sc, ds);
         if (r != 0)
                 return r;
-        return compile_goals(c, out, sc, ds, index);
+        return compile_goals(c, out, sc, ds, index, b);
+}
+
+/* Compiles @sc (bound by @b, or as written) as the next scheme of the spec, or drops it. */
+static int compile_one(Ctx *c, CompiledProfile *ret, const ProfileScheme *sc, const TierBinding *b) {
+        DamosScheme *ds = damon_spec_add_scheme(&ret->spec);
+        size_t n_feeds = ret->n_feeds;
+        int r;
+
+        if (!ds)
+                return -ENOMEM;
+        r = compile_scheme(c, ret, sc, ds, ret->spec.n_schemes - 1, b);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                /* dropped: forget it, and any feed it registered */
+                DamonSpec dropped;
+
+                damon_spec_init(&dropped);
+                dropped.schemes = malloc(sizeof(DamosScheme));
+                if (!dropped.schemes)
+                        return -ENOMEM;
+                dropped.schemes[0] = ret->spec.schemes[--ret->spec.n_schemes];
+                dropped.n_schemes = 1;
+                damon_spec_done(&dropped);
+                for (size_t j = n_feeds; j < ret->n_feeds; j++)
+                        free(ret->feeds[j].cgroup);
+                ret->n_feeds = n_feeds;
+                return 0;
+        }
+        if (b) {
+                _cleanup_free_ char *name = NULL;
+
+                if (asprintf(&name, "%s:%u>%u", sc->head.name ?: "", b->ts.from_node, b->ts.to_node) < 0)
+                        return -ENOMEM;
+                TRY(strv_add(&ret->scheme_names, name));
+        } else
+                TRY(strv_add(&ret->scheme_names, sc->head.name ?: ""));
+        if (ret->tiering.automatic) {
+                ProfileTierScheme *a = reallocarray(ret->tiering.schemes, ret->spec.n_schemes, sizeof(*a));
+
+                if (!a)
+                        return -ENOMEM;
+                ret->tiering.schemes = a;
+                a[ret->spec.n_schemes - 1] = b ? b->ts : (ProfileTierScheme) { .role = PROFILE_TIER_NONE };
+        }
+        return 0;
+}
+
+static bool is_migration(const ProfileScheme *sc) {
+        return sc->action == DAMOS_ACTION_MIGRATE_HOT || sc->action == DAMOS_ACTION_MIGRATE_COLD;
+}
+
+static int cmp_range(const void *a, const void *b) {
+        const MemoryRange *x = a, *y = b;
+
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Nodes=auto: checks the machine can be tiered (else fills tiering.off and says so), and makes the
+ * target the memory of every tiered node. Returns 1 when the migration schemes are to be expanded. */
+static int tiering_prepare(Ctx *c, CompiledProfile *ret) {
+        const ProfileSection *s = &c->p->target.head;
+        const MemoryTopology *t = c->topology;
+        ConfigLoc l = profile_section_where(c->p, s, "Nodes");
+        MemoryRange ranges[MEMORY_NODES_MAX * MEMORY_NODE_RANGES_MAX];
+        DamonTarget *dt;
+        size_t n = 0;
+        char nodes[PROFILE_TIER_NODES_MAX];
+
+        ret->tiering.automatic = true;
+        if (!t)
+                return diag_add(c->diags, DIAG_ERROR, l.file, l.line, "Nodes", "auto",
+                                "the machine's memory tiers could not be read (sys/devices/system/node)");
+        ret->tiering.topology = malloc(sizeof(*t));
+        if (!ret->tiering.topology)
+                return -ENOMEM;
+        *ret->tiering.topology = *t;
+
+        for (size_t i = 0; i < c->p->n_goals; i++) {
+                const ProfileGoal *g = c->p->goals[i];
+
+                for (size_t j = 0; j < c->p->n_schemes; j++) {
+                        const ProfileScheme *sc = c->p->schemes[j];
+
+                        if (ret->tiering.free_target_bp > 0 || sc->action != DAMOS_ACTION_MIGRATE_COLD ||
+                            !g->scheme || !sc->head.name || !streq(g->scheme, sc->head.name))
+                                continue;
+                        if (g->metric == DAMOS_GOAL_NODE_MEM_FREE_BP)
+                                ret->tiering.free_target_bp = g->target_value;
+                        else if (g->metric == DAMOS_GOAL_NODE_MEM_USED_BP && g->target_value <= 10000)
+                                ret->tiering.free_target_bp = 10000 - g->target_value;
+                }
+        }
+
+        if (t->n_tiers < 2) {
+                const char *cpuless = NULL;
+                char buf[128] = "";
+
+                memory_tier_nodes_string(t, 0, nodes, sizeof(nodes));
+                for (size_t i = 0; i < t->n_nodes && !cpuless; i++)
+                        if (!t->nodes[i].has_cpu) {
+                                snprintf(buf, sizeof(buf), "; node %u has no CPU, but the kernel keeps it in "
+                                         "the same tier", t->nodes[i].id);
+                                cpuless = buf;
+                        }
+                if (asprintf(&ret->tiering.off, "this machine has one memory tier (node%s %s)%s",
+                             strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes, buf) < 0)
+                        return -ENOMEM;
+        } else
+                for (size_t i = 0; i < t->n_nodes && !ret->tiering.off; i++)
+                        if (t->nodes[i].n_ranges == 0 &&
+                            asprintf(&ret->tiering.off, "the kernel shows no memory blocks of node %u "
+                                     "(CONFIG_MEMORY_HOTPLUG), so its addresses are not known",
+                                     t->nodes[i].id) < 0)
+                                return -ENOMEM;
+        if (!ret->tiering.off && !has(c, DAMON_FEATURE_MIGRATE)) {
+                ret->tiering.off = lacks(DAMON_FEATURE_MIGRATE);
+                if (!ret->tiering.off)
+                        return -ENOMEM;
+        }
+        if (ret->tiering.off) {
+                int r = diag_add(c->diags, DIAG_NOTE, l.file, l.line, "Nodes", "auto",
+                                 "%s: the migration schemes are left out", ret->tiering.off);
+                return r < 0 ? r : 0;
+        }
+
+        /* the memory of every tiered node, in address order */
+        for (size_t i = 0; i < t->n_nodes; i++)
+                for (size_t j = 0; j < t->nodes[i].n_ranges; j++)
+                        ranges[n++] = t->nodes[i].ranges[j];
+        qsort(ranges, n, sizeof(*ranges), cmp_range);
+        dt = ret->spec.n_targets > 0 ? &ret->spec.targets[0] : damon_spec_add_target(&ret->spec);
+        if (!dt)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                DamonRegion *last = dt->n_regions > 0 ? &dt->regions[dt->n_regions - 1] : NULL;
+
+                if (last && last->end >= ranges[i].start) {
+                        last->end = MAX(last->end, ranges[i].end);
+                        continue;
+                }
+                if (!damon_target_add_region(dt, ranges[i].start, ranges[i].end))
+                        return -ENOMEM;
+        }
+        ret->regions_auto = false;
+        c->span_start = dt->regions[0].start;
+        c->span_end = dt->regions[dt->n_regions - 1].end;
+        return 1;
+}
+
+/* Nodes=auto: @sc once per pair of nodes it moves memory between, over every pair of adjacent tiers. */
+static int compile_tiered(Ctx *c, CompiledProfile *ret, const ProfileScheme *sc) {
+        const MemoryTopology *t = c->topology;
+
+        for (size_t fast = 0; fast + 1 < t->n_tiers; fast++) {
+                bool demote = sc->action == DAMOS_ACTION_MIGRATE_COLD;
+                size_t from_tier = demote ? fast : fast + 1, to_tier = demote ? fast + 1 : fast;
+                const MemoryTier *tier = &t->tiers[from_tier];
+
+                for (size_t i = tier->first; i < tier->first + tier->n_nodes; i++) {
+                        int to = memory_topology_nearest(t, i, to_tier);
+                        TierBinding b;
+
+                        if (to < 0)
+                                continue;
+                        b = (TierBinding) {
+                                .ts = {
+                                        .role = demote ? PROFILE_TIER_DEMOTE : PROFILE_TIER_PROMOTE,
+                                        .from_node = t->nodes[i].id,
+                                        .to_node = t->nodes[to].id,
+                                        .from_tier = from_tier,
+                                        .to_tier = to_tier,
+                                },
+                                .from = &t->nodes[i],
+                                .fast_node = demote ? t->nodes[i].id : t->nodes[to].id,
+                        };
+                        TRY(compile_one(c, ret, sc, &b));
+                }
+        }
+        return 0;
 }
 
 int profile_compile(const Profile *p, const DamonFeatures *features, CompiledProfile *ret, DiagList *diags) {
-        Ctx c = { .p = p, .f = features, .diags = diags };
+        return profile_compile_tiered(p, features, NULL, ret, diags);
+}
+
+int profile_compile_tiered(const Profile *p, const DamonFeatures *features, const MemoryTopology *topology,
+                           CompiledProfile *ret, DiagList *diags) {
+        Ctx c = { .p = p, .f = features, .topology = topology, .diags = diags };
+        bool tiered = false;
         int r;
 
         assert(p);
@@ -521,33 +771,27 @@ int profile_compile(const Profile *p, const DamonFeatures *features, CompiledPro
 
         TRY(compile_monitor(&c, ret));
         TRY(compile_target(&c, ret));
-
-        for (size_t i = 0; i < p->n_schemes; i++) {
-                DamosScheme *ds = damon_spec_add_scheme(&ret->spec);
-                size_t n_feeds = ret->n_feeds;
-
-                if (!ds)
-                        return -ENOMEM;
-                r = compile_scheme(&c, ret, p->schemes[i], ds, ret->spec.n_schemes - 1);
+        if (p->target.nodes == PROFILE_NODES_AUTO) {
+                r = tiering_prepare(&c, ret);
                 if (r < 0)
                         return r;
-                if (r > 0) {
-                        /* dropped: forget it, and any feed it registered */
-                        DamonSpec dropped;
+                tiered = r > 0;
+        }
 
-                        damon_spec_init(&dropped);
-                        dropped.schemes = malloc(sizeof(DamosScheme));
-                        if (!dropped.schemes)
-                                return -ENOMEM;
-                        dropped.schemes[0] = ret->spec.schemes[--ret->spec.n_schemes];
-                        dropped.n_schemes = 1;
-                        damon_spec_done(&dropped);
-                        for (size_t j = n_feeds; j < ret->n_feeds; j++)
-                                free(ret->feeds[j].cgroup);
-                        ret->n_feeds = n_feeds;
+        for (size_t i = 0; i < p->n_schemes; i++) {
+                if (p->target.nodes == PROFILE_NODES_AUTO && is_migration(p->schemes[i])) {
+                        if (tiered)
+                                TRY(compile_tiered(&c, ret, p->schemes[i]));
                         continue;
                 }
-                TRY(strv_add(&ret->scheme_names, p->schemes[i]->head.name ?: ""));
+                TRY(compile_one(&c, ret, p->schemes[i], NULL));
+        }
+        if (ret->tiering.automatic && ret->spec.n_schemes == 0 && ret->tiering.off) {
+                /* nothing to do here: no kdamond, and status says why */
+                ret->enabled = false;
+                TRY(diag_add(diags, DIAG_NOTE, p->path, 0, NULL, NULL,
+                             "the profile has no scheme left on this machine and stays off: %s",
+                             ret->tiering.off));
         }
         return 0;
 }
@@ -674,6 +918,28 @@ static void dump_feed(FILE *out, const char *ctx, const ProfileFeed *fd) {
         fputs(")\n", out);
 }
 
+static void dump_tiering(FILE *out, const char *ctx, const CompiledProfile *c) {
+        const ProfileTiering *t = &c->tiering;
+
+        for (size_t i = 0; t->topology && i < t->topology->n_tiers; i++) {
+                char nodes[PROFILE_TIER_NODES_MAX];
+
+                memory_tier_nodes_string(t->topology, i, nodes, sizeof(nodes));
+                fprintf(out, "# memory tier %zu (memory_tier%u): nodes %s\n", i, t->topology->tiers[i].id, nodes);
+        }
+        if (t->off)
+                fprintf(out, "# tiering off: %s\n", t->off);
+        for (size_t i = 0; t->schemes && i < c->spec.n_schemes; i++) {
+                const ProfileTierScheme *ts = &t->schemes[i];
+
+                if (ts->role == PROFILE_TIER_NONE)
+                        continue;
+                fprintf(out, "%s/schemes/%zu: %ss node %u (tier %zu) to node %u (tier %zu)\n", ctx, i,
+                        profile_tier_role_to_string(ts->role), ts->from_node, ts->from_tier, ts->to_node,
+                        ts->to_tier);
+        }
+}
+
 int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE *out) {
         const DamonSpec *s = &c->spec;
         const char *ctx = "contexts/0";
@@ -734,6 +1000,8 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
                 dump_feed(out, ctx, &c->feeds[i]);
         if (c->ages_follow_tuning)
                 fprintf(out, "%s/schemes: age thresholds follow the tuned aggregation interval\n", ctx);
+        if (c->tiering.automatic)
+                dump_tiering(out, ctx, c);
         /* only when not the default, so that the listings of unchanged profiles stay as they were */
         if (c->pressure_ceiling_usec != PROFILE_PRESSURE_CEILING_DEFAULT_USEC)
                 fprintf(out, "%s/schemes: damond pauses them above %" PRIu64

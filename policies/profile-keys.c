@@ -56,6 +56,7 @@ static const char * const layer_choices[] = { "auto", "core", "ops", "legacy", N
 static const char * const filter_type_choices[] = {
         "anon", "memcg", "young", "hugepage_size", "unmapped", "active", "addr", "target", NULL
 };
+static const char * const nodes_choices[] = { "manual", "auto", NULL };
 static const char * const log_level_choices[] = { "err", "warning", "notice", "info", "debug", NULL };
 
 const char *profile_goal_metric_to_string(int m) {
@@ -111,6 +112,7 @@ const ProfileKey profile_keys[] = {
         KEY(MONITOR, "RefreshInterval", DURATION, ProfileMonitor, refresh_usec, "0", "duration",
             0, (uint64_t) U32 * 1000, 1000, DAMON_FEATURE_REFRESH_MS, NULL),
 
+        KEY(TARGET, "Nodes", ENUM, ProfileTarget, nodes, "manual", "keyword", 0, 0, 0, NOF, nodes_choices),
         KEY(TARGET, "Region", REGIONS, ProfileTarget, regions, NULL, "address range", 0, 0, 0, NOF, NULL),
         KEY(TARGET, "Pid", PIDS, ProfileTarget, pids, NULL, "pid", 1, INT32_MAX, 0, NOF, NULL),
         KEY(TARGET, "ProcessName", STRV, ProfileTarget, process_names, NULL, "name", 0, 0, 0, NOF, NULL),
@@ -203,6 +205,7 @@ _Static_assert(ELEMENTSOF(profile_keys) <= PROFILE_KEYS_MAX, "PROFILE_KEYS_MAX i
 _Static_assert(ELEMENTSOF(action_choices) == _DAMOS_ACTION_MAX + 1, "action keywords");
 _Static_assert(ELEMENTSOF(metric_choices) == _PROFILE_GOAL_METRIC_MAX + 1, "metric keywords");
 _Static_assert(ELEMENTSOF(filter_type_choices) == _DAMOS_FILTER_TYPE_MAX + 1, "filter keywords");
+_Static_assert(ELEMENTSOF(nodes_choices) == _PROFILE_NODES_MAX + 1, "nodes keywords");
 _Static_assert(ELEMENTSOF(ops_choices) == _DAMON_OPS_MAX + 1, "ops keywords");
 _Static_assert(ELEMENTSOF(log_level_choices) == _DAMOND_LOG_LEVEL_MAX + 1, "log levels");
 

@@ -133,6 +133,11 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
                 TRY(fail(p, d, s, "Region", "Region=auto cannot be combined with explicit regions"));
         if (t->regions.automatic && ops != DAMON_OPS_PADDR)
                 TRY(fail(p, d, s, "Region", "Region=auto needs Operations=paddr"));
+        if (t->nodes == PROFILE_NODES_AUTO && ops != DAMON_OPS_PADDR)
+                TRY(fail(p, d, s, "Nodes", "Nodes=auto needs Operations=paddr"));
+        if (t->nodes == PROFILE_NODES_AUTO && t->regions.n > 0)
+                TRY(fail(p, d, s, "Nodes", "Nodes=auto monitors the memory of the tiered nodes: it cannot be "
+                         "combined with explicit Region= ranges"));
 
         if (!vaddr) {
                 if (t->pids.n > 0) {
@@ -223,6 +228,15 @@ static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
                         TRY(diag_add(d, DIAG_ERROR, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
                                      "Dest", dest_str(&sc->dests.items[0], (char[48]) {}, 48),
                                      "only migrate_hot and migrate_cold use destinations"));
+        } else if (p->target.nodes == PROFILE_NODES_AUTO) {
+                if (profile_section_is_set(s, "TargetNode"))
+                        TRY(fail(p, d, s, "TargetNode", "Nodes=auto chooses the target nodes from the memory "
+                                 "tiers; set Nodes=manual in [Target] to name them"));
+                if (sc->dests.n > 0)
+                        TRY(diag_add(d, DIAG_ERROR, sc->dests.items[0].loc.file, sc->dests.items[0].loc.line,
+                                     "Dest", dest_str(&sc->dests.items[0], (char[48]) {}, 48),
+                                     "Nodes=auto chooses the destinations from the memory tiers; set "
+                                     "Nodes=manual in [Target] to name them"));
         } else if (!profile_section_is_set(s, "TargetNode") && sc->dests.n == 0)
                 TRY(fail(p, d, s, "Action", "migration needs TargetNode= or Dest="));
         else if (profile_section_is_set(s, "TargetNode") && sc->dests.n > 0)
@@ -316,6 +330,14 @@ static int parse_goal_target(Profile *p, ProfileGoal *g, DiagList *d) {
         return 0;
 }
 
+static bool goal_of_migration(const Profile *p, const ProfileGoal *g) {
+        for (size_t i = 0; g->scheme && i < p->n_schemes; i++)
+                if (p->schemes[i]->head.name && streq(p->schemes[i]->head.name, g->scheme))
+                        return p->schemes[i]->action == DAMOS_ACTION_MIGRATE_HOT ||
+                               p->schemes[i]->action == DAMOS_ACTION_MIGRATE_COLD;
+        return false;
+}
+
 static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList *d) {
         const ProfileSection *s = &g->head;
         bool node_metric, cgroup_metric;
@@ -339,6 +361,11 @@ static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList 
                         g->metric == PROFILE_GOAL_CGROUP_MEM_USAGE;
         if (!node_metric && profile_section_is_set(s, "Node"))
                 TRY(fail(p, d, s, "Node", "only node_mem_* and node_memcg_* metrics use a node"));
+        if (node_metric && profile_section_is_set(s, "Node") && p->target.nodes == PROFILE_NODES_AUTO &&
+            goal_of_migration(p, g))
+                TRY(fail(p, d, s, "Node", "Nodes=auto sets the node of a migration scheme's goal (the fast "
+                         "node the scheme moves memory into or out of); set Nodes=manual in [Target] to "
+                         "name it"));
         if (cgroup_metric && !g->cgroup && !profile_section_failed(s, "CGroup"))
                 TRY(fail(p, d, s, "Metric", "this metric needs CGroup="));
         if (!cgroup_metric && g->cgroup)

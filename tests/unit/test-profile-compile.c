@@ -4,6 +4,8 @@
  * so), what is refused or, with Unsupported=skip, left out. The golden tests show whole files; these
  * pin the decisions.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "profile-compile.h"
@@ -26,6 +28,29 @@ static void compile_text(const char *text, const char *gen, Result *ret) {
         ck_assert_int_eq(profile_validate(ret->profile, NULL, &ret->d), 0);
         ck_assert_msg(!diag_list_has_errors(&ret->d), "validation failed: %s", ret->d.items[0].message);
         ck_assert_int_eq(profile_compile(ret->profile, &f, &ret->c, &ret->d), 0);
+}
+
+/* Compiles for the machine of tests/fixtures/tiers/@machine (NULL: tiers not known). */
+static void compile_tiered(const char *text, const char *gen, const char *machine, Result *ret) {
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_free_ MemoryTopology *t = NULL;
+        DamonFeatures f;
+
+        *ret = (Result) {};
+        if (machine) {
+                char path[4096];
+
+                snprintf(path, sizeof(path), "%s/tiers/%s", getenv("DAMOND_TEST_DATA"), machine);
+                ck_assert_ok(root_open(path, &root));
+                t = calloc(1, sizeof(*t));
+                ck_assert_ptr_nonnull(t);
+                ck_assert_ok(memory_topology_read(root, t));
+        }
+        ck_assert_int_eq(profile_kernel_features(gen, &f), 0);
+        ck_assert_int_eq(profile_load_string("t.conf", text, strlen(text), NULL, &ret->profile, &ret->d), 0);
+        ck_assert_int_eq(profile_validate(ret->profile, NULL, &ret->d), 0);
+        ck_assert_msg(!diag_list_has_errors(&ret->d), "validation failed: %s", ret->d.items[0].message);
+        ck_assert_int_eq(profile_compile_tiered(ret->profile, &f, t, &ret->c, &ret->d), 0);
 }
 
 static void result_done(Result *r) {
@@ -231,6 +256,116 @@ START_TEST(test_intervals_goal) {
 }
 END_TEST
 
+#define TIERING "[Profile]\nOperations=paddr\n[Target]\nNodes=auto\n" \
+        "[Scheme up]\nAction=migrate_hot\nMinAccesses=5%\nQuotaSize=256M\n" \
+        "[Scheme down]\nAction=migrate_cold\nMaxAccesses=0\nMinAge=30s\nQuotaSize=256M\n" \
+        "[Goal fill]\nScheme=up\nMetric=node_mem_used_bp\nTarget=99%\n" \
+        "[Goal free]\nScheme=down\nMetric=node_mem_free_bp\nTarget=2%\n"
+
+/* One tier: nothing to tier, the profile stays off and says why. */
+START_TEST(test_tiering_one_tier) {
+        Result r;
+
+        compile_tiered(TIERING, "6.18", "one-tier", &r);
+        ck_assert(!r.c.enabled);
+        ck_assert_uint_eq(r.c.spec.n_schemes, 0);
+        ck_assert_str_eq(r.c.tiering.off, "this machine has one memory tier (node 0)");
+        ck_assert_uint_eq(r.c.tiering.free_target_bp, 200);
+        result_done(&r);
+
+        /* a CPU-less far node the kernel keeps in the DRAM tier is named */
+        compile_tiered(TIERING, "6.18", "cpuless-far", &r);
+        ck_assert(!r.c.enabled);
+        ck_assert_msg(strstr(r.c.tiering.off, "nodes 0-2") && strstr(r.c.tiering.off, "node 2 has no CPU"),
+                      "%s", r.c.tiering.off);
+        result_done(&r);
+
+        /* another scheme keeps the profile on: only the migration schemes are left out */
+        compile_tiered(TIERING "[Scheme s]\nAction=stat\n", "6.18", "one-tier", &r);
+        ck_assert(r.c.enabled);
+        ck_assert_uint_eq(r.c.spec.n_schemes, 1);
+        ck_assert(r.c.regions_auto);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_tiering_two_tiers) {
+        Result r;
+
+        compile_tiered(TIERING, "6.18", "two-tiers", &r);
+        ck_assert(r.c.enabled);
+        ck_assert_ptr_null(r.c.tiering.off);
+        ck_assert(!r.c.regions_auto);
+        /* the memory of both nodes: [0, 2G) and [4G, 12G) */
+        ck_assert_uint_eq(r.c.spec.targets[0].n_regions, 2);
+        ck_assert_uint_eq(r.c.spec.targets[0].regions[1].end, UINT64_C(12) << 30);
+        ck_assert_uint_eq(r.c.spec.n_schemes, 2);
+        ck_assert_str_eq(r.c.scheme_names[0], "up:1>0");
+        ck_assert_str_eq(r.c.scheme_names[1], "down:0>1");
+        ck_assert_int_eq(r.c.spec.schemes[0].target_nid, 0);
+        ck_assert_int_eq(r.c.spec.schemes[1].target_nid, 1);
+        /* promotion sees node 1 only: everything below it is rejected */
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_filters[DAMOS_FILTERS_CORE], 1);
+        ck_assert_uint_eq(r.c.spec.schemes[0].filters[DAMOS_FILTERS_CORE][0].addr_start, 0);
+        ck_assert_uint_eq(r.c.spec.schemes[0].filters[DAMOS_FILTERS_CORE][0].addr_end, UINT64_C(8) << 30);
+        ck_assert(r.c.spec.schemes[0].filters[DAMOS_FILTERS_CORE][0].matching);
+        ck_assert(!r.c.spec.schemes[0].filters[DAMOS_FILTERS_CORE][0].allow);
+        /* both goals measure the fast node, by the kernel on 6.16+ */
+        ck_assert_int_eq(r.c.spec.schemes[0].quota.goals[0].nid, 0);
+        ck_assert_int_eq(r.c.spec.schemes[1].quota.goals[0].nid, 0);
+        ck_assert_int_eq(r.c.spec.schemes[1].quota.goals[0].metric, DAMOS_GOAL_NODE_MEM_FREE_BP);
+        ck_assert_uint_eq(r.c.n_feeds, 0);
+        ck_assert_int_eq(r.c.tiering.schemes[0].role, PROFILE_TIER_PROMOTE);
+        ck_assert_int_eq(r.c.tiering.schemes[1].role, PROFILE_TIER_DEMOTE);
+        result_done(&r);
+
+        /* 6.12: damond feeds the node's free memory to user_input goals */
+        compile_tiered(TIERING, "6.12", "two-tiers", &r);
+        ck_assert_uint_eq(r.c.spec.n_schemes, 2);
+        ck_assert_uint_eq(r.c.n_feeds, 2);
+        ck_assert_int_eq(r.c.spec.schemes[1].quota.goals[0].metric, DAMOS_GOAL_USER_INPUT);
+        ck_assert_uint_eq(r.c.feeds[1].node, 0);
+        ck_assert_int_eq(r.c.feeds[1].metric, DAMOS_GOAL_NODE_MEM_FREE_BP);
+        ck_assert_uint_eq(r.c.spec.schemes[1].n_filters[DAMOS_FILTERS_LEGACY], 2);
+        result_done(&r);
+
+        /* 6.1: no migration actions: off, and said so */
+        compile_tiered(TIERING, "6.1", "two-tiers", &r);
+        ck_assert(!r.c.enabled);
+        ck_assert_msg(strstr(r.c.tiering.off, "migration actions (Linux 6.11)"), "%s", r.c.tiering.off);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_tiering_three_tiers) {
+        static const char * const names[] = { "up:2>0", "up:3>1", "up:4>2", "down:0>2", "down:1>3", "down:2>4",
+                                              "down:3>4" };
+        /* the fast node of each: the one its goal measures */
+        static const int goal_nid[] = { 0, 1, 2, 0, 1, 2, 3 };
+        Result r;
+
+        compile_tiered(TIERING, "6.18", "three-tiers", &r);
+        ck_assert_uint_eq(r.c.spec.n_schemes, ELEMENTSOF(names));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                ck_assert_str_eq(r.c.scheme_names[i], names[i]);
+                ck_assert_int_eq(r.c.spec.schemes[i].quota.goals[0].nid, goal_nid[i]);
+        }
+        ck_assert_uint_eq(r.c.tiering.schemes[5].from_tier, 1);
+        ck_assert_uint_eq(r.c.tiering.schemes[5].to_tier, 2);
+        result_done(&r);
+}
+END_TEST
+
+START_TEST(test_tiering_refused) {
+        Result r;
+
+        /* without the machine's tiers, Nodes=auto cannot compile */
+        compile_tiered(TIERING, "6.18", NULL, &r);
+        only(&r, DIAG_ERROR, "memory tiers could not be read (sys/devices/system/node)");
+        result_done(&r);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("profile-compile");
         TCase *tc = tcase_create("compile");
@@ -246,6 +381,10 @@ int main(void) {
         tcase_add_test(tc, test_single_dest_becomes_target_nid);
         tcase_add_test(tc, test_vaddr_targets);
         tcase_add_test(tc, test_intervals_goal);
+        tcase_add_test(tc, test_tiering_one_tier);
+        tcase_add_test(tc, test_tiering_two_tiers);
+        tcase_add_test(tc, test_tiering_three_tiers);
+        tcase_add_test(tc, test_tiering_refused);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

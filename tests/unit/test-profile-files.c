@@ -135,7 +135,8 @@ START_TEST(test_invalid_profile) {
 }
 END_TEST
 
-/* The golden compile of everything shipped. */
+/* The golden compile of everything shipped, for a machine with two memory tiers (DRAM on node 0, CXL
+ * memory on CPU-less node 1: tests/fixtures/tiers/two-tiers), where Nodes=auto has something to do. */
 
 START_TEST(test_golden_compile) {
         static const char * const none[] = { NULL };
@@ -145,6 +146,8 @@ START_TEST(test_golden_compile) {
         const char *gen = profile_kernel_generations[gi];
         const char *file = golden[fi];
         _cleanup_(profile_freep) Profile *p = NULL;
+        _cleanup_(root_freep) Root *tiers_root = NULL;
+        _cleanup_free_ MemoryTopology *topology = NULL;
         _cleanup_free_ char *out = NULL, *expected_path = NULL, *base = NULL;
         CompiledProfile c = {};
         DamonFeatures f;
@@ -154,10 +157,14 @@ START_TEST(test_golden_compile) {
 
         ck_assert_int_eq(chdir(source_root), 0);
         ck_assert_int_eq(profile_kernel_features(gen, &f), 0);
+        ck_assert_ok(root_open("tests/fixtures/tiers/two-tiers", &tiers_root));
+        topology = calloc(1, sizeof(*topology));
+        ck_assert_ptr_nonnull(topology);
+        ck_assert_ok(memory_topology_read(tiers_root, topology));
         ck_assert_ok(profile_load(file, &dirs, &p, &d));
         ck_assert_ok(profile_validate(p, NULL, &d));
         if (!diag_list_has_errors(&d))
-                ck_assert_ok(profile_compile(p, &f, &c, &d));
+                ck_assert_ok(profile_compile_tiered(p, &f, topology, &c, &d));
 
         m = open_memstream(&out, &size);
         ck_assert_ptr_nonnull(m);
