@@ -173,6 +173,7 @@ static int get_features(const Root *root, DamonFeatures *ret) {
 /* Returns 1 if valid, 0 if not, <0 on failure. */
 static int check_profile(const char *path, const ProfileDirs *dirs, const Root *root, const DamonFeatures *f) {
         _cleanup_(profile_freep) Profile *p = NULL;
+        _cleanup_free_ MemoryTopology *tiers = NULL;
         CompiledProfile c = {};
         DiagList d = {};
         bool valid;
@@ -181,8 +182,16 @@ static int check_profile(const char *path, const ProfileDirs *dirs, const Root *
         r = profile_load(path, dirs, &p, &d);
         if (r >= 0 && p)
                 r = profile_validate(p, root, &d);
+        if (r >= 0 && p && !diag_list_has_errors(&d) && p->target.nodes == PROFILE_NODES_AUTO && root) {
+                /* the machine's tiers, read-only; not readable: Nodes=auto says so */
+                tiers = calloc(1, sizeof(*tiers));
+                if (!tiers)
+                        r = -ENOMEM;
+                else if (memory_topology_read(root, tiers) < 0)
+                        tiers = mfree(tiers);
+        }
         if (r >= 0 && p && !diag_list_has_errors(&d))
-                r = profile_compile(p, f, &c, &d);
+                r = profile_compile_tiered(p, f, tiers, &c, &d);
         if (r < 0)
                 goto finish;
         valid = !diag_list_has_errors(&d);

@@ -381,7 +381,7 @@ static int validate_one(Manager *m, const char *path, const char *data, char ***
         if (r >= 0 && p)
                 r = profile_validate(p, m->root, &d);
         if (r >= 0 && p && !diag_list_has_errors(&d))
-                r = profile_compile(p, f, &c, &d);
+                r = profile_compile_tiered(p, f, m->tiers, &c, &d);
         if (r >= 0 && p && !diag_list_has_errors(&d)) {
                 for (size_t i = 0; i < *n_names; i++)
                         if (streq((*names)[i], p->name)) {

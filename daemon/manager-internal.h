@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "manager.h"
+#include "manager-tiers.h"
 #include "manager-tune.h"
+#include "memory-tiers.h"
 #include "proc-events.h"
 #include "profile-glue.h"
 
@@ -75,6 +77,11 @@ struct Manager {
         size_t n_tune_triggers;
         struct Taskstats *taskstats;
         bool taskstats_failed;
+
+        /* manager-tiers.c: the memory tiers the profiles were compiled for (NULL: not readable) */
+        MemoryTopology *tiers;
+        bool tiers_failed;
+        uint64_t tiers_next_check_usec;
 };
 
 /* manager-follow.c */

@@ -230,7 +230,13 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         if (!p->compiled.enabled) {
                 slot_release(m, p);
                 p->state = PROFILE_RUN_DISABLED;
-                clear_reason(p);
+                if (p->compiled.tiering.off) {
+                        if (set_reason(p, "nothing to tier: %s", p->compiled.tiering.off) > 0)
+                                log_struct(LOG_INFO, 0, LOG_FIELDS(.profile = p->name),
+                                           "Profile '%s' stays off: nothing to tier: %s.", p->name,
+                                           p->compiled.tiering.off);
+                } else
+                        clear_reason(p);
                 return 0;
         }
         if (module_blocks(m, why, sizeof why)) {

@@ -346,6 +346,7 @@ Manager *manager_free(Manager *m) {
         profile_dirs_done(&m->dirs);
         root_free(m->root);
         free(m->last_status);
+        free(m->tiers);
         return mfree(m);
 }
 
@@ -477,11 +478,14 @@ static int compile_profiles(Manager *m, Loaded *l, size_t n) {
         const DamonFeatures *f = damon_sysfs_features(m->sysfs);
         int n_valid = 0, r;
 
+        r = manager_tiers_read(m);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < n; i++) {
                 const char *name = l[i].profile ? l[i].profile->name : l[i].path;
 
                 if (l[i].valid) {
-                        r = profile_compile(l[i].profile, f, &l[i].compiled, &l[i].diags);
+                        r = profile_compile_tiered(l[i].profile, f, m->tiers, &l[i].compiled, &l[i].diags);
                         if (r < 0)
                                 return log_oom();
                         l[i].valid = !diag_list_has_errors(&l[i].diags);
@@ -834,12 +838,12 @@ static int profile_reload_changed(Manager *m, ManagedProfile *p, Loaded *l, uint
                 return profile_start(m, p, now_usec);
         }
         if (!l->compiled.enabled) {
-                r = profile_stop(m, p, "disabled by a reload");
+                r = profile_stop(m, p, l->compiled.tiering.off ? "nothing to tier any more" : "disabled by a reload");
                 if (r < 0)
                         return 0;
                 profile_take_compiled(p, l);
-                slot_release(m, p);
-                return 0;
+                /* releases its kdamond, and says why it is off */
+                return profile_start(m, p, now_usec);
         }
 
         /* build the new spec with the new compiled version, keep the old one for a failure */
@@ -1015,6 +1019,10 @@ static void profile_retry_commit(Manager *m, ManagedProfile *p) {
 int manager_health_tick(Manager *m, uint64_t now_usec) {
         bool dirty = false;
         int r;
+
+        r = manager_tiers_check(m, now_usec);
+        if (r == -ENOMEM)
+                return r;
 
         for (size_t i = 0; i < m->n_profiles; i++) {
                 ManagedProfile *p = m->profiles[i];

@@ -15,3 +15,5 @@
 #define DAMOND_MESSAGE_BLOCKED          "7874bbb8b1fb4121b6eb3754a80a0009"
 /* a tuning decision: a quota or goal value changed, a back-off, a pause or a resume (manager-tune.c) */
 #define DAMOND_MESSAGE_TUNING           "dedb7aa7da88451d9681b62936d8babc"
+/* the machine's memory tiers changed; profiles with Nodes=auto are recompiled (manager-tiers.c) */
+#define DAMOND_MESSAGE_TIERS_CHANGED    "1c41d2a1c71e429ab4437244702160ba"

@@ -1016,6 +1016,83 @@ START_TEST(test_reload_deferred_while_watermarks_off) {
 }
 END_TEST
 
+/* A node of the fake machine: its meminfo, distances to nodes 0-1, memory blocks [first, first + n) of
+ * 128 MiB; and its tier's nodelist. */
+static void write_node(unsigned node, unsigned tier, unsigned first, unsigned n, const char *distance) {
+        char p[256], v[256];
+
+        snprintf(p, sizeof p, "sys/devices/system/node/node%u/meminfo", node);
+        snprintf(v, sizeof v, "Node %u MemTotal: %u kB\nNode %u MemFree: 1024 kB\n", node, n * 131072, node);
+        ck_assert_ok(fake_kernel_write_file(k, p, v));
+        snprintf(p, sizeof p, "sys/devices/system/node/node%u/distance", node);
+        ck_assert_ok(fake_kernel_write_file(k, p, distance));
+        for (unsigned b = first; b < first + n; b++) {
+                snprintf(p, sizeof p, "sys/devices/system/node/node%u/memory%u/online", node, b);
+                ck_assert_ok(fake_kernel_write_file(k, p, "1\n"));
+        }
+        snprintf(p, sizeof p, "sys/devices/virtual/memory_tiering/memory_tier%u/nodelist", tier);
+        ck_assert_ok(fake_kernel_write_file(k, p, node == 1 && tier == 4 ? "0-1\n" : node == 1 ? "1\n" : "0\n"));
+}
+
+/* Nodes=auto: off with the reason on one tier; a second tier appearing (a dax device onlined as system
+ * RAM) is noticed by the health tick, and the profile is recompiled and started without a restart. */
+START_TEST(test_tiers_followed) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        bool migrate = gen == FAKE_GEN_6_12 || gen == FAKE_GEN_6_18;
+
+        remove_conf("reclaim.conf");
+        remove_conf("stat.conf");
+        write_conf("tier.conf", "[Profile]\nOperations=paddr\n[Target]\nNodes=auto\n"
+                   "[Scheme up]\nAction=migrate_hot\nMinAccesses=5%\nQuotaSize=256M\n"
+                   "[Scheme down]\nAction=migrate_cold\nMaxAccesses=0\nMinAge=30s\nQuotaSize=256M\n");
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/node/online", "0\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/node/has_cpu", "0\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/memory/block_size_bytes", "8000000\n"));
+        write_node(0, 4, 0, 8, "10\n");
+
+        m = started_manager();
+        p = profile(m, "tier");
+        ck_assert_int_eq(p->state, PROFILE_RUN_DISABLED);
+        ck_assert_ptr_nonnull(p->reason);
+        ck_assert_msg(strstr(p->reason, "nothing to tier: this machine has one memory tier (node 0)"), "%s",
+                      p->reason);
+
+        /* node 1 comes online in a lower tier */
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/node/online", "0-1\n"));
+        write_node(0, 4, 0, 8, "10 28\n");
+        write_node(1, 22, 8, 8, "28 10\n");
+        ck_assert_ok(manager_health_tick(m, T0 + 6 * SEC));
+        ck_assert_msg(strstr(logbuf, DAMOND_MESSAGE_TIERS_CHANGED), "%s", logbuf);
+        ck_assert_msg(strstr(logbuf, "The memory tiers changed (tier 4: nodes 0; tier 22: nodes 1; were tier 4: "
+                                     "nodes 0)"), "%s", logbuf);
+        p = profile(m, "tier");
+        if (!migrate) {
+                ck_assert_int_eq(p->state, PROFILE_RUN_DISABLED);
+                ck_assert_msg(strstr(p->reason, "migration actions (Linux 6.11)"), "%s", p->reason);
+                return;
+        }
+        ck_assert_int_eq(p->state, PROFILE_RUN_RUNNING);
+        ck_assert_uint_eq(p->compiled.spec.n_schemes, 2);
+        ck_assert_int_eq(p->compiled.spec.schemes[0].target_nid, 0);
+        ck_assert_int_eq(p->compiled.spec.schemes[1].target_nid, 1);
+        ck_assert_str_eq(kstate((unsigned) p->kdamond), "on");
+
+        /* checked at most every 5 s; nothing changed: no reload */
+        logbuf[0] = '\0';
+        ck_assert_ok(manager_health_tick(m, T0 + 12 * SEC));
+        ck_assert_ptr_null(strstr(logbuf, "Reloading"));
+
+        /* back to one tier (the node taken offline): the profile stops, and says why */
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/virtual/memory_tiering/memory_tier22/nodelist", ""));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "0-1\n"));
+        ck_assert_ok(manager_health_tick(m, T0 + 18 * SEC));
+        p = profile(m, "tier");
+        ck_assert_int_eq(p->state, PROFILE_RUN_DISABLED);
+        ck_assert_msg(strstr(p->reason, "one memory tier (nodes 0-1)"), "%s", p->reason);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("manager");
         TCase *tc = tcase_create("manager");
@@ -1052,6 +1129,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_no_damon);
         tcase_add_test(tc, test_duplicate_name);
         tcase_add_test(tc, test_event_loop);
+        tcase_add_test(tc, test_tiers_followed);
         suite_add_tcase(s, tc);
         return s;
 }
