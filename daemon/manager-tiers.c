@@ -16,6 +16,25 @@
 #include "manager-tiers.h"
 #include "message-ids.h"
 
+static void describe(const MemoryTopology *t, char *buf, size_t size) {
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; t && i < t->n_tiers; i++) {
+                char nodes[PROFILE_TIER_NODES_MAX];
+                int n;
+
+                memory_tier_nodes_string(t, i, nodes, sizeof(nodes));
+                n = snprintf(buf + used, size - used, "%stier %u: nodes %s", i > 0 ? "; " : "", t->tiers[i].id,
+                             nodes);
+                if (n < 0 || (size_t) n >= size - used)
+                        return;
+                used += (size_t) n;
+        }
+        if (!t)
+                snprintf(buf, size, "not readable");
+}
+
 int manager_tiers_read(Manager *m) {
         _cleanup_free_ MemoryTopology *t = NULL;
         int r;
@@ -37,6 +56,13 @@ int manager_tiers_read(Manager *m) {
                 return 0;
         }
         m->tiers_failed = false;
+        if (!m->tiers || !memory_topology_same_layout(m->tiers, t)) {
+                char what[256];
+
+                describe(t, what, sizeof(what));
+                log_info("Memory tiers: %s%s.", what,
+                         t->from_kernel ? "" : " (the kernel shows no memory tiers: every node counts as one)");
+        }
         free(m->tiers);
         m->tiers = TAKE_PTR(t);
         return 0;
@@ -47,25 +73,6 @@ static bool tiers_followed(const Manager *m) {
                 if (m->profiles[i]->compiled.tiering.automatic)
                         return true;
         return false;
-}
-
-static void describe(const MemoryTopology *t, char *buf, size_t size) {
-        size_t used = 0;
-
-        buf[0] = '\0';
-        for (size_t i = 0; t && i < t->n_tiers; i++) {
-                char nodes[PROFILE_TIER_NODES_MAX];
-                int n;
-
-                memory_tier_nodes_string(t, i, nodes, sizeof(nodes));
-                n = snprintf(buf + used, size - used, "%stier %u: nodes %s", i > 0 ? "; " : "", t->tiers[i].id,
-                             nodes);
-                if (n < 0 || (size_t) n >= size - used)
-                        return;
-                used += (size_t) n;
-        }
-        if (!t)
-                snprintf(buf, size, "not readable");
 }
 
 int manager_tiers_check(Manager *m, uint64_t now_usec) {
