@@ -3,6 +3,7 @@
  * vm-workload: the memory workload of the vm scenarios and the demonstration, run inside the VM.
  *
  *   vm-workload --total=MIB [--hot=MIB] [--grow=MIB] [--delay=SEC] [--spinners=N] [--duration=SEC]
+ *               [--hot-node=N --cold-node=N] [--report=SEC]
  *
  * Allocates TOTAL MiB of anonymous memory, fills every page with data that compresses about 8:1 (so
  * zram swap behaves as with real data, and no page is the zero page), prints "ready total_kib=..
@@ -13,6 +14,14 @@
  * been paged out) becomes hot at once, a step of memory pressure (the tuning scenario). It prints
  * "grow hot_kib=.. at=SEC.USEC" (CLOCK_REALTIME, comparable with the journal's timestamps) when the
  * first sweep of the grown set starts, and "swept hot_kib=.. sec=.." when that first sweep is done.
+ *
+ * With --hot-node and --cold-node (the tiering scenario), the hot set is first written while the process
+ * prefers node HOT-NODE and the cold set while it prefers COLD-NODE (set_mempolicy MPOL_PREFERRED: the
+ * kernel falls back to another node when that one is full), then the policy is reset to the default, so
+ * nothing binds the pages where they start: whoever moves them (damond, NUMA balancing) may.
+ * With --report, every SEC seconds it prints where its pages are (move_pages() without moving: every hot
+ * page, every 8th cold page, scaled up) and how many sweeps of the hot set it has done:
+ *   "placement t=SEC sweeps=N hot_kib=A,B,C,D cold_kib=A,B,C,D" (KiB on nodes 0-3)
  *
  * Under qemu's TCG a process that runs alone on its CPU does not set accessed bits after they are
  * cleared (../shared/notes/vm-testing.md), so DAMON would see the hot set as idle: SPINNERS child
@@ -28,6 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +80,50 @@ static uint64_t xorshift(uint64_t *state) {
         return *state = x;
 }
 
+#define REPORT_NODES 4
+#define MPOL_DEFAULT 0
+#define MPOL_PREFERRED 1
+
+static int prefer_node(long node) {
+        unsigned long mask = 1UL << node;
+
+        if (node < 0)
+                return syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0UL) < 0 ? -errno : 0;
+        return syscall(SYS_set_mempolicy, MPOL_PREFERRED, &mask, (unsigned long) REPORT_NODES + 1) < 0 ? -errno : 0;
+}
+
+/* KiB of [start, start + len) per node, asking for every @step-th page and scaling up. */
+static void count_nodes(uint8_t *start, uint64_t len, uint64_t page, uint64_t step, uint64_t kib[REPORT_NODES]) {
+        enum { BATCH = 4096 };
+        void *pages[BATCH];
+        int status[BATCH];
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < REPORT_NODES; i++)
+                kib[i] = 0;
+        for (uint64_t off = 0; off < len; off += page * step) {
+                pages[n++] = start + off;
+                if (n == BATCH || off + page * step >= len) {
+                        if (syscall(SYS_move_pages, 0, (unsigned long) n, pages, NULL, status, 0) == 0)
+                                for (uint64_t i = 0; i < n; i++)
+                                        if (status[i] >= 0 && status[i] < REPORT_NODES)
+                                                kib[status[i]] += page * step / 1024;
+                        n = 0;
+                }
+        }
+}
+
+static void report(uint8_t *mem, uint64_t hot, uint64_t total, uint64_t page, double t, uint64_t sweeps) {
+        uint64_t h[REPORT_NODES], c[REPORT_NODES];
+
+        count_nodes(mem, hot * MIB, page, 1, h);
+        count_nodes(mem + hot * MIB, (total - hot) * MIB, page, 8, c);
+        printf("placement t=%.1f sweeps=%" PRIu64 " hot_kib=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+               " cold_kib=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t, sweeps, h[0], h[1], h[2], h[3],
+               c[0], c[1], c[2], c[3]);
+        fflush(stdout);
+}
+
 static int spin_children(uint64_t n) {
         for (uint64_t i = 0; i < n; i++) {
                 pid_t pid = fork();
@@ -97,10 +151,15 @@ int main(int argc, char **argv) {
                 { "spinners", required_argument, NULL, 's' },
                 { "duration", required_argument, NULL, 'D' },
                 { "grow", required_argument, NULL, 'g' },
+                { "hot-node", required_argument, NULL, 'H' },
+                { "cold-node", required_argument, NULL, 'C' },
+                { "report", required_argument, NULL, 'r' },
                 {}
         };
         uint64_t total = 0, hot = 0, delay = 0, spinners = 0, duration = 0, grow_to = 0,
-                 seed = 0x9e3779b97f4a7c15;
+                 seed = 0x9e3779b97f4a7c15, hot_node = UINT64_MAX, cold_node = UINT64_MAX, report_sec = 0,
+                 sweeps = 0;
+        double started, next_report = 0;
         long page = sysconf(_SC_PAGESIZE);
         double grown_at = 0;
         time_t end;
@@ -110,13 +169,21 @@ int main(int argc, char **argv) {
         while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0) {
                 uint64_t *dst = opt == 't' ? &total : opt == 'h' ? &hot : opt == 'd' ? &delay :
                                 opt == 's' ? &spinners : opt == 'D' ? &duration : opt == 'g' ? &grow_to :
+                                opt == 'H' ? &hot_node : opt == 'C' ? &cold_node : opt == 'r' ? &report_sec :
                                 NULL;
 
                 if (!dst || parse_u64(optarg, dst) < 0) {
                         fprintf(stderr, "usage: vm-workload --total=MIB [--hot=MIB] [--grow=MIB] "
-                                "[--delay=SEC] [--spinners=N] [--duration=SEC]\n");
+                                "[--delay=SEC] [--spinners=N] [--duration=SEC] [--hot-node=N --cold-node=N] "
+                                "[--report=SEC]\n");
                         return 2;
                 }
+        }
+        if ((hot_node == UINT64_MAX) != (cold_node == UINT64_MAX) ||
+            (hot_node != UINT64_MAX && (hot_node >= REPORT_NODES || cold_node >= REPORT_NODES))) {
+                fprintf(stderr, "vm-workload: --hot-node and --cold-node go together, nodes 0-%d\n",
+                        REPORT_NODES - 1);
+                return 2;
         }
         if (total == 0 || hot > total || total > 1024 * 1024 || grow_to > total) {
                 fprintf(stderr, "vm-workload: need 0 < --hot <= --total <= 1 TiB and --grow <= --total\n");
@@ -139,17 +206,32 @@ int main(int argc, char **argv) {
                 return 1;
         }
         /* 512 random bytes per page, the rest zero: compressible, but never a same-filled page */
-        for (uint64_t off = 0; off < total * MIB; off += (uint64_t) page)
+        for (uint64_t off = 0; off < total * MIB; off += (uint64_t) page) {
+                if (hot_node != UINT64_MAX && (off == 0 || off == hot * MIB) &&
+                    prefer_node(off == 0 && hot > 0 ? (long) hot_node : (long) cold_node) < 0) {
+                        fprintf(stderr, "vm-workload: set_mempolicy: %m\n");
+                        return 1;
+                }
                 for (size_t i = 0; i < 512; i += sizeof(uint64_t)) {
                         uint64_t v = xorshift(&seed);
 
                         memcpy(mem + off + i, &v, sizeof(v));
                 }
+        }
+        if (hot_node != UINT64_MAX && prefer_node(-1) < 0) {
+                fprintf(stderr, "vm-workload: set_mempolicy: %m\n");
+                return 1;
+        }
         printf("ready total_kib=%" PRIu64 " hot_kib=%" PRIu64 " pid=%d\n", total * 1024, hot * 1024, (int) getpid());
         fflush(stdout);
 
         end = duration > 0 ? time(NULL) + (time_t) duration : 0;
+        started = now_realtime();
         while (!stop && (end == 0 || time(NULL) < end)) {
+                if (report_sec > 0 && now_realtime() >= started + next_report) {
+                        report(mem, hot, total, (uint64_t) page, now_realtime() - started, sweeps);
+                        next_report += (double) report_sec;
+                }
                 if (grow && hot != grow_to) {
                         hot = grow_to;
                         grown_at = now_realtime();
@@ -158,6 +240,7 @@ int main(int argc, char **argv) {
                 }
                 for (uint64_t off = 0; off < hot * MIB && !stop; off += (uint64_t) page)
                         ((volatile uint8_t *) mem)[off + 1024]++;
+                sweeps++;
                 if (grown_at > 0 && !stop) {
                         printf("swept hot_kib=%" PRIu64 " sec=%.3f\n", hot * 1024,
                                now_realtime() - grown_at);
