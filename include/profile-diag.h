@@ -30,15 +30,26 @@ typedef struct Diag {
         char *message;
 } Diag;
 
+/* Diagnostics kept in one list; past it one more item, a note (as severe as the worst one it stands for)
+ * says the list was cut, and the rest is only counted. */
+#define DIAG_LIST_MAX 1000
+
 typedef struct DiagList {
         Diag *items;
         size_t n;
+        size_t allocated;
+        size_t dropped[_DIAG_SEVERITY_MAX];     /* counted past DIAG_LIST_MAX, not kept */
+        bool truncated;                         /* the last item is the note that says so */
 } DiagList;
 
-/* Appends a diagnostic. Every string argument may be NULL and is copied. Returns 0 or -ENOMEM. */
+/* Appends a diagnostic. Every string argument may be NULL and is copied. Returns 0 or -ENOMEM. Past
+ * DIAG_LIST_MAX it is only counted (diag_list_count() still sees it). */
 int diag_add(DiagList *l, DiagSeverity severity, const char *file, unsigned line, const char *key,
              const char *value, const char *format, ...) _printf_(7, 8);
 void diag_list_done(DiagList *l);
+/* Whether further diagnostics are only counted: a caller may skip work that only makes one nicer. */
+bool diag_list_full(const DiagList *l);
+/* Every diagnostic of @severity added, kept or not. */
 size_t diag_list_count(const DiagList *l, DiagSeverity severity);
 static inline bool diag_list_has_errors(const DiagList *l) {
         return diag_list_count(l, DIAG_ERROR) > 0;
@@ -52,7 +63,8 @@ static inline bool diag_list_has_errors(const DiagList *l) {
 char *diag_format(const Diag *d);
 
 /* Sorts by file (in order of first appearance) and line, keeping the order of equal ones, so that a
- * user reads a file's problems top to bottom whichever step found them. Returns 0 or -ENOMEM. */
+ * user reads a file's problems top to bottom whichever step found them; O(n log n), the note of a cut
+ * list stays last. Returns 0 or -ENOMEM. */
 int diag_list_sort(DiagList *l);
 
 /* "error", "warning", "note" */

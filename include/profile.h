@@ -28,6 +28,7 @@
 #include "macro.h"
 #include "profile-diag.h"
 #include "root.h"
+#include "strmap.h"
 
 /* Where configuration lives. Directories are tried in order, first wins for a file name: an
  * /etc/damond/foo.conf hides /usr/lib/damond/foo.conf. All arrays are NULL-terminated. */
@@ -47,6 +48,28 @@ extern const ProfileDirs profile_dirs_default;
 #define PROFILE_INCLUDE_DEPTH_MAX 8
 /* Longest section name after the type: "[Scheme <up to 40>]". */
 #define PROFILE_NAME_MAX 40
+
+/*
+ * The budget of one profile, so that loading, validating and compiling it costs bounded time and memory
+ * whatever its files hold; each limit exceeded is an error that names it. Real profiles use a small
+ * fraction of each.
+ */
+/* Bytes read for one profile: the main file, every include each time it is read, and the drop-ins. */
+#define PROFILE_BYTES_MAX (1024 * 1024)
+/* Files read for one profile, counting an include each time it is read. */
+#define PROFILE_FILES_MAX 256
+/* Key=value lines and section headers, over all of a profile's files. */
+#define PROFILE_ENTRIES_MAX 16384
+/* Named sections of each kind: [Scheme NAME], [Goal NAME], [Filter NAME]. */
+#define PROFILE_SCHEMES_MAX 64
+#define PROFILE_GOALS_MAX 128
+#define PROFILE_FILTERS_MAX 128
+/* Region= values of [Target]. */
+#define PROFILE_REGIONS_MAX 256
+/* Targets: Pid=, ProcessName= and CGroup= values of [Target] together. */
+#define PROFILE_TARGETS_MAX 256
+/* Values of any other repeatable key (Dest=). */
+#define PROFILE_LIST_MAX 256
 
 typedef enum ProfileSectionType {
         PROFILE_SECTION_PROFILE,
@@ -225,6 +248,7 @@ typedef struct ProfileScheme {
         uint64_t wmark_low_ppm;
         uint64_t max_snapshots;
         ProfileDests dests;
+        bool has_measured_goal;         /* set by profile_validate(): a goal other than user_input names it */
 } ProfileScheme;
 
 /* The kernel's goal metrics (DamosGoalMetric, same values) and damond's own signals after them, which
@@ -281,6 +305,7 @@ typedef struct Profile {
         ProfileTarget target;
         ProfileScheme **schemes;        /* in order of first appearance */
         size_t n_schemes;
+        StrMap schemes_by_name;         /* name -> ProfileScheme *, for lookups in O(1) */
         ProfileGoal **goals;
         size_t n_goals;
         ProfileFilter **filters;        /* in order of first appearance: the kernel's evaluation order */

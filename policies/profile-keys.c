@@ -227,6 +227,18 @@ static int report(DiagList *diags, const ProfileKey *key, const char *value, con
         return r < 0 ? r : -EINVAL;
 }
 
+/* A repeatable key holding @n values already may take another only below @max (the profile budget). */
+static int check_list_room(DiagList *diags, const ProfileKey *key, const char *value, const char *file,
+                           unsigned line, size_t n, size_t max) {
+        int r;
+
+        if (n < max)
+                return 0;
+        r = diag_add(diags, DIAG_ERROR, file, line, key->name, value,
+                     "too many values: at most %zu %s= per section", max, key->name);
+        return r < 0 ? r : -EINVAL;
+}
+
 static const char *unit_error(const ProfileKey *key, int r) {
         switch (key->type) {
         case PROFILE_VALUE_DURATION:
@@ -518,13 +530,17 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                 if (!valid_cgroup(value))
                         return report(diags, key, value, file, line,
                                       CGROUP_ERROR);
-                return strv_append(field, value, file, line);
+                r = check_list_room(diags, key, value, file, line, ((ProfileStrv *) field)->n,
+                                    PROFILE_TARGETS_MAX);
+                return r < 0 ? r : strv_append(field, value, file, line);
 
         case PROFILE_VALUE_STRV:
                 if (strlen(value) > 15)
                         return report(diags, key, value, file, line,
                                       "process names are at most 15 characters (the kernel's comm)");
-                return strv_append(field, value, file, line);
+                r = check_list_room(diags, key, value, file, line, ((ProfileStrv *) field)->n,
+                                    PROFILE_TARGETS_MAX);
+                return r < 0 ? r : strv_append(field, value, file, line);
 
         case PROFILE_VALUE_RANGE: {
                 ProfileRange range;
@@ -563,6 +579,9 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                 if (range.min >= range.max)
                         return report(diags, key, value, file, line,
                                       "the region's start is not below its end");
+                r = check_list_room(diags, key, value, file, line, l->n, PROFILE_REGIONS_MAX);
+                if (r < 0)
+                        return r;
                 a = realloc(l->items, (l->n + 1) * sizeof(*a));
                 if (!a)
                         return -ENOMEM;
@@ -590,6 +609,9 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                 for (size_t i = 0; i < l->n; i++)
                         if (l->items[i].node == node)
                                 return report(diags, key, value, file, line, "node listed twice");
+                r = check_list_room(diags, key, value, file, line, l->n, PROFILE_LIST_MAX);
+                if (r < 0)
+                        return r;
                 a = realloc(l->items, (l->n + 1) * sizeof(*a));
                 if (!a)
                         return -ENOMEM;
@@ -607,6 +629,9 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                 if (r < 0 || v < key->min || v > key->max)
                         return report(diags, key, value, file, line,
                                       "invalid pid: expected a positive integer");
+                r = check_list_room(diags, key, value, file, line, l->n, PROFILE_TARGETS_MAX);
+                if (r < 0)
+                        return r;
                 items = realloc(l->items, (l->n + 1) * sizeof(*items));
                 if (!items)
                         return -ENOMEM;

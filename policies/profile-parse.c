@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "profile.h"
+#include "strmap.h"
 
 #ifndef DAMOND_SYSCONFDIR
 #define DAMOND_SYSCONFDIR "/etc"
@@ -57,6 +58,9 @@ static const char *read_error(int r) {
         return r == -EFBIG ? "larger than 1 MiB" : r == -EBADFD ? "not a regular file" : strerror(-r);
 }
 
+#define BUDGET_BYTES_ERROR "the profile's files exceed %d bytes in total (the main file, every include each " \
+        "time it is read, and the drop-ins), not reading further"
+
 /* inih keeps section and key names in 50-byte buffers and cuts longer ones. */
 #define INIH_NAME_MAX 49
 
@@ -72,6 +76,7 @@ typedef struct Entry {
 typedef struct EntryList {
         Entry *items;
         size_t n;
+        size_t allocated;
 } EntryList;
 
 typedef struct Loader {
@@ -85,6 +90,10 @@ typedef struct Loader {
         const char *stack[PROFILE_INCLUDE_DEPTH_MAX + 2];  /* display paths of the include chain */
         char *stack_real[PROFILE_INCLUDE_DEPTH_MAX + 2];   /* canonical paths, for cycle detection */
         size_t depth;
+        size_t bytes;           /* read so far, against PROFILE_BYTES_MAX */
+        size_t n_reads;         /* files read so far, against PROFILE_FILES_MAX */
+        size_t n_entries;       /* parsed so far, against PROFILE_ENTRIES_MAX */
+        bool over_budget;       /* reported: nothing more is read */
 } Loader;
 
 typedef struct ReadCtx {
@@ -112,15 +121,19 @@ static void entry_list_done(EntryList *l) {
 static int entry_add(EntryList *l, const char *section, const char *key, const char *value, bool bad,
                      const char *file, unsigned line) {
         Entry e = { .bad_header = bad, .file = file, .line = line };
-        Entry *a;
 
         if ((section && !(e.section = strdup(section))) || (key && !(e.key = strdup(key))) ||
             (value && !(e.value = strdup(value))))
                 goto oom;
-        a = realloc(l->items, (l->n + 1) * sizeof(*a));
-        if (!a)
-                goto oom;
-        l->items = a;
+        if (l->n == l->allocated) {
+                size_t m = l->allocated ? l->allocated * 2 : 32;
+                Entry *a = realloc(l->items, m * sizeof(*a));
+
+                if (!a)
+                        goto oom;
+                l->items = a;
+                l->allocated = m;
+        }
         l->items[l->n++] = e;
         return 0;
 oom:
@@ -136,10 +149,15 @@ static int entry_list_move(EntryList *to, EntryList *from) {
 
         if (from->n == 0)
                 return 0;
-        a = realloc(to->items, (to->n + from->n) * sizeof(*a));
-        if (!a)
-                return -ENOMEM;
-        to->items = a;
+        if (to->n + from->n > to->allocated) {
+                size_t m = MAX(to->allocated * 2, to->n + from->n);
+
+                a = realloc(to->items, m * sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                to->items = a;
+                to->allocated = m;
+        }
         memcpy(to->items + to->n, from->items, from->n * sizeof(*a));
         to->n += from->n;
         free(from->items);
@@ -183,7 +201,7 @@ static char *line_reader(char *str, int num, void *stream) {
         const char *start, *end, *eol;
         size_t len;
 
-        if (c->pos >= c->size || c->error < 0)
+        if (c->pos >= c->size || c->error < 0 || c->loader->over_budget)
                 return NULL;
         c->line++;
         start = c->data + c->pos;
@@ -281,6 +299,15 @@ static char *line_reader(char *str, int num, void *stream) {
                         goto blank;
                 }
         }
+        /* every header and setting costs an entry: past the budget, the rest of the input is not read */
+        if (++c->loader->n_entries > PROFILE_ENTRIES_MAX) {
+                set_ctx_error(c, diag_add(c->loader->diags, DIAG_ERROR, c->file, c->line, NULL, NULL,
+                                          "more than %d settings and section headers in this profile's "
+                                          "files, not reading further", PROFILE_ENTRIES_MAX));
+                c->loader->over_budget = true;
+                c->pos = c->size;
+                return NULL;
+        }
         memcpy(str, start, len);
         str[len] = '\n';
         str[len + 1] = '\0';
@@ -299,35 +326,55 @@ static int entry_handler(void *user, const char *section, const char *name, cons
         return 1;
 }
 
-static int read_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_fclose_ FILE *f = NULL;
+/*
+ * Reads a regular file of at most @max bytes. The type is checked before the file is opened for reading:
+ * an O_PATH descriptor opens nothing (a device's open may act, e.g. arm a watchdog; a FIFO's blocks), and
+ * the file is then reopened through that descriptor, so a path swapped in between cannot slip through.
+ */
+static int read_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n;
-        int fd;
+        char proc[64];
+        struct stat st, st2;
+        size_t n = 0;
 
-        /* O_NONBLOCK: a FIFO named by Include= must not hang damond; only regular files are read */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
+        pfd = open(path, O_PATH | O_CLOEXEC);
+        if (pfd < 0)
                 return -errno;
-        f = fdopen(fd, "r");
-        if (!f) {
-                close(fd);
-                return -errno;
-        }
-        if (fstat(fileno(f), &st) < 0)
+        if (fstat(pfd, &st) < 0)
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
-        buf = malloc(PROFILE_FILE_MAX + 1);
+        if (!snprintf_ok(proc, "/proc/self/fd/%d", pfd))
+                return -EINVAL;
+        fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st2) < 0)
+                return -errno;
+        if (!S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+                return -EBADFD;
+        if ((uint64_t) st2.st_size > max)
+                return -EFBIG;
+        buf = malloc(max + 1);
         if (!buf)
                 return -ENOMEM;
-        n = fread(buf, 1, PROFILE_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > PROFILE_FILE_MAX)
+        /* the size may change while reading: never more than @max + 1 */
+        while (n <= max) {
+                ssize_t k = read(fd, buf + n, max + 1 - n);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n > max)
                 return -EFBIG;
         buf[n] = '\0';
         *ret = TAKE_PTR(buf);
@@ -450,6 +497,8 @@ static int process_includes(Loader *l, EntryList *own) {
                 _cleanup_free_ char *path = NULL;
                 int r;
 
+                if (l->over_budget)
+                        break;
                 if (!is_include(e) || isempty(e->value))
                         continue;
                 r = resolve_include(l, e, &path);
@@ -478,6 +527,8 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
         size_t size = 0;
         int r;
 
+        if (l->over_budget)
+                return 0;
         file = intern_file(l, path);
         if (!file)
                 return -ENOMEM;
@@ -504,10 +555,27 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                 return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
                                 "includes nested more than %d deep", PROFILE_INCLUDE_DEPTH_MAX);
         }
+        if (++l->n_reads > PROFILE_FILES_MAX) {
+                l->over_budget = true;
+                if (from)
+                        return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
+                                        "more than %d files read for this profile (includes count each "
+                                        "time they are read), not reading further", PROFILE_FILES_MAX);
+                return diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL, "more than %d files read for this "
+                                "profile, not reading further", PROFILE_FILES_MAX);
+        }
 
-        r = read_file(path, &data, &size);
+        r = read_file(path, MIN((size_t) PROFILE_FILE_MAX, PROFILE_BYTES_MAX - l->bytes), &data, &size);
         if (r == -ENOMEM)
                 return r;
+        if (r == -EFBIG && l->bytes > 0) {
+                l->over_budget = true;
+                if (from)
+                        return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
+                                        BUDGET_BYTES_ERROR, PROFILE_BYTES_MAX);
+                return diag_add(l->diags, DIAG_ERROR, file, 0, NULL, NULL, BUDGET_BYTES_ERROR,
+                                PROFILE_BYTES_MAX);
+        }
         if (r < 0) {
                 if (from)
                         return diag_add(l->diags, DIAG_ERROR, from->file, from->line, from->key, from->value,
@@ -517,6 +585,7 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                                 read_error(r));
         }
 
+        l->bytes += size;
         r = load_data(l, file, data, size, &own);
         if (r < 0)
                 return r;
@@ -657,16 +726,25 @@ typedef struct Applier {
         Profile *profile;       /* one of these two */
         DamondConfig *config;
         DiagList *diags;
-        Entry **headers;        /* the named headers seen, for duplicate detection within a file */
-        size_t n_headers;
+        StrMap headers;         /* "FILE\nSECTION" -> the first Entry: duplicate headers within a file */
+        StrMap sections[2];     /* by name: goals, filters (schemes: the profile's schemes_by_name) */
 } Applier;
 
-static void *find_or_add(Applier *a, ProfileSectionType type, const char *name) {
+static void applier_done(Applier *a) {
+        strmap_done(&a->headers);
+        for (size_t i = 0; i < ELEMENTSOF(a->sections); i++)
+                strmap_done(&a->sections[i]);
+}
+
+/* The section object for [TYPE NAME], created on first sight. Returns NULL with -ENOMEM in *ret_error,
+ * or with -E2BIG when the profile holds as many of that type as its budget allows. */
+static void *find_or_add(Applier *a, ProfileSectionType type, const char *name, int *ret_error) {
         Profile *p = a->profile;
         ProfileSection ***arr;
-        size_t *n;
+        size_t *n, max;
         size_t size;
         ProfileSection *obj, **grown;
+        StrMap *map;
 
         switch (type) {
         case PROFILE_SECTION_PROFILE:
@@ -679,27 +757,40 @@ static void *find_or_add(Applier *a, ProfileSectionType type, const char *name) 
                 arr = (ProfileSection ***) &p->schemes;
                 n = &p->n_schemes;
                 size = sizeof(ProfileScheme);
+                map = &p->schemes_by_name;
+                max = PROFILE_SCHEMES_MAX;
                 break;
         case PROFILE_SECTION_GOAL:
                 arr = (ProfileSection ***) &p->goals;
                 n = &p->n_goals;
                 size = sizeof(ProfileGoal);
+                map = &a->sections[0];
+                max = PROFILE_GOALS_MAX;
                 break;
         case PROFILE_SECTION_FILTER:
                 arr = (ProfileSection ***) &p->filters;
                 n = &p->n_filters;
                 size = sizeof(ProfileFilter);
+                map = &a->sections[1];
+                max = PROFILE_FILTERS_MAX;
                 break;
         default:
+                *ret_error = -EINVAL;
                 return NULL;
         }
-        for (size_t i = 0; i < *n; i++)
-                if (streq((*arr)[i]->name, name))
-                        return (*arr)[i];
+        obj = strmap_get(map, name);
+        if (obj)
+                return obj;
+        if (*n >= max) {
+                *ret_error = -E2BIG;
+                return NULL;
+        }
+        *ret_error = -ENOMEM;
         obj = calloc(1, size);
         if (!obj)
                 return NULL;
         obj->name = strdup(name);
+        /* a pointer array grown by one: its length is bounded by the budget above */
         grown = realloc(*arr, (*n + 1) * sizeof(*grown));
         if (!obj->name || !grown) {
                 free(obj->name);
@@ -708,7 +799,7 @@ static void *find_or_add(Applier *a, ProfileSectionType type, const char *name) 
         }
         *arr = grown;
         (*arr)[(*n)++] = obj;
-        if (profile_section_init(obj, type) < 0)
+        if (profile_section_init(obj, type) < 0 || strmap_put(map, name, obj) < 0)
                 return NULL;
         return obj;
 }
@@ -752,17 +843,19 @@ static int apply_header(Applier *a, const Entry *e, ProfileSection **current) {
                         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *q))
                                 return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
                                                 "invalid name: use letters, digits, '_', '.' or '-'");
-                for (size_t i = 0; i < a->n_headers; i++)
-                        if (a->headers[i]->file == e->file && streq(a->headers[i]->section, e->section))
-                                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
-                                                "duplicate section (first at line %u)", a->headers[i]->line);
                 {
-                        Entry **h = realloc(a->headers, (a->n_headers + 1) * sizeof(*h));
+                        _cleanup_free_ char *k = NULL;
+                        const Entry *first;
 
-                        if (!h)
+                        /* file names are interned: the pointer names the file */
+                        if (asprintf(&k, "%p\n%s", (const void *) e->file, e->section) < 0)
                                 return -ENOMEM;
-                        a->headers = h;
-                        a->headers[a->n_headers++] = (Entry *) e;
+                        first = strmap_get(&a->headers, k);
+                        if (first)
+                                return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                                "duplicate section (first at line %u)", first->line);
+                        if (strmap_put(&a->headers, k, (void *) e) < 0)
+                                return -ENOMEM;
                 }
         } else if (name)
                 return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
@@ -771,9 +864,18 @@ static int apply_header(Applier *a, const Entry *e, ProfileSection **current) {
         if (daemon)
                 *current = &a->config->head;
         else {
-                *current = find_or_add(a, type, name);
+                int r;
+
+                *current = find_or_add(a, type, name, &r);
+                if (!*current && r == -E2BIG)
+                        return diag_add(a->diags, DIAG_ERROR, e->file, e->line, header, NULL,
+                                        "too many [%s] sections: at most %d per profile, ignoring",
+                                        profile_section_type_to_string(type),
+                                        type == PROFILE_SECTION_SCHEME ? PROFILE_SCHEMES_MAX :
+                                        type == PROFILE_SECTION_GOAL ? PROFILE_GOALS_MAX :
+                                        PROFILE_FILTERS_MAX);
                 if (!*current)
-                        return -ENOMEM;
+                        return r;
         }
         if (!(*current)->loc.file)
                 (*current)->loc = (ConfigLoc) { .file = e->file, .line = e->line };
@@ -865,7 +967,7 @@ static int apply_entries(Applier *a, const EntryList *entries) {
                                              profile_section_type_to_string((ProfileSectionType) other),
                                              profile_section_type_is_named((ProfileSectionType) other) ?
                                              " NAME" : "");
-                        else if (suggest_key(current->type, e->key))
+                        else if (!diag_list_full(a->diags) && suggest_key(current->type, e->key))
                                 r = diag_add(a->diags, DIAG_WARNING, e->file, e->line, e->key, e->value,
                                              "unknown key (did you mean %s=?), ignoring",
                                              suggest_key(current->type, e->key));
@@ -894,6 +996,7 @@ Profile *profile_free(Profile *p) {
                 free(p->schemes[i]);
         }
         free(p->schemes);
+        strmap_done(&p->schemes_by_name);
         for (size_t i = 0; i < p->n_goals; i++) {
                 profile_section_done(&p->goals[i]->head);
                 free(p->goals[i]);
@@ -934,7 +1037,7 @@ static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
         int r;
 
         r = apply_entries(&a, &l->entries);
-        free(a.headers);
+        applier_done(&a);
         if (r < 0)
                 return r;
         p->name = p->general.name ? strdup(p->general.name) : profile_name_from_path(p->path);
@@ -1006,6 +1109,13 @@ int profile_load_string(const char *name, const char *data, size_t size, const P
         file = intern_file(&l, name);
         if (!file)
                 return -ENOMEM;
+        if (size > PROFILE_BYTES_MAX) {
+                r = diag_add(diags, DIAG_ERROR, file, 0, NULL, NULL, BUDGET_BYTES_ERROR, PROFILE_BYTES_MAX);
+                if (r < 0)
+                        return r;
+                size = 0;
+        }
+        l.bytes = size;
         r = load_data(&l, file, data, size, &own);
         if (r < 0)
                 return r;
@@ -1141,7 +1251,7 @@ int damond_config_load(const ProfileDirs *dirs, DamondConfig *ret, DiagList *dia
         }
         r = apply_entries(&a, &l.entries);
 finish:
-        free(a.headers);
+        applier_done(&a);
         loader_done(&l);
         return r;
 }

@@ -171,6 +171,10 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
                         TRY(fail(p, d, s, "Region", "vaddr finds its regions itself; use Operations=fvaddr "
                                  "for fixed ranges"));
         }
+        if (t->pids.n + t->process_names.n + t->cgroups.n > PROFILE_TARGETS_MAX)
+                TRY(diag_add(d, DIAG_ERROR, s->loc.file, s->loc.line, "[Target]", NULL,
+                             "too many targets: Pid=, ProcessName= and CGroup= name %zu, at most %d per "
+                             "profile", t->pids.n + t->process_names.n + t->cgroups.n, PROFILE_TARGETS_MAX));
         for (size_t i = 0; i < t->cgroups.n; i++)
                 TRY(check_cgroup(p, d, root, t->cgroups.items[i], t->cgroups.locs[i], "CGroup"));
         return 0;
@@ -187,12 +191,8 @@ static bool action_needs_limit(int action) {
 
 /* Whether a goal that damond or the kernel measures bounds the scheme (user_input does not: it only
  * moves when someone writes to it). */
-static bool scheme_has_goal(const Profile *p, const ProfileScheme *sc) {
-        for (size_t i = 0; i < p->n_goals; i++)
-                if (p->goals[i]->scheme && streq(p->goals[i]->scheme, sc->head.name) &&
-                    p->goals[i]->metric >= 0 && p->goals[i]->metric != DAMOS_GOAL_USER_INPUT)
-                        return true;
-        return false;
+static bool scheme_has_goal(const ProfileScheme *sc) {
+        return sc->has_measured_goal;
 }
 
 static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
@@ -243,7 +243,7 @@ static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
                 TRY(fail(p, d, s, "TargetNode", "set either TargetNode= or Dest=, not both"));
 
         if (action_needs_limit(sc->action) && sc->quota_time_usec == 0 && sc->quota_size == 0 &&
-            !scheme_has_goal(p, sc) && sc->wmark_metric == DAMOS_WMARK_NONE)
+            !scheme_has_goal(sc) && sc->wmark_metric == DAMOS_WMARK_NONE)
                 TRY(warn(p, d, s, "Action",
                          "no QuotaTime=, QuotaSize=, goal or watermarks: the action applies to every "
                          "matching region without limit"));
@@ -251,10 +251,7 @@ static int validate_scheme(Profile *p, ProfileScheme *sc, DiagList *d) {
 }
 
 static ProfileScheme *find_scheme(const Profile *p, const char *name) {
-        for (size_t i = 0; name && i < p->n_schemes; i++)
-                if (streq(p->schemes[i]->head.name, name))
-                        return p->schemes[i];
-        return NULL;
+        return name ? strmap_get(&p->schemes_by_name, name) : NULL;
 }
 
 static int check_scheme_ref(Profile *p, DiagList *d, const ProfileSection *s, const char *scheme) {
@@ -446,6 +443,15 @@ int profile_validate(Profile *p, const Root *root, DiagList *d) {
         TRY(validate_general(p, d));
         TRY(validate_monitor(p, d));
         TRY(validate_target(p, root, d));
+        /* one pass over the goals marks the schemes they bound, instead of a search per scheme */
+        for (size_t i = 0; i < p->n_schemes; i++)
+                p->schemes[i]->has_measured_goal = false;
+        for (size_t i = 0; i < p->n_goals; i++) {
+                ProfileScheme *sc = find_scheme(p, p->goals[i]->scheme);
+
+                if (sc && p->goals[i]->metric >= 0 && p->goals[i]->metric != DAMOS_GOAL_USER_INPUT)
+                        sc->has_measured_goal = true;
+        }
         for (size_t i = 0; i < p->n_schemes; i++)
                 TRY(validate_scheme(p, p->schemes[i], d));
         for (size_t i = 0; i < p->n_goals; i++)
