@@ -4,7 +4,10 @@
 #   6.12       Debian's 6.12 for Debian 12: DAMON with quota goals, filters, tried regions
 #   6.1-damon  6.1 built from Debian's linux-source-6.1 with kernel-6.1-damon.config: quotas, no goals
 #   6.1-stock  Debian 12's own 6.1: no DAMON at all
-vm_kernels=(6.12 6.1-damon 6.1-stock)
+#   6.17       Debian's 6.17 from trixie-backports: refresh_ms, dests, core/ops filters, node goals,
+#              interval auto-tuning, and DAMON_STAT's kdamond running from boot
+#   7.2        Debian's 7.2 from sid: addr_unit, pause, probes, the quota's fail charge, and after
+vm_kernels=(6.12 6.1-damon 6.1-stock 6.17 7.2)
 
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
