@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -191,35 +192,33 @@ short_payload:
 
 int proc_events_parse(const void *buf, size_t len, ProcEventHandler handler, void *userdata,
                       ProcEventsStats *stats) {
-        const uint8_t *p = buf;
-        size_t off = 0;
-        int n = 0, r;
+        _cleanup_free_ void *copy = NULL;
+        struct nlmsghdr *h;
+        int n = 0, r, rem;
 
         assert(handler);
 
-        if (!p)
+        if (!buf || len == 0)
                 return 0;
+        if (len > INT_MAX) {
+                STAT_INC(stats, malformed);
+                return 0;
+        }
+        /* libnl reads headers in place: an unaligned buffer is copied, exactly, so that ASan still
+         * sees a read past it. libnl's accessors take non-const pointers but do not write. */
+        if ((uintptr_t) buf % NLMSG_ALIGNTO != 0) {
+                copy = malloc(len);
+                if (!copy)
+                        return -ENOMEM;
+                memcpy(copy, buf, len);
+                buf = copy;
+        }
 
-        while (off < len) {
-                struct nlmsghdr h;
-                size_t step;
-
-                if (len - off < sizeof(h)) {
-                        /* trailing bytes too short for a header */
-                        STAT_INC(stats, malformed);
-                        break;
-                }
-                memcpy(&h, p + off, sizeof(h));
-                if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - off) {
-                        /* a bad length makes everything after it unreadable */
-                        STAT_INC(stats, malformed);
-                        break;
-                }
-
-                switch (h.nlmsg_type) {
+        rem = (int) len;
+        for (h = (struct nlmsghdr *) buf; nlmsg_ok(h, rem); h = nlmsg_next(h, &rem))
+                switch (h->nlmsg_type) {
                 case NLMSG_DONE:        /* the connector sends every message as NLMSG_DONE */
-                        r = parse_cn_msg(p + off + NLMSG_HDRLEN, h.nlmsg_len - NLMSG_HDRLEN,
-                                         handler, userdata, stats);
+                        r = parse_cn_msg(nlmsg_data(h), (size_t) nlmsg_datalen(h), handler, userdata, stats);
                         if (r < 0)
                                 return r;
                         n += r;
@@ -232,12 +231,10 @@ int proc_events_parse(const void *buf, size_t len, ProcEventHandler handler, voi
                         break;
                 }
 
-                step = NLMSG_ALIGN(h.nlmsg_len);
-                if (step > len - off)
-                        break;          /* the last message, without its padding */
-                off += step;
-        }
-
+        /* bytes that hold no whole message (too short for a header, or a length pointing past the
+         * datagram): nothing after a bad length can be trusted */
+        if (rem > 0)
+                STAT_INC(stats, malformed);
         return n;
 }
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -8,6 +10,7 @@
 #include <linux/genetlink.h>
 #include <linux/taskstats.h>
 
+#include <netlink/attr.h>
 #include <netlink/errno.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -135,141 +138,129 @@ static int parse_stats(const uint8_t *stats, size_t len, TaskDelays *d) {
         return 0;
 }
 
-/* Walks the attributes in [p, p + len). Calls back for each; a truncated attribute is -EBADMSG. */
-typedef int (*AttrHandler)(uint16_t type, const uint8_t *payload, size_t plen, void *userdata);
+/* One table for both levels, as the kernel's: the reply's AGGR nest, and the id and struct inside it.
+ * libnl checks each attribute's length against it (a STATS shorter than version 1 is -NLE_RANGE). */
+static struct nla_policy taskstats_policy[TASKSTATS_TYPE_MAX + 1] = {
+        [TASKSTATS_TYPE_PID] = { .type = NLA_U32 },
+        [TASKSTATS_TYPE_TGID] = { .type = NLA_U32 },
+        [TASKSTATS_TYPE_STATS] = { .type = NLA_UNSPEC, .minlen = TASKSTATS_V1_SIZE },
+        [TASKSTATS_TYPE_AGGR_PID] = { .type = NLA_NESTED },
+        [TASKSTATS_TYPE_AGGR_TGID] = { .type = NLA_NESTED },
+};
 
-static int walk_attrs(const uint8_t *p, size_t len, AttrHandler h, void *userdata) {
-        while (len > 0) {
-                struct nlattr a;
-                size_t step;
-                int r;
+/* nla_parse() skips bytes after the last attribute that fits (a cut datagram) with a debug message;
+ * here they make the answer malformed. */
+static bool attrs_fill(struct nlattr *head, int len) {
+        struct nlattr *a;
+        int rem;
 
-                if (len < NLA_HDRLEN)
-                        return -EBADMSG;
-                memcpy(&a, p, sizeof(a));
-                if (a.nla_len < NLA_HDRLEN || a.nla_len > len)
-                        return -EBADMSG;
-                r = h(a.nla_type & NLA_TYPE_MASK, p + NLA_HDRLEN, a.nla_len - NLA_HDRLEN, userdata);
-                if (r < 0)
-                        return r;
-                step = MIN((size_t) NLA_ALIGN(a.nla_len), len);
-                p += step;
-                len -= step;
-        }
-        return 0;
+        nla_for_each_attr(a, head, len, rem)
+                ;
+        return rem <= 0;
 }
 
-typedef struct AggrState {
-        TaskDelays d;
-        bool have_id;
-        bool have_stats;
-} AggrState;
-
-static int on_aggr_attr(uint16_t type, const uint8_t *payload, size_t plen, void *userdata) {
-        AggrState *s = userdata;
-        uint32_t id;
-        int r;
-
-        switch (type) {
-        case TASKSTATS_TYPE_PID:
-        case TASKSTATS_TYPE_TGID:
-                if (plen < sizeof(id) || s->have_id)
-                        return -EBADMSG;
-                memcpy(&id, payload, sizeof(id));
-                if (id == 0 || id > INT32_MAX)
-                        return -EBADMSG;
-                s->d.pid = (pid_t) id;
-                s->have_id = true;
-                return 0;
-        case TASKSTATS_TYPE_STATS:
-                if (s->have_stats)
-                        return -EBADMSG;
-                r = parse_stats(payload, plen, &s->d);
-                if (r < 0)
-                        return r;
-                s->have_stats = true;
-                return 0;
-        default:
-                return 0;       /* TASKSTATS_TYPE_NULL padding, or something newer */
-        }
+static int nla_err(int nlerr) {
+        return nlerr == -NLE_NOMEM ? -ENOMEM : -EBADMSG;
 }
 
-typedef struct ReplyState {
-        AggrState aggr;
-        bool have_aggr;
-} ReplyState;
-
-static int on_reply_attr(uint16_t type, const uint8_t *payload, size_t plen, void *userdata) {
-        ReplyState *s = userdata;
+static int parse_aggr(struct nlattr *nest, TaskDelays *d) {
+        struct nlattr *tb[TASKSTATS_TYPE_MAX + 1];
+        struct nlattr *id;
+        uint32_t v;
         int r;
 
-        if (type != TASKSTATS_TYPE_AGGR_PID && type != TASKSTATS_TYPE_AGGR_TGID)
-                return 0;
-        if (s->have_aggr)
+        if (!attrs_fill(nla_data(nest), nla_len(nest)))
                 return -EBADMSG;
-        r = walk_attrs(payload, plen, on_aggr_attr, &s->aggr);
+        r = nla_parse_nested(tb, TASKSTATS_TYPE_MAX, nest, taskstats_policy);
+        if (r < 0)
+                return nla_err(r);
+        /* one id, pid or tgid; TASKSTATS_TYPE_NULL padding and newer attributes ignored */
+        if (!!tb[TASKSTATS_TYPE_PID] == !!tb[TASKSTATS_TYPE_TGID] || !tb[TASKSTATS_TYPE_STATS])
+                return -EBADMSG;
+        id = tb[TASKSTATS_TYPE_PID] ?: tb[TASKSTATS_TYPE_TGID];
+        v = nla_get_u32(id);
+        if (v == 0 || v > INT32_MAX)
+                return -EBADMSG;
+        r = parse_stats(nla_data(tb[TASKSTATS_TYPE_STATS]), (size_t) nla_len(tb[TASKSTATS_TYPE_STATS]), d);
         if (r < 0)
                 return r;
-        if (!s->aggr.have_id || !s->aggr.have_stats)
-                return -EBADMSG;
-        s->have_aggr = true;
+        d->pid = (pid_t) v;
         return 0;
+}
+
+/* One TASKSTATS_CMD_NEW message: 0 and *d filled, -ENOMSG for another command, or -EBADMSG. */
+static int parse_genl(struct nlmsghdr *h, TaskDelays *d) {
+        struct nlattr *tb[TASKSTATS_TYPE_MAX + 1];
+        struct genlmsghdr *g;
+        struct nlattr *aggr;
+        int r;
+
+        if (!genlmsg_valid_hdr(h, 0))
+                return -EBADMSG;
+        g = genlmsg_hdr(h);
+        if (g->cmd != TASKSTATS_CMD_NEW)
+                return -ENOMSG;
+        if (!attrs_fill(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0)))
+                return -EBADMSG;
+        r = genlmsg_parse(h, 0, tb, TASKSTATS_TYPE_MAX, taskstats_policy);
+        if (r < 0)
+                return nla_err(r);
+        if (!!tb[TASKSTATS_TYPE_AGGR_PID] == !!tb[TASKSTATS_TYPE_AGGR_TGID])
+                return -EBADMSG;
+        aggr = tb[TASKSTATS_TYPE_AGGR_PID] ?: tb[TASKSTATS_TYPE_AGGR_TGID];
+        return parse_aggr(aggr, d);
+}
+
+static int parse_messages(struct nlmsghdr *h, int rem, TaskDelays *ret) {
+        for (; nlmsg_ok(h, rem); h = nlmsg_next(h, &rem)) {
+                if (h->nlmsg_type == NLMSG_ERROR) {
+                        int error;
+
+                        if (!nlmsg_valid_hdr(h, sizeof(error)))
+                                return -EBADMSG;
+                        error = ((struct nlmsgerr *) nlmsg_data(h))->error;
+                        if (error > 0 || error < -4095)
+                                return -EBADMSG;
+                        if (error < 0)
+                                return error;
+                        /* error 0: an ACK, of no interest */
+                } else if (h->nlmsg_type >= NLMSG_MIN_TYPE) {
+                        TaskDelays d = {};
+                        int r;
+
+                        r = parse_genl(h, &d);
+                        if (r == -ENOMSG)
+                                continue;
+                        if (r < 0)
+                                return r;
+                        *ret = d;
+                        return 0;
+                }
+                /* NLMSG_NOOP, NLMSG_DONE: skip */
+        }
+        /* bytes left that hold no whole message: the datagram was cut */
+        return rem > 0 ? -EBADMSG : -ENOMSG;
 }
 
 int taskstats_parse_reply(const struct nlmsghdr *nh, size_t len, TaskDelays *ret) {
-        const uint8_t *p = (const uint8_t *) nh;
+        _cleanup_free_ struct nlmsghdr *copy = NULL;
 
         if (!nh || !ret)
                 return -EINVAL;
-
-        while (len > 0) {
-                struct nlmsghdr h;
-                size_t step;
-
-                if (len < NLMSG_HDRLEN)
-                        return -EBADMSG;
-                memcpy(&h, p, sizeof(h));
-                if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len)
-                        return -EBADMSG;
-
-                if (h.nlmsg_type == NLMSG_ERROR) {
-                        struct nlmsgerr e;
-
-                        if (h.nlmsg_len < NLMSG_HDRLEN + sizeof(e.error))
-                                return -EBADMSG;
-                        memcpy(&e.error, p + NLMSG_HDRLEN, sizeof(e.error));
-                        if (e.error > 0 || e.error < -4095)
-                                return -EBADMSG;
-                        if (e.error < 0)
-                                return e.error;
-                        /* error 0: an ACK, of no interest */
-                } else if (h.nlmsg_type >= NLMSG_MIN_TYPE) {
-                        struct genlmsghdr g;
-                        ReplyState s = {};
-                        int r;
-
-                        if (h.nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-                                return -EBADMSG;
-                        memcpy(&g, p + NLMSG_HDRLEN, sizeof(g));
-                        if (g.cmd == TASKSTATS_CMD_NEW) {
-                                r = walk_attrs(p + NLMSG_HDRLEN + GENL_HDRLEN,
-                                               h.nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN,
-                                               on_reply_attr, &s);
-                                if (r < 0)
-                                        return r;
-                                if (!s.have_aggr)
-                                        return -EBADMSG;
-                                *ret = s.aggr.d;
-                                return 0;
-                        }
-                }
-                /* NLMSG_NOOP, NLMSG_DONE, other commands: skip */
-
-                step = MIN((size_t) NLMSG_ALIGN(h.nlmsg_len), len);
-                p += step;
-                len -= step;
+        if (len > INT_MAX)
+                return -EBADMSG;
+        if (len == 0)
+                return -ENOMSG;
+        /* libnl reads headers in place: an unaligned buffer is copied (exactly, so that ASan sees any
+         * read past it); libnl's accessors take non-const pointers but do not write */
+        if ((uintptr_t) nh % NLMSG_ALIGNTO != 0) {
+                copy = malloc(len);
+                if (!copy)
+                        return -ENOMEM;
+                memcpy(copy, nh, len);
+                nh = copy;
         }
-        return -ENOMSG;
+        return parse_messages((struct nlmsghdr *) nh, (int) len, ret);
 }
 
 static int query(Taskstats *t, int attr, pid_t id, TaskDelays *ret) {
