@@ -17,6 +17,7 @@
 
 #include "damon-features.h"
 #include "damon-io.h"
+#include "config-load.h"
 #include "log.h"
 #include "manager.h"
 #include "profile-compile.h"
@@ -170,45 +171,51 @@ static int get_features(const Root *root, DamonFeatures *ret) {
         return r;
 }
 
-/* Returns 1 if valid, 0 if not, <0 on failure. */
-static int check_profile(const char *path, const ProfileDirs *dirs, const Root *root, const DamonFeatures *f) {
-        _cleanup_(profile_freep) Profile *p = NULL;
-        _cleanup_free_ MemoryTopology *tiers = NULL;
-        CompiledProfile c = {};
-        DiagList d = {};
-        bool valid;
-        int r;
+/* The machine's memory tiers, read-only, for Nodes=auto; not readable: NULL, and Nodes=auto says so. */
+static int read_tiers(const Root *root, MemoryTopology **ret) {
+        _cleanup_free_ MemoryTopology *t = NULL;
 
-        r = profile_load(path, dirs, &p, &d);
-        if (r >= 0 && p)
-                r = profile_validate(p, root, &d);
-        if (r >= 0 && p && !diag_list_has_errors(&d) && p->target.nodes == PROFILE_NODES_AUTO && root) {
-                /* the machine's tiers, read-only; not readable: Nodes=auto says so */
-                tiers = calloc(1, sizeof(*tiers));
-                if (!tiers)
-                        r = -ENOMEM;
-                else if (memory_topology_read(root, tiers) < 0)
-                        tiers = mfree(tiers);
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        if (memory_topology_read(root, t) < 0)
+                t = mfree(t);
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+/* Compiles and prints each profile. Returns 1 if all are valid, 0 if not, <0 on failure. */
+static int check_profiles(char **files, size_t n, const ProfileDirs *dirs, const Root *root,
+                          const DamonFeatures *f) {
+        _cleanup_free_ MemoryTopology *tiers = NULL;
+        ConfigProfile *c;
+        bool valid = true;
+        int r = 0;
+
+        c = calloc(n + 1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = config_profile_load(&c[i], files[i], NULL, 0, dirs, root);
+                if (r >= 0 && c[i].valid && c[i].profile->target.nodes == PROFILE_NODES_AUTO && !tiers)
+                        r = read_tiers(root, &tiers);
         }
-        if (r >= 0 && p && !diag_list_has_errors(&d))
-                r = profile_compile_tiered(p, f, tiers, &c, &d);
-        if (r < 0)
-                goto finish;
-        valid = !diag_list_has_errors(&d);
-        r = print_diags(&d);
-        if (r < 0)
-                goto finish;
-        if (valid) {
-                r = compiled_profile_dump(&c, f, stdout);
+        if (r >= 0)
+                r = config_profiles_check_names(c, n);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = config_profile_compile(&c[i], f, tiers);
+                if (r >= 0)
+                        r = print_diags(&c[i].diags);
                 if (r < 0)
-                        goto finish;
-        } else
-                printf("# profile %s: invalid\n", p ? p->name : path);
-        r = valid;
-finish:
-        compiled_profile_done(&c);
-        diag_list_done(&d);
-        return r;
+                        break;
+                if (c[i].valid)
+                        r = compiled_profile_dump(&c[i].compiled, f, stdout);
+                else
+                        printf("# profile %s: invalid\n", c[i].profile ? c[i].profile->name : c[i].path);
+                valid = valid && c[i].valid;
+        }
+        config_profiles_free(c, n);
+        return r < 0 ? r : valid;
 }
 
 static int check_daemon_config(const ProfileDirs *dirs) {
@@ -226,38 +233,12 @@ static int check_daemon_config(const ProfileDirs *dirs) {
         return r;
 }
 
-/* Prefixes every directory of the default layout with --root. */
-static int make_dirs(const char *root, char *storage[2][DIRS_MAX], const char *config[DIRS_MAX],
-                     const char *policy[DIRS_MAX], ProfileDirs *ret) {
-        const char * const *src[2] = { profile_dirs_default.config_dirs, profile_dirs_default.policy_dirs };
-        const char **dst[2] = { config, policy };
-
-        for (size_t k = 0; k < 2; k++) {
-                size_t i;
-
-                for (i = 0; src[k][i] && i < DIRS_MAX - 1; i++) {
-                        if (!root) {
-                                dst[k][i] = src[k][i];
-                                continue;
-                        }
-                        if (asprintf(&storage[k][i], "%s%s", root, src[k][i]) < 0)
-                                return -ENOMEM;
-                        dst[k][i] = storage[k][i];
-                }
-                dst[k][i] = NULL;
-        }
-        *ret = (ProfileDirs) { .config_dirs = config, .policy_dirs = policy };
-        return 0;
-}
-
 static int run_check_config(char **files, size_t n_files) {
         _cleanup_(root_freep) Root *root = NULL;
-        char *storage[2][DIRS_MAX] = {};
-        const char *config[DIRS_MAX], *policy[DIRS_MAX];
+        _cleanup_(profile_dirs_done) ProfileDirsBuf dirs = {};
         _cleanup_strv_free_ char **found = NULL;
         bool valid = true;
         DamonFeatures f;
-        ProfileDirs dirs;
         int r;
 
         r = root_open(arg_root, &root);
@@ -265,7 +246,8 @@ static int run_check_config(char **files, size_t n_files) {
                 fprintf(stderr, "damond: cannot open root %s: %s\n", arg_root ? arg_root : "/", strerror(-r));
                 return r;
         }
-        r = make_dirs(arg_root, storage, config, policy, &dirs);
+        /* the same directories as the daemon: --config-dir= replaces the config directories */
+        r = profile_dirs_build(&dirs, arg_root, arg_n_config_dirs > 0 ? arg_config_dirs : NULL);
         if (r < 0)
                 goto finish;
         r = get_features(root, &f);
@@ -280,11 +262,11 @@ static int run_check_config(char **files, size_t n_files) {
                 printf("# kernel: %s (no DAMON sysfs interface)\n", arg_kernel);
 
         if (n_files == 0) {
-                r = check_daemon_config(&dirs);
+                r = check_daemon_config(&dirs.dirs);
                 if (r < 0)
                         goto finish;
                 valid = valid && r > 0;
-                r = profile_enumerate(&dirs, &found);
+                r = profile_enumerate(&dirs.dirs, &found);
                 if (r < 0)
                         goto finish;
                 files = found;
@@ -293,17 +275,12 @@ static int run_check_config(char **files, size_t n_files) {
                 if (n_files == 0)
                         printf("# no profiles\n");
         }
-        for (size_t i = 0; i < n_files; i++) {
-                r = check_profile(files[i], &dirs, root, &f);
-                if (r < 0)
-                        goto finish;
-                valid = valid && r > 0;
-        }
+        r = check_profiles(files, n_files, &dirs.dirs, root, &f);
+        if (r < 0)
+                goto finish;
+        valid = valid && r > 0;
         r = valid ? 0 : 1;
 finish:
-        for (size_t k = 0; k < 2; k++)
-                for (size_t i = 0; i < DIRS_MAX; i++)
-                        free(storage[k][i]);
         if (r < 0)
                 fprintf(stderr, "damond: %s\n", strerror(-r));
         return r;

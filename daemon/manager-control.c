@@ -363,61 +363,58 @@ static int includes_a_path(const char *name, const char *data, DiagList *d) {
         return found;
 }
 
-/* Loads, validates and compiles one profile. @data NULL: read @path from disk. Returns 1 if valid. */
-static int validate_one(Manager *m, const char *path, const char *data, char ***l, size_t *n,
-                        char ***names, size_t *n_names) {
+/* Validates like the daemon loads: @data[i] NULL reads @paths[i] from disk. Appends the diagnostics, by
+ * file, to @l. Returns 1 if every profile is valid, 0 if not, or -ENOMEM. */
+static int validate_profiles(Manager *m, char * const *paths, char * const *data, size_t n, char ***l,
+                             size_t *n_l) {
         const DamonFeatures *f = damon_sysfs_features(m->sysfs);
-        _cleanup_(profile_freep) Profile *p = NULL;
-        CompiledProfile c = {};
-        DiagList d = {};
-        bool valid = false;
+        ConfigProfile *c;
+        bool valid = true;
         int r = 0;
 
-        if (data)
-                r = includes_a_path(path, data, &d);
-        if (r == 0)
-                r = data ? profile_load_string(path, data, strlen(data), &m->dirs.dirs, &p, &d)
-                         : profile_load(path, &m->dirs.dirs, &p, &d);
-        if (r >= 0 && p)
-                r = profile_validate(p, m->root, &d);
-        if (r >= 0 && p && !diag_list_has_errors(&d))
-                r = profile_compile_tiered(p, f, m->tiers, &c, &d);
-        if (r >= 0 && p && !diag_list_has_errors(&d)) {
-                for (size_t i = 0; i < *n_names; i++)
-                        if (streq((*names)[i], p->name)) {
-                                r = diag_add(&d, DIAG_ERROR, path, 0, NULL, NULL,
-                                             "profile name '%s' is already used by another file", p->name);
-                                break;
-                        }
+        c = calloc(n + 1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const char *d = data ? data[i] : NULL;
+
+                r = d ? includes_a_path(paths[i], d, &c[i].diags) : 0;
+                if (r > 0) {
+                        /* refused before anything is read */
+                        c[i].path = strdup(paths[i]);
+                        r = c[i].path ? 0 : -ENOMEM;
+                        continue;
+                }
                 if (r >= 0)
-                        r = strv_push(names, n_names, strdup(p->name));
-        }
-        if (r >= 0) {
-                valid = p && !diag_list_has_errors(&d);
-                if (!p && !diag_list_has_errors(&d))
-                        r = diag_add(&d, DIAG_ERROR, path, 0, NULL, NULL, "cannot be read");
+                        r = config_profile_load(&c[i], paths[i], d, d ? strlen(d) : 0, &m->dirs.dirs, m->root);
         }
         if (r >= 0)
-                r = diag_list_sort(&d);
-        if (r >= 0)
-                r = add_diags(l, n, &d);
-        compiled_profile_done(&c);
-        diag_list_done(&d);
+                r = config_profiles_check_names(c, n);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = config_profile_compile(&c[i], f, m->tiers);
+                if (r >= 0)
+                        r = diag_list_sort(&c[i].diags);
+                if (r >= 0)
+                        r = add_diags(l, n_l, &c[i].diags);
+                valid = valid && c[i].valid;
+        }
+        config_profiles_free(c, n);
         return r < 0 ? r : valid;
 }
 
+/* A name the daemon would load from a config directory (profile_enumerate()). */
 static bool valid_file_name(const char *s) {
         size_t n = strlen(s);
 
-        return n > strlen(".conf") && !strchr(s, '/') && streq(s + n - strlen(".conf"), ".conf") &&
-               !streq(s, "damond.conf");
+        return n > strlen(".conf") && s[0] != '.' && !strchr(s, '/') &&
+               streq(s + n - strlen(".conf"), ".conf") && !streq(s, "damond.conf");
 }
 
 int manager_validate(Manager *m, char * const *names, char * const *contents, size_t n, bool *ret_valid,
                      char ***ret_diagnostics, char **reterr) {
         _cleanup_strv_free_ char **paths = NULL;
-        char **l = NULL, **seen = NULL;
-        size_t n_l = 0, n_seen = 0;
+        char **l = NULL;
+        size_t n_l = 0;
         bool valid = true;
         int r;
 
@@ -452,18 +449,19 @@ int manager_validate(Manager *m, char * const *names, char * const *contents, si
                 diag_list_done(&d);
                 if (r >= 0)
                         r = profile_enumerate(&m->dirs.dirs, &paths);
-                for (size_t i = 0; r >= 0 && paths[i]; i++) {
-                        r = validate_one(m, paths[i], NULL, &l, &n_l, &seen, &n_seen);
-                        valid = valid && r > 0;
+                if (r >= 0) {
+                        size_t n_paths = 0;
+
+                        while (paths[n_paths])
+                                n_paths++;
+                        r = validate_profiles(m, paths, NULL, n_paths, &l, &n_l);
                 }
-        } else {
+        } else
+                r = validate_profiles(m, names, contents, n, &l, &n_l);
+        if (r >= 0) {
+                valid = valid && r > 0;
                 r = 0;
-                for (size_t i = 0; r >= 0 && i < n; i++) {
-                        r = validate_one(m, names[i], contents[i], &l, &n_l, &seen, &n_seen);
-                        valid = valid && r > 0;
-                }
         }
-        strv_free_all(seen);
         if (r >= 0)
                 r = strv_ensure(&l);
         if (r < 0) {

@@ -12,7 +12,7 @@
 #include "manager-tune.h"
 #include "memory-tiers.h"
 #include "proc-events.h"
-#include "profile-glue.h"
+#include "config-load.h"
 
 /* The time on @clock in µs; clock_gettime() cannot fail for these clocks. */
 static inline uint64_t clock_usec(clockid_t clock) {

@@ -14,18 +14,11 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "message-ids.h"
-#include "profile-glue.h"
+#include "config-load.h"
 #include "state-file.h"
 
 /* A profile as read from disk, before it replaces (or becomes) a ManagedProfile. */
-typedef struct Loaded {
-        char *path;
-        Profile *profile;
-        DiagList diags;
-        CompiledProfile compiled;
-        char *fingerprint;
-        bool valid;
-} Loaded;
+typedef ConfigProfile Loaded;
 
 static const char * const run_state_table[_PROFILE_RUN_STATE_MAX] = {
         [PROFILE_RUN_DISABLED] = "disabled",
@@ -42,21 +35,8 @@ const char *profile_run_state_to_string(ProfileRunState s) {
         return run_state_table[s];
 }
 
-static void loaded_done(Loaded *l) {
-        if (!l)
-                return;
-        free(l->path);
-        profile_free(l->profile);
-        diag_list_done(&l->diags);
-        compiled_profile_done(&l->compiled);
-        free(l->fingerprint);
-        *l = (Loaded) {};
-}
-
 static void loaded_array_free(Loaded *l, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                loaded_done(&l[i]);
-        free(l);
+        config_profiles_free(l, n);
 }
 
 static ManagedProfile *managed_profile_free(ManagedProfile *p) {
@@ -444,26 +424,13 @@ static int load_profiles(Manager *m, Loaded **ret, size_t *ret_n) {
         if (!l)
                 return log_oom();
         for (size_t i = 0; i < n; i++) {
-                l[i].path = strdup(paths[i]);
-                if (!l[i].path)
-                        goto oom;
-                r = profile_load(paths[i], &m->dirs.dirs, &l[i].profile, &l[i].diags);
-                if (r >= 0 && l[i].profile)
-                        r = profile_validate(l[i].profile, m->root, &l[i].diags);
+                r = config_profile_load(&l[i], paths[i], NULL, 0, &m->dirs.dirs, m->root);
                 if (r < 0)
                         goto oom;
-                l[i].valid = l[i].profile && !diag_list_has_errors(&l[i].diags);
-                /* Two files with the same Name= would fight over one profile. */
-                for (size_t j = 0; l[i].valid && j < i; j++)
-                        if (l[j].profile && streq(l[j].profile->name, l[i].profile->name)) {
-                                r = diag_add(&l[i].diags, DIAG_ERROR, l[i].path, 0, NULL, NULL,
-                                             "profile name '%s' is already used by '%s'",
-                                             l[i].profile->name, l[j].path);
-                                if (r < 0)
-                                        goto oom;
-                                l[i].valid = false;
-                        }
         }
+        r = config_profiles_check_names(l, n);
+        if (r < 0)
+                goto oom;
         *ret = l;
         *ret_n = n;
         return 0;
@@ -484,17 +451,9 @@ static int compile_profiles(Manager *m, Loaded *l, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 const char *name = l[i].profile ? l[i].profile->name : l[i].path;
 
-                if (l[i].valid) {
-                        r = profile_compile_tiered(l[i].profile, f, m->tiers, &l[i].compiled, &l[i].diags);
-                        if (r < 0)
-                                return log_oom();
-                        l[i].valid = !diag_list_has_errors(&l[i].diags);
-                }
-                if (l[i].valid) {
-                        r = compiled_profile_fingerprint(&l[i].compiled, f, &l[i].fingerprint);
-                        if (r < 0)
-                                return log_oom();
-                }
+                r = config_profile_compile(&l[i], f, m->tiers);
+                if (r < 0)
+                        return log_oom();
                 log_diags(&l[i].diags, name);
                 if (l[i].valid)
                         n_valid++;

@@ -327,6 +327,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Profile *, profile_free);
  */
 int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags);
 
+/* profile_load() with the main file's contents given in memory (@data, @size bytes, NUL-terminated), as
+ * if @path held them and were installed: its includes and the config directories' drop-ins are read
+ * from disk, and every check of profile_load() applies. @data NULL: read @path. */
+int profile_load_data(const char *path, const char *data, size_t size, const ProfileDirs *dirs, Profile **ret,
+                      DiagList *diags);
+
 /* Parses a profile held in memory, as if read from a file named @name: for tests and the fuzzer.
  * Includes are resolved through @dirs, which may be NULL (then every Include= is an error). */
 int profile_load_string(const char *name, const char *data, size_t size, const ProfileDirs *dirs,

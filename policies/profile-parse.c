@@ -94,6 +94,8 @@ typedef struct Loader {
         size_t n_reads;         /* files read so far, against PROFILE_FILES_MAX */
         size_t n_entries;       /* parsed so far, against PROFILE_ENTRIES_MAX */
         bool over_budget;       /* reported: nothing more is read */
+        const char *main_data;  /* the main file's contents when given in memory (profile_load_data()) */
+        size_t main_size;
 } Loader;
 
 typedef struct ReadCtx {
@@ -533,7 +535,8 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
         if (!file)
                 return -ENOMEM;
 
-        real = realpath(path, NULL);
+        /* a main file given in memory has no place on disk: nothing can include it */
+        real = main && l->main_data ? NULL : realpath(path, NULL);
         if (real)
                 for (size_t i = 0; i < l->depth; i++)
                         if (l->stack_real[i] && streq(l->stack_real[i], real)) {
@@ -565,7 +568,20 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                                 "profile, not reading further", PROFILE_FILES_MAX);
         }
 
-        r = read_file(path, MIN((size_t) PROFILE_FILE_MAX, PROFILE_BYTES_MAX - l->bytes), &data, &size);
+        if (main && l->main_data) {
+                size = l->main_size;
+                if (size > PROFILE_FILE_MAX)
+                        r = -EFBIG;
+                else {
+                        data = malloc(size + 1);
+                        if (!data)
+                                return -ENOMEM;
+                        memcpy(data, l->main_data, size);
+                        data[size] = '\0';
+                        r = 0;
+                }
+        } else
+                r = read_file(path, MIN((size_t) PROFILE_FILE_MAX, PROFILE_BYTES_MAX - l->bytes), &data, &size);
         if (r == -ENOMEM)
                 return r;
         if (r == -EFBIG && l->bytes > 0) {
@@ -1045,10 +1061,15 @@ static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
 }
 
 int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags) {
+        return profile_load_data(path, NULL, 0, dirs, ret, diags);
+}
+
+int profile_load_data(const char *path, const char *data, size_t size, const ProfileDirs *dirs, Profile **ret,
+                      DiagList *diags) {
         _cleanup_(profile_freep) Profile *p = NULL;
         _cleanup_strv_free_ char **dropins = NULL;
         _cleanup_free_ char *name = NULL, *dir = NULL;
-        Loader l = { .dirs = dirs, .diags = diags };
+        Loader l = { .dirs = dirs, .diags = diags, .main_data = data, .main_size = size };
         size_t n_dropins = 0;
         char *slash;
         int r;
@@ -1076,7 +1097,8 @@ int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagL
         slash = strrchr(dir, '/');
         if (slash)
                 *slash = '\0';
-        r = find_dropins(dirs, slash ? dir : ".", name, &dropins, &n_dropins);
+        /* in memory: the drop-ins of the config directories only, as if the file were installed there */
+        r = find_dropins(dirs, data ? NULL : slash ? dir : ".", name, &dropins, &n_dropins);
         if (r < 0)
                 goto finish;
         for (size_t i = 0; i < n_dropins; i++) {

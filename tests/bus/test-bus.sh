@@ -280,6 +280,19 @@ expect "Validate of the installed configuration" "$(call Validate 'a(ss)' 0)" 'b
 busctl call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 ../x.conf "$good" 2>"$tmp/err" &&
         fail "Validate accepted the file name ../x.conf"
 expect_match "Validate of ../x.conf" "$(cat "$tmp/err")" "File name '\.\./x\.conf' is not a profile's file name"
+busctl call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 ..conf "$good" 2>"$tmp/err" &&
+        fail "Validate accepted the file name ..conf, which damond never loads"
+expect_match "Validate of ..conf" "$(cat "$tmp/err")" "File name '\.\.conf' is not a profile's file name"
+# Validate refuses what the daemon refuses: files without a setting, and the installed drop-ins count
+for what in "" $'# nothing but a comment\n' $'[Profile]\n'; do
+        expect_match "Validate of a file without settings ('$what')" "$(call Validate 'a(ss)' 1 empty.conf "$what")" \
+                '^bas false 1 "empty\.conf: the profile has no settings'
+done
+mkdir "$tmp/conf/dropped.conf.d"
+printf '[Scheme cold]\nQuotaSize=lots\n' >"$tmp/conf/dropped.conf.d/50-size.conf"
+expect_match "Validate of a file with an installed drop-in" "$(call Validate 'a(ss)' 1 dropped.conf "$good")" \
+        "^bas false 1 \"$tmp/conf/dropped\.conf\.d/50-size\.conf:2: QuotaSize=lots: "
+rm -r "$tmp/conf/dropped.conf.d"
 
 # --- a caller who is not root: reads, validates, is refused changes ---
 expect "State read by nobody" "$(as_nobody busctl --system get-property org.damond1 /org/damond1/profile/reclaim org.damond1.Profile State)" \

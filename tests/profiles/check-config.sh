@@ -36,6 +36,16 @@ if "$damond" --check-config --root="$tmp/root" "$src/conf/examples/process-hugep
 fi
 grep -q 'no DAMON sysfs interface' "$tmp/err" || fail "no word about the missing DAMON: $(cat "$tmp/err")"
 
+# --config-dir=DIR replaces the installed directories, as it does for the daemon.
+mkdir -p "$tmp/confdir"
+printf '[Profile]\nEnabled=maybe\n' >"$tmp/confdir/broken.conf"
+if "$damond" --check-config --kernel=6.18 --config-dir="$tmp/confdir" >"$tmp/out" 2>"$tmp/err"; then
+        fail "--config-dir with a broken profile was accepted"
+fi
+grep -q "^$tmp/confdir/broken.conf:2: Enabled=maybe: invalid boolean" "$tmp/err" ||
+        fail "--config-dir: no error for the broken profile: $(cat "$tmp/err")"
+grep -qx '# profile broken: invalid' "$tmp/out" || fail "--config-dir: the broken profile is not marked invalid"
+
 # Usage errors.
 if "$damond" --check-config --kernel=4.19 2>/dev/null; then fail "--kernel=4.19 was accepted"; fi
 "$damond" --help | grep -q -- '--check-config' || fail "--help does not mention --check-config"
