@@ -165,7 +165,8 @@ typedef struct SchemeTuner {
         uint64_t cap;                   /* the guard's cap while BACKED_OFF, bytes; 0 otherwise */
         uint64_t esz_bp;                /* EMULATED: damond's own effective quota in bp of a byte */
         uint64_t kernel_esz_bp;         /* FEED: the kernel's esz_bp as damond expects it from what it fed
-                                         * (its step over the fed values, once per window) */
+                                         * (its step over the fed values, once per window), reset from the
+                                         * effective quota read back when there is one */
         bool held;                      /* FEED: the last window steered the goals (see above) */
         uint64_t measured[TUNER_GOALS_MAX];     /* last measured, in the goal's unit; TUNER_UNKNOWN */
         uint64_t feed[TUNER_GOALS_MAX]; /* last value returned for a FEED goal; TUNER_UNKNOWN: none yet */
@@ -187,8 +188,9 @@ typedef struct TunerSample {
         uint64_t measured[TUNER_GOALS_MAX];     /* per goal, in its metric's unit, PSI-type ones as stall
                                                  * in this window; TUNER_UNKNOWN if not measured. KERNEL
                                                  * goals: optional, kept for status */
-        uint64_t effective;             /* the kernel's effective_bytes (6.9+) if read, else TUNER_UNKNOWN;
-                                         * only for the decision text and status */
+        uint64_t effective;             /* the kernel's effective_bytes (6.9+) in this window if read, else
+                                         * TUNER_UNKNOWN; for the decision text and status, and in FEED mode
+                                         * it corrects kernel_esz_bp (the model may drift from the kernel) */
 } TunerSample;
 
 /* Initialises @s for status "not measured": every value TUNER_UNKNOWN, @now_usec and @window_usec set. */

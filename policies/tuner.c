@@ -508,6 +508,30 @@ static uint64_t usage_predicted(uint64_t now, uint64_t before) {
         return p >= now ? 0 : now - (uint64_t) p;
 }
 
+/*
+ * FEED mode: the estimate of the kernel's esz_bp is only a model (the kernel reads the goals at its own
+ * quota resets, which may be one more or one fewer than damond's windows, and a scheme committed anew
+ * starts over), and the steering trusts it: believing the kernel at the size cap, damond feeds the target
+ * to hold it there, and a kernel quota that has in fact fallen to a page then stays there for good. So
+ * the effective quota read back (6.9+) corrects it, for the window it was read in (the one just measured,
+ * under the cap damond applied in it). Below that cap the kernel's esz is what it applied (exactly, unless
+ * a time quota was smaller: then the estimate is low, which only makes the steering hold later, the
+ * bytes cap stays hard); at the cap it is at least that.
+ */
+static void resync_kernel_esz(SchemeTuner *t, uint64_t effective) {
+        uint64_t cap;
+
+        if (!has_feed(t))
+                return;
+        cap = t->applied == TUNER_UNKNOWN || t->applied == 0 ? t->config.quota_size : t->applied;
+        if (cap == 1)
+                return;         /* paused: the size quota, not the goals, set what was applied */
+        if (cap == 0 || effective < cap)
+                t->kernel_esz_bp = bp_of(effective);
+        else
+                t->kernel_esz_bp = MAX(t->kernel_esz_bp, bp_of(effective));
+}
+
 int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *text, size_t text_size) {
         const TunerConfig *c = &t->config;
         Text x = { .buf = text, .size = text_size };
@@ -534,8 +558,10 @@ int tuner_window(SchemeTuner *t, const TunerSample *s, TunerResult *ret, char *t
                 scale(s->stall_usec, c->backoff_window_usec, s->window_usec) : TUNER_UNKNOWN;
         t->stall_per_sec_usec = per_sec;
         t->event_since_window = false;
-        if (s->effective != TUNER_UNKNOWN)
+        if (s->effective != TUNER_UNKNOWN) {
                 t->effective = s->effective;
+                resync_kernel_esz(t, s->effective);
+        }
 
         /* The guard's timers. An unknown stall stops both: it proves neither pressure nor calm. */
         if (c->ceiling_usec > 0 && per_sec != TUNER_UNKNOWN && per_sec > c->ceiling_usec) {

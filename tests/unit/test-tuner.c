@@ -173,6 +173,8 @@ static void sim_window(Sim *s) {
 
         tuner_sample_init(&sample, s->now, s->window);
         sample.stall_usec = s->stall;
+        if (s->kernel_goals)
+                sample.effective = s->applied;  /* effective_bytes, as 6.9+ reads it back */
         for (size_t i = 0; i < s->t.n_goals; i++)
                 sample.measured[i] = s->t.goals[i].metric == PROFILE_GOAL_CGROUP_MEM_USAGE ?
                         plant_usage_measured(&s->p) : s->stall;
@@ -553,7 +555,7 @@ START_TEST(test_feed_steered_on_event) {
         ck_assert_uint_eq(s.r.feed[0], 35 * MSEC);
         ck_assert_uint_eq(s.r.changed, TUNER_CHANGE_QUOTA | TUNER_CHANGE_GOALS | TUNER_CHANGE_STATE);
         ck_assert_str_eq(s.text, "backed off: some stall 150ms in 1s window >= 100ms; goals steered down to "
-                                 "the size cap; size quota unlimited -> 4.0K");
+                                 "the size cap; size quota 23.8M (kernel-tuned) -> 4.0K");
         s.fed[0] = s.r.feed[0];
 
         /* What the kernel applies from then on: never more than the cap, never less than a page (no
@@ -579,6 +581,38 @@ START_TEST(test_feed_steered_on_event) {
         report("psi goal (fed), trigger: cap at a page in the same call; re-converged %u windows later\n",
                n);
         ck_assert_msg(n <= 45, "re-converged %u windows after the back-off", n);
+        ck_assert_int_eq(s.t.state, TUNER_STATE_TUNING);
+}
+END_TEST
+
+START_TEST(test_feed_resyncs_with_kernel) {
+        TunerConfig c = config_default();
+        TunerGoal g = { PROFILE_GOAL_CGROUP_MEM_PSI_US, 20 * MSEC, TUNER_GOAL_FEED };
+        unsigned n;
+        Sim s;
+
+        /* Little stall: the goal wants more, the kernel's quota reaches QuotaSize= and damond holds it
+         * there by feeding the target. */
+        c.quota_size = 64 * MiB;
+        sim_init(&s, &c, &g, 1);
+        for (unsigned i = 0; i < 60; i++)
+                sim_window(&s);
+        ck_assert_uint_eq(s.applied, 64 * MiB);
+        ck_assert_ptr_nonnull(strstr(s.text, "held at the size cap"));
+
+        /* The kernel's quota drops to a page behind damond's back (it read a steering value once more
+         * than damond counted on, or the scheme was committed anew). Fed the target, it would hold there
+         * for ever while damond believes it is at the cap: damond must take the effective quota it reads
+         * back as the truth and let the kernel grow again, by at most 1.5x per window. */
+        s.kernel_esz_bp = TUNER_FLOOR_DEFAULT * 10000;
+        for (n = 1; n <= 40; n++) {
+                sim_window(&s);
+                if (n > 1 && s.applied == 64 * MiB)
+                        break;
+        }
+        ck_assert_uint_le(n, 40);
+        report("psi goal (fed), kernel quota dropped to a page: back at the cap %u windows later\n", n);
+        ck_assert_msg(s.applied == 64 * MiB, "kernel quota %" PRIu64 " after 40 windows", s.applied);
         ck_assert_int_eq(s.t.state, TUNER_STATE_TUNING);
 }
 END_TEST
@@ -885,6 +919,7 @@ static Suite *tuner_suite(void) {
         tcase_add_test(tc, test_emulated_quota_size_cap);
         tcase_add_test(tc, test_feed_usage_and_psi_goals);
         tcase_add_test(tc, test_feed_steered_on_event);
+        tcase_add_test(tc, test_feed_resyncs_with_kernel);
         tcase_add_test(tc, test_kernel_goal_guard_only);
         tcase_add_test(tc, test_backoff_and_slow_rise);
         tcase_add_test(tc, test_ceiling_pause_resume);
