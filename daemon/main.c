@@ -312,6 +312,7 @@ static int run_daemon(void) {
                 o.config_root = arg_root;
                 o.root = fake_kernel_root_path(k);
                 o.io = fake_kernel_io(k);
+                o.snapshot_io = fake_kernel_io(k);      /* nothing else touches the fake: share it */
                 log_info("Running against a fake %s kernel in '%s'.", arg_fake_kernel, o.root);
         }
 #endif

@@ -39,6 +39,7 @@ struct Manager {
         Root *root;
         DamonIO *io;
         bool own_io;
+        DamonIO *snapshot_io;           /* borrowed (ManagerOptions), NULL */
         DamonSysfs *sysfs;
         ProfileDirsBuf dirs;
         DamondConfig config;
@@ -82,6 +83,9 @@ struct Manager {
         MemoryTopology *tiers;
         bool tiers_failed;
         uint64_t tiers_next_check_usec;
+
+        /* observe.c: the snapshot worker, NULL until the first health tick */
+        struct ManagerObserve *observe;
 };
 
 /* manager-follow.c */

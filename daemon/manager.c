@@ -15,6 +15,7 @@
 #include "manager-internal.h"
 #include "message-ids.h"
 #include "config-load.h"
+#include "observe.h"
 #include "state-file.h"
 
 /* A profile as read from disk, before it replaces (or becomes) a ManagedProfile. */
@@ -51,6 +52,7 @@ static ManagedProfile *managed_profile_free(ManagedProfile *p) {
         free(p->reason);
         tune_status_done(&p->tune);
         profile_tuner_free(p->tuner);
+        profile_observe_free(p->observe);
         return mfree(p);
 }
 
@@ -277,6 +279,7 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         r = root_open(o->root, &m->root);
         if (r < 0)
                 return r;
+        m->snapshot_io = o->snapshot_io;
         if (o->io)
                 m->io = o->io;
         else {
@@ -304,6 +307,7 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        manager_observe_done(m);        /* first: its worker may still use the kernel */
         for (size_t i = 0; i < m->n_profiles; i++)
                 managed_profile_free(m->profiles[i]);
         free(m->profiles);
@@ -1069,6 +1073,9 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                         break;
                 }
         }
+        r = manager_observe_tick(m, now_usec);
+        if (r < 0)
+                return r;
         if (dirty)
                 (void) manager_write_record(m);
         manager_notify_status(m);

@@ -100,6 +100,7 @@ typedef struct ManagedProfile {
         uint64_t status_read_usec;      /* when the stats were last read (manager_refresh_status()) */
         ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
         struct ProfileTuner *tuner;     /* the tuning loop's state (manager-tune.c), NULL: none */
+        struct ProfileObserve *observe; /* snapshots and savings (observe.h), NULL: none yet */
 } ManagedProfile;
 
 typedef struct ManagerOptions {
@@ -107,6 +108,8 @@ typedef struct ManagerOptions {
         const char *config_root;        /* the installed configuration layout below it; NULL = root */
         char * const *config_dirs;      /* NULL = the installed layout below config_root */
         DamonIO *io;                    /* NULL = the real backend below root; else borrowed (tests) */
+        DamonIO *snapshot_io;           /* with a borrowed @io: the snapshot worker's (observe.h), borrowed;
+                                         * NULL: no worker unless manager_observe_setup() is called */
 } ManagerOptions;
 
 /* Called every health tick for each running profile that has feeds (user_input goals, quotas damond

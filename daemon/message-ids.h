@@ -17,3 +17,5 @@
 #define DAMOND_MESSAGE_TUNING           "dedb7aa7da88451d9681b62936d8babc"
 /* the machine's memory tiers changed; profiles with Nodes=auto are recompiled (manager-tiers.c) */
 #define DAMOND_MESSAGE_TIERS_CHANGED    "1c41d2a1c71e429ab4437244702160ba"
+/* once an hour per profile: what it saved, what came back, what it cost (observe.c) */
+#define DAMOND_MESSAGE_SAVINGS_HOURLY   "d7b576ab44da421bad6f9a76d31ec1f6"
