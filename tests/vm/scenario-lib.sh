@@ -56,6 +56,9 @@ expect_gt() {
         echo "  ok: $1 = $2 (> $3)"
 }
 
+# damon-tool is installed in LIBEXECDIR/damond, out of the users' PATH; scenarios call it by name.
+PATH=$PATH:/usr/libexec/damond:/usr/local/libexec/damond
+
 need_damon_tool() {
         command -v damon-tool >/dev/null ||
                 fail "damon-tool is not installed in the guest (is the build directory's install complete?)"
