@@ -906,9 +906,11 @@ json_object *ctl_json_validation(const CtlValidation *v) {
         return jfinish(&j, o);
 }
 
-int ctl_print_json(FILE *f, json_object *o) {
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
+int ctl_print_json(FILE *f, json_object *o, bool pretty) {
+        /* short: one line, no spaces, as systemd's --json=short */
+        const char *s = json_object_to_json_string_ext(o, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                           JSON_C_TO_STRING_NOSLASHESCAPE
+                                                                 : JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
         if (!s)
                 return -ENOMEM;

@@ -4,7 +4,7 @@
 /*
  * damonctl's output: human units, the text of each verb, and the JSON of each read verb (json-c). Pure
  * functions of a CtlManager (damonctl-model.h) and a CtlFormat, so that the unit tests compare them with
- * golden files (tests/damonctl/golden/) without a bus. The JSON schema is documented in damonctl(8):
+ * golden files (tests/damonctl/golden/) without a bus. The JSON schema is documented in damonctl(1):
  * numbers are JSON numbers in the D-Bus API's units (bytes, µs, hundredths of a percent), a value that
  * is not known (UINT64_MAX, -1, a time of 0) is null, booleans are booleans.
  *
@@ -66,4 +66,4 @@ json_object *ctl_json_manager(const CtlManager *m);
 json_object *ctl_json_validation(const CtlValidation *v);
 
 /* Pretty-printed, with a final newline. */
-int ctl_print_json(FILE *f, json_object *o);
+int ctl_print_json(FILE *f, json_object *o, bool pretty);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * damonctl: the command line client of damond, over D-Bus only (docs/dbus-api.md, damonctl(8)). The verbs
+ * damonctl: the command line client of damond, over D-Bus only (docs/dbus-api.md, damonctl(1)). The verbs
  * read the bus into the model (damonctl-bus.h) and render it (damonctl-format.h). Exit codes: 0 ok, 1
  * failure (an invalid configuration for validate and reload too), 2 usage, 3 damond not running, 4
  * access denied (LSB's "insufficient privilege"). sd_bus_open_system() honours DBUS_SYSTEM_BUS_ADDRESS,
@@ -18,6 +18,7 @@
 
 #include "damonctl-bus.h"
 #include "damonctl-format.h"
+#include "damonctl-pager.h"
 #include "damond-bus.h"
 #include "macro.h"
 
@@ -32,8 +33,16 @@ enum {
 /* The largest file validate sends: a profile is at most a few kilobytes, a D-Bus message 128M. */
 #define VALIDATE_FILE_MAX (1024 * 1024)
 
-static bool arg_json = false;
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_PRETTY,
+        JSON_SHORT,
+} JsonMode;
+
+static JsonMode arg_json = JSON_OFF;
 static bool arg_legend = true;
+static bool arg_pager = true;
+static bool arg_quiet = false;
 
 static void help(void) {
         printf("Usage: damonctl [OPTIONS...] [VERB] [ARGS...]\n\n"
@@ -50,10 +59,13 @@ static void help(void) {
                "Options:\n"
                "  -h --help              Show this help and exit\n"
                "     --version           Show the version and exit\n"
-               "     --json              Print JSON (status, list, show, features, validate, reload)\n"
-               "     --no-legend         Print tables without their header and count line\n\n"
+               "     --json=MODE         Print JSON: pretty (as bare --json), short (one line) or off\n"
+               "                         (status, list, show, features, validate, reload)\n"
+               "     --no-pager          Do not pipe the output into a pager\n"
+               "     --no-legend         Print tables without their header and count line\n"
+               "  -q --quiet             Print no warnings or notes when reload or validate succeeds\n\n"
                "Exit status: 0 ok, 1 failure or invalid configuration, 2 usage error,\n"
-               "3 damond is not running, 4 access denied. See damonctl(8).\n");
+               "3 damond is not running, 4 access denied. See damonctl(1).\n");
 }
 
 static int usage_error(const char *fmt, ...) _printf_(1, 2);
@@ -75,12 +87,19 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static CtlFormat make_format(void) {
+static bool color_wanted(void) {
         const char *term = getenv("TERM");
 
+        return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
+}
+
+/* -1: decide by stdout when the output is formatted; set in main() before a pager takes stdout */
+static int fmt_color = -1;
+
+static CtlFormat make_format(void) {
         return (CtlFormat) {
                 .now_usec = now_usec(),
-                .color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb")),
+                .color = fmt_color >= 0 ? fmt_color : color_wanted(),
                 .legend = arg_legend,
         };
 }
@@ -114,7 +133,7 @@ static int print_json(json_object *o) {
                 fprintf(stderr, "damonctl: out of memory.\n");
                 return EXIT_FAIL;
         }
-        r = ctl_print_json(stdout, o);
+        r = ctl_print_json(stdout, o, arg_json == JSON_PRETTY);
         json_object_put(o);
         return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
@@ -220,6 +239,8 @@ static int print_validation(const char *verb, const CtlValidation *v) {
 
                 return ret != EXIT_OK ? ret : v->valid ? EXIT_OK : EXIT_FAIL;
         }
+        if (arg_quiet && v->valid)
+                return EXIT_OK;
         if (ctl_print_validation(stdout, v) < 0)
                 return EXIT_FAIL;
         if (!v->valid) {
@@ -363,18 +384,19 @@ static int verb_stop(sd_bus *bus, char **args) {
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args;    /* after the verb */
+        bool pager;                     /* its output may be longer than a screen */
         int (*run)(sd_bus *bus, char **args);
 } Verb;
 
 static const Verb verbs[] = {
-        { "status",   0, UINT32_MAX, verb_status   },
-        { "list",     0, 0,          verb_list     },
-        { "show",     0, 1,          verb_show     },
-        { "features", 0, 0,          verb_features },
-        { "validate", 0, UINT32_MAX, verb_validate },
-        { "reload",   0, 0,          verb_reload   },
-        { "start",    1, 1,          verb_start    },
-        { "stop",     1, 1,          verb_stop     },
+        { "status",   0, UINT32_MAX, true,  verb_status   },
+        { "list",     0, 0,          true,  verb_list     },
+        { "show",     0, 1,          true,  verb_show     },
+        { "features", 0, 0,          true,  verb_features },
+        { "validate", 0, UINT32_MAX, false, verb_validate },
+        { "reload",   0, 0,          false, verb_reload   },
+        { "start",    1, 1,          false, verb_start    },
+        { "stop",     1, 1,          false, verb_stop     },
 };
 
 static int parse_argv(int argc, char *argv[]) {
@@ -382,18 +404,21 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_VERSION = 0x100,
                 ARG_JSON,
                 ARG_NO_LEGEND,
+                ARG_NO_PAGER,
         };
         static const struct option options[] = {
-                { "help",      no_argument, NULL, 'h'           },
-                { "version",   no_argument, NULL, ARG_VERSION   },
-                { "json",      no_argument, NULL, ARG_JSON      },
-                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "help",      no_argument,       NULL, 'h'           },
+                { "version",   no_argument,       NULL, ARG_VERSION   },
+                { "json",      optional_argument, NULL, ARG_JSON      },
+                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
+                { "quiet",     no_argument,       NULL, 'q'           },
                 {}
         };
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -402,10 +427,24 @@ static int parse_argv(int argc, char *argv[]) {
                         printf("damonctl %s\n", DAMOND_VERSION);
                         return 0;
                 case ARG_JSON:
-                        arg_json = true;
+                        /* bare --json is pretty, as it always was; systemd spells the modes alike */
+                        if (!optarg || streq(optarg, "pretty"))
+                                arg_json = JSON_PRETTY;
+                        else if (streq(optarg, "short"))
+                                arg_json = JSON_SHORT;
+                        else if (streq(optarg, "off"))
+                                arg_json = JSON_OFF;
+                        else
+                                return -usage_error("--json: unknown mode '%s' (pretty, short or off).", optarg);
                         break;
                 case ARG_NO_LEGEND:
                         arg_legend = false;
+                        break;
+                case ARG_NO_PAGER:
+                        arg_pager = false;
+                        break;
+                case 'q':
+                        arg_quiet = true;
                         break;
                 case '?':
                         if (optopt)
@@ -445,10 +484,20 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "damonctl: cannot connect to the system bus: %s\n", strerror(-r));
                 return EXIT_FAIL;
         }
+        if (verb->pager && arg_pager) {
+                /* the colors are decided on the terminal, before stdout becomes the pager's pipe */
+                fmt_color = color_wanted();
+                r = pager_open();
+                if (r < 0)
+                        fprintf(stderr, "damonctl: cannot start the pager, printing without: %s\n",
+                                strerror(-r));
+        }
         r = verb->run(bus, optind < argc ? argv + optind + 1 : argv + argc);
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 fprintf(stderr, "damonctl: cannot write the output: %s\n", strerror(errno));
+                pager_close();
                 return EXIT_FAIL;
         }
+        pager_close();
         return r;
 }

@@ -139,6 +139,7 @@ run not-running-json 3 "$damonctl" list --json
 run usage 2 "$damonctl" frobnicate
 run usage-start 2 "$damonctl" start
 run usage-option 2 "$damonctl" --frobnicate
+run usage-json-mode 2 "$damonctl" --json=yaml list
 run help 0 "$damonctl" --help
 
 # --- profiles: one running, one disabled, one invalid ---
@@ -177,6 +178,15 @@ run status.json 0 "$damonctl" status --json
 run list 0 "$damonctl" list
 run list-no-legend 0 "$damonctl" list --no-legend
 run list.json 0 "$damonctl" list --json
+# --json=short: the same document on one line
+"$damonctl" list --json=short >"$tmp/short" || fail "list --json=short: exit status $?"
+[ "$(wc -l <"$tmp/short")" = 1 ] || fail "list --json=short is not one line: $(cat "$tmp/short")"
+"$damonctl" list --json >"$tmp/pretty" || fail "list --json: exit status $?"
+python3 -c 'import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+key = lambda d: [(p["name"], p["state"], p["kdamond_pid"]) for p in d["profiles"]]
+sys.exit(key(a) != key(b))' "$tmp/short" "$tmp/pretty" || fail "list --json=short and --json differ"
+run list-json-off 0 "$damonctl" --json=pretty --json=off list
 run show-reclaim 0 "$damonctl" show reclaim
 run show-reclaim.json 0 "$damonctl" show reclaim --json
 run show-web-cache 0 "$damonctl" show web-cache
@@ -191,6 +201,10 @@ run features.json 0 "$damonctl" features --json
 printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n' >"$tmp/good.conf"
 printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=sleep\n' >"$tmp/bad.conf"
 run validate-good 0 "$damonctl" validate "$tmp/good.conf"
+printf '[Profile]\nOperations=paddr\nFrobnicate=1\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n' >"$tmp/warn.conf"
+run validate-warning 0 "$damonctl" validate "$tmp/warn.conf"
+run validate-warning-quiet 0 "$damonctl" -q validate "$tmp/warn.conf"
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] || fail "validate -q printed something for a valid file"
 run validate-bad 1 "$damonctl" validate "$tmp/good.conf" "$tmp/bad.conf"
 run validate-bad.json 1 "$damonctl" validate --json "$tmp/bad.conf"
 run validate-missing 1 "$damonctl" validate "$tmp/missing.conf"
@@ -217,9 +231,30 @@ run start-invalid 1 "$damonctl" start broken
 
 # --- reload: diagnostics and exit 1 while a profile has errors, 0 once fixed ---
 run reload-invalid 1 "$damonctl" reload
+# -q hides warnings, never errors
+run reload-invalid-quiet 1 "$damonctl" --quiet reload
 rm "$tmp/conf/broken.conf"
 run reload 0 "$damonctl" reload
 run list-after-reload 0 "$damonctl" list
+
+# --- the pager: on a terminal, status, list, show and features are piped into $SYSTEMD_PAGER (here a
+# sed that marks each line), unless --no-pager or PAGER=cat; `script` gives damonctl a terminal ---
+paged() {       # paged PAGER_ENV DAMONCTL_ARGS...: damonctl's terminal output, CRs dropped
+        local env=$1
+        shift
+        env "$env" script -qec "$damonctl $*" /dev/null </dev/null | tr -d '\r'
+}
+paged SYSTEMD_PAGER='sed s/^/paged:/' list >"$tmp/pty"
+grep -q '^paged:reclaim ' "$tmp/pty" || fail "list on a terminal was not paged: $(cat "$tmp/pty")"
+paged SYSTEMD_PAGER='sed s/^/paged:/' --no-pager list >"$tmp/pty"
+grep -q '^reclaim ' "$tmp/pty" && ! grep -q paged: "$tmp/pty" || fail "--no-pager paged: $(cat "$tmp/pty")"
+paged PAGER=cat list >"$tmp/pty"
+grep -q '^reclaim ' "$tmp/pty" || fail "PAGER=cat: $(cat "$tmp/pty")"
+paged SYSTEMD_PAGER='sed s/^/paged:/' reload >"$tmp/pty"
+! grep -q paged: "$tmp/pty" || fail "reload was paged: $(cat "$tmp/pty")"
+# no pager at all (PATH without less or more): the output is passed through, not lost
+env -u PAGER -u SYSTEMD_PAGER PATH=/nonexistent "$(command -v script)" -qec "$damonctl list" /dev/null </dev/null | tr -d '\r' >"$tmp/pty"
+grep -q '^reclaim ' "$tmp/pty" || fail "without a pager the output was lost: $(cat "$tmp/pty")"
 
 # --- damond gone again ---
 kill -TERM "$damond_pid"

@@ -267,7 +267,7 @@ static char *render_json(json_object *o) {
 
         ck_assert_ptr_nonnull(o);
         ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(ctl_print_json(f, o), 0);
+        ck_assert_int_eq(ctl_print_json(f, o, true), 0);
         ck_assert_int_eq(fclose(f), 0);
         json_object_put(o);
         return buf;
