@@ -38,9 +38,21 @@ expect() {
 expect "status list show features validate reload start stop" damonctl ""
 expect "status show start stop" damonctl s
 expect "list" damonctl --json l
-expect "--help --version --json --no-legend" damonctl --
+expect "--help --version --json --json=pretty --json=short --json=off --no-pager --no-legend --quiet" damonctl --
 expect "batch default web-cache" damonctl show ""
 expect "web-cache" damonctl start w
 expect "default" damonctl --json status d
 expect "" damonctl reload ""
+
+# Both completions (bash and zsh) know every option and verb of `damonctl --help`.
+help=$(sed -n 's/^ *printf("\(.*\)\\n"$/\1/p; s/^ *"\(.*\)\\n"$/\1/p' "$root/daemon/damonctl.c")
+opts=$(printf '%s\n' "$help" | grep -oE '(^| )--?[a-z][a-z-]*' | tr -d ' ' | sort -u)
+verbs=$(printf '%s\n' "$help" | sed -n 's/^  \([a-z]\+\) .*/\1/p' | sort -u)
+[ -n "$opts" ] && [ -n "$verbs" ] || { echo "FAIL: no options or verbs found in damonctl.c's help"; exit 1; }
+for f in bash/damonctl zsh/_damonctl; do
+        for w in $opts $verbs; do
+                grep -qe "$w" "$root/shell-completion/$f" || { echo "FAIL: $f does not complete $w"; fail=1; }
+        done
+done
+echo "completions: $(echo $opts $verbs | wc -w) options and verbs of --help in bash and zsh"
 exit $fail
