@@ -13,6 +13,8 @@
 
 #include "bus-internal.h"
 #include "log.h"
+#include "meminfo.h"
+#include "tier-status.h"
 
 static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char * const *) a, *(char * const *) b);
@@ -456,6 +458,71 @@ static int get_schemes(sd_bus *bus, const char *path, const char *interface, con
         return sd_bus_message_close_container(reply);
 }
 
+/* Nodes=auto: per memory tier its nodes, what was promoted into it and demoted out of it, and its free
+ * memory now (read from the nodes' meminfo on each call: a few small sysfs files). */
+static int get_tiers(sd_bus *bus, const char *path, const char *interface, const char *property,
+                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ TierStatus *tiers = NULL;
+        MemInfo mem[MEMORY_NODES_MAX] = {};
+        const MemoryTopology *topo;
+        ManagedProfile *p;
+        const ProfileInfo *info;
+        int n = 0, r;
+
+        LOOKUP(userdata, path, p, info);
+        refresh_for_caller(m, p);
+        topo = has_compiled(p) ? p->compiled.tiering.topology : NULL;
+        if (topo) {
+                for (size_t i = 0; i < topo->n_nodes && i < MEMORY_NODES_MAX; i++)
+                        if (meminfo_read_node(m->root, topo->nodes[i].id, &mem[i]) < 0)
+                                mem[i] = (MemInfo) {};
+                n = tier_status_build(&p->compiled, &p->tune, mem, &tiers);
+                if (n < 0)
+                        return n;
+        }
+
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        for (int i = 0; r >= 0 && i < n; i++) {
+                const TierStatus *t = &tiers[i];
+                const struct { const char *key; uint64_t v; } opt[] = {
+                        { "PromotedInBytes", t->promoted_in },
+                        { "PromotedOutBytes", t->promoted_out },
+                        { "DemotedInBytes", t->demoted_in },
+                        { "DemotedOutBytes", t->demoted_out },
+                        { "FreeBytes", t->free_bytes },
+                        { "TotalBytes", t->total_bytes },
+                };
+
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}", "Tier", "u", t->id);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", "Nodes");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "au");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(reply, 'u', t->nodes, t->n_nodes * sizeof(t->nodes[0]));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                /* a value that is not known is left out, so that a reader never mistakes it for a count */
+                for (size_t k = 0; r >= 0 && k < ELEMENTSOF(opt); k++)
+                        if (opt[k].v != TUNE_UNKNOWN)
+                                r = sd_bus_message_append(reply, "{sv}", opt[k].key, "t", opt[k].v);
+                if (r >= 0 && t->free_target_bp > 0)
+                        r = sd_bus_message_append(reply, "{sv}", "FreeTarget", "t", t->free_target_bp);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int get_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         ManagedProfile *p;
@@ -491,6 +558,7 @@ const sd_bus_vtable bus_profile_vtable[] = {
         SD_BUS_PROPERTY("AppliedLastMinute", "t", get_applied_last_minute, 0, CHANGE),
         SD_BUS_PROPERTY("Schemes", "a(ssa{st}tttsa(sbttst)ts)", get_schemes, 0, CHANGE),
         SD_BUS_PROPERTY("Pressure", "(suutttt)", get_pressure, 0, CHANGE),
+        SD_BUS_PROPERTY("Tiers", "aa{sv}", get_tiers, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

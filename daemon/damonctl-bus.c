@@ -199,6 +199,81 @@ static int parse_pressure(sd_bus_message *m, void *field) {
         return sd_bus_message_exit_container(m);
 }
 
+/* Tiers, aa{sv}: keys this damonctl does not know are skipped, so that damond may add some. */
+static int parse_tier(sd_bus_message *m, CtlTier *t) {
+        int r;
+
+        *t = (CtlTier) { .promoted_in = CTL_UNKNOWN, .promoted_out = CTL_UNKNOWN, .demoted_in = CTL_UNKNOWN,
+                         .demoted_out = CTL_UNKNOWN, .free_bytes = CTL_UNKNOWN, .total_bytes = CTL_UNKNOWN };
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const struct { const char *key; uint64_t *v; } u64[] = {
+                        { "PromotedInBytes", &t->promoted_in }, { "PromotedOutBytes", &t->promoted_out },
+                        { "DemotedInBytes", &t->demoted_in }, { "DemotedOutBytes", &t->demoted_out },
+                        { "FreeBytes", &t->free_bytes }, { "TotalBytes", &t->total_bytes },
+                        { "FreeTarget", &t->free_target },
+                };
+                const char *key;
+                bool done = false;
+
+                r = sd_bus_message_read_basic(m, 's', &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "Tier"))
+                        r = sd_bus_message_read(m, "v", "u", &t->id), done = true;
+                else if (streq(key, "Nodes")) {
+                        const void *a;
+                        size_t sz;
+
+                        r = sd_bus_message_enter_container(m, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(m, 'u', &a, &sz);
+                        if (r >= 0 && sz > 0) {
+                                t->nodes = malloc(sz);
+                                if (!t->nodes)
+                                        return -ENOMEM;
+                                memcpy(t->nodes, a, sz);
+                                t->n_nodes = sz / sizeof(uint32_t);
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                        done = true;
+                }
+                for (size_t k = 0; !done && k < ELEMENTSOF(u64); k++)
+                        if (streq(key, u64[k].key))
+                                r = sd_bus_message_read(m, "v", "t", u64[k].v), done = true;
+                if (r >= 0 && !done)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+static int parse_tiers(sd_bus_message *m, void *field) {
+        CtlProfile *p = (CtlProfile *) ((char *) field - offsetof(CtlProfile, tiers));
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'a', "{sv}")) > 0) {
+                CtlTier *t = grow(&p->tiers, &p->n_tiers, sizeof(CtlTier));
+
+                if (!t)
+                        return -ENOMEM;
+                r = parse_tier(m, t);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 static int parse_features(sd_bus_message *m, void *field) {
         CtlManager *mg = (CtlManager *) ((char *) field - offsetof(CtlManager, features));
         int r;
@@ -304,6 +379,7 @@ static const Prop profile_props[] = {
         P("AppliedLastMinute", "t", parse_t, CtlProfile, applied_last_minute),
         P("Schemes", "a(ssa{st}tttsa(sbttst)ts)", parse_schemes, CtlProfile, schemes),
         P("Pressure", "(suutttt)", parse_pressure, CtlProfile, pressure),
+        P("Tiers", "aa{sv}", parse_tiers, CtlProfile, tiers),
 };
 
 /* Properties.GetAll(@interface) on @path, each known property parsed into @object. */

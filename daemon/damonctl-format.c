@@ -325,6 +325,50 @@ static void print_pressure(FILE *f, const CtlPressure *p) {
         }
 }
 
+/* "0" or "0,2" */
+static void format_nodes(char *buf, size_t size, const CtlTier *t) {
+        size_t o = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < t->n_nodes && o < size; i++) {
+                int k = snprintf(buf + o, size - o, "%s%" PRIu32, i > 0 ? "," : "", t->nodes[i]);
+
+                if (k < 0)
+                        break;
+                o += (size_t) k;
+        }
+}
+
+/* One line per memory tier: its free memory against what demotion keeps, and what moved in and out. */
+static void print_tiers(FILE *f, const CtlProfile *p) {
+        for (size_t i = 0; i < p->n_tiers; i++) {
+                const CtlTier *t = &p->tiers[i];
+                const struct { const char *what; uint64_t v; } moved[] = {
+                        { "demoted out", t->demoted_out }, { "promoted in", t->promoted_in },
+                        { "demoted in", t->demoted_in }, { "promoted out", t->promoted_out },
+                };
+                char nodes[128], a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX];
+                const char *sep = "; ";
+
+                format_nodes(nodes, sizeof(nodes), t);
+                label(f, i == 0 ? "Tiers" : NULL);
+                fprintf(f, "memory_tier%" PRIu32 " (node%s %s): ", t->id, t->n_nodes == 1 ? "" : "s", nodes);
+                if (t->free_bytes != CTL_UNKNOWN && t->total_bytes != CTL_UNKNOWN)
+                        fprintf(f, "%s free of %s", ctl_format_bytes(a, sizeof(a), t->free_bytes),
+                                ctl_format_bytes(b, sizeof(b), t->total_bytes));
+                else
+                        fputs("free memory unknown", f);
+                if (t->free_target > 0)
+                        fprintf(f, ", demotion keeps %s free", ctl_format_hundredths(a, sizeof(a), t->free_target));
+                for (size_t k = 0; k < ELEMENTSOF(moved); k++)
+                        if (moved[k].v != CTL_UNKNOWN) {
+                                fprintf(f, "%s%s %s", sep, moved[k].what, ctl_format_bytes(a, sizeof(a), moved[k].v));
+                                sep = ", ";
+                        }
+                fputc('\n', f);
+        }
+}
+
 static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
         char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX];
         const char *color = fmt->color ? state_color(p->state) : NULL;
@@ -396,6 +440,8 @@ static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
 
         if (!isempty(p->pressure.source))
                 print_pressure(f, &p->pressure);
+
+        print_tiers(f, p);
 
         for (size_t i = 0; i < p->n_schemes; i++)
                 print_scheme(f, &p->schemes[i], fmt);
@@ -625,6 +671,22 @@ int ctl_print_show_profile(FILE *f, const CtlProfile *p) {
         show_u64(f, "Pressure.", "WindowUSec", ps->window_usec);
         show_u64(f, "Pressure.", "CeilingUSec", ps->ceiling_usec);
         show_u64(f, "Pressure.", "TaskDelayUSec", ps->task_delay_usec);
+
+        for (size_t i = 0; i < p->n_tiers; i++) {
+                const CtlTier *t = &p->tiers[i];
+                char prefix[64], nodes[128];
+
+                snprintf(prefix, sizeof(prefix), "Tier.%" PRIu32 ".", t->id);
+                format_nodes(nodes, sizeof(nodes), t);
+                fprintf(f, "%sNodes=%s\n", prefix, nodes);
+                show_u64(f, prefix, "FreeBytes", t->free_bytes);
+                show_u64(f, prefix, "TotalBytes", t->total_bytes);
+                show_u64(f, prefix, "FreeTarget", t->free_target);
+                show_u64(f, prefix, "PromotedInBytes", t->promoted_in);
+                show_u64(f, prefix, "PromotedOutBytes", t->promoted_out);
+                show_u64(f, prefix, "DemotedInBytes", t->demoted_in);
+                show_u64(f, prefix, "DemotedOutBytes", t->demoted_out);
+        }
         return finish(f);
 }
 
@@ -758,7 +820,7 @@ static json_object *json_scheme(J *j, const CtlScheme *s) {
 }
 
 static json_object *json_profile(J *j, const CtlProfile *p) {
-        json_object *o = jnew(j, json_object_new_object()), *schemes, *ps;
+        json_object *o = jnew(j, json_object_new_object()), *schemes, *ps, *tiers;
 
         jset_str(j, o, "name", p->name);
         jset_str(j, o, "object_path", p->object_path);
@@ -793,6 +855,29 @@ static json_object *json_profile(J *j, const CtlProfile *p) {
                 jset_u64(j, ps, "task_delay_usec", p->pressure.task_delay_usec);
                 jset(j, o, "pressure", ps, false);
         }
+
+        tiers = jnew(j, json_object_new_array());
+        for (size_t i = 0; tiers && i < p->n_tiers; i++) {
+                const CtlTier *t = &p->tiers[i];
+                json_object *to = jnew(j, json_object_new_object()), *nodes = jnew(j, json_object_new_array());
+
+                jset(j, to, "tier", json_object_new_uint64(t->id), false);
+                for (size_t k = 0; nodes && k < t->n_nodes; k++)
+                        jappend(j, nodes, json_object_new_uint64(t->nodes[k]));
+                jset(j, to, "nodes", nodes, false);
+                jset_u64(j, to, "free_bytes", t->free_bytes);
+                jset_u64(j, to, "total_bytes", t->total_bytes);
+                if (t->free_target > 0)
+                        jset(j, to, "free_target", json_object_new_uint64(t->free_target), false);
+                else
+                        jset(j, to, "free_target", NULL, true);
+                jset_u64(j, to, "promoted_in_bytes", t->promoted_in);
+                jset_u64(j, to, "promoted_out_bytes", t->promoted_out);
+                jset_u64(j, to, "demoted_in_bytes", t->demoted_in);
+                jset_u64(j, to, "demoted_out_bytes", t->demoted_out);
+                jappend(j, tiers, to);
+        }
+        jset(j, o, "tiers", tiers, false);
         return o;
 }
 

@@ -52,6 +52,9 @@ void ctl_profile_done(CtlProfile *p) {
                 ctl_scheme_done(&p->schemes[i]);
         free(p->schemes);
         free(p->pressure.source);
+        for (size_t i = 0; i < p->n_tiers; i++)
+                free(p->tiers[i].nodes);
+        free(p->tiers);
         *p = (CtlProfile) {};
 }
 

@@ -58,6 +58,20 @@ typedef struct CtlPressure {
         uint64_t task_delay_usec;       /* CTL_UNKNOWN */
 } CtlPressure;
 
+/* One memory tier of a profile with Nodes=auto (the Tiers property). */
+typedef struct CtlTier {
+        uint32_t id;                    /* N of memory_tier<N> */
+        uint32_t *nodes;
+        size_t n_nodes;
+        uint64_t promoted_in;           /* bytes; CTL_UNKNOWN: no scheme promotes into it */
+        uint64_t promoted_out;          /* CTL_UNKNOWN likewise */
+        uint64_t demoted_in;
+        uint64_t demoted_out;
+        uint64_t free_bytes;            /* CTL_UNKNOWN */
+        uint64_t total_bytes;           /* CTL_UNKNOWN */
+        uint64_t free_target;           /* hundredths of a percent; 0: none */
+} CtlTier;
+
 typedef struct CtlProfile {
         char *name;
         char *object_path;
@@ -77,6 +91,8 @@ typedef struct CtlProfile {
         CtlScheme *schemes;
         size_t n_schemes;
         CtlPressure pressure;
+        CtlTier *tiers;
+        size_t n_tiers;
 } CtlProfile;
 
 typedef struct CtlFeature {

@@ -171,6 +171,26 @@ static void make_manager(CtlManager *m) {
         };
         set_stats(s, 310, 900 * MIB, 310, 900 * MIB, 0);
 
+        /* Nodes=auto on a machine with a CPU-less far node in a slower tier */
+        p->tiers = calloc(2, sizeof(CtlTier));
+        ck_assert_ptr_nonnull(p->tiers);
+        p->n_tiers = 2;
+        p->tiers[0] = (CtlTier) { .id = 4, .free_bytes = 1536 * MIB, .total_bytes = 8 * GIB, .free_target = 200,
+                                  .promoted_in = 12 * MIB, .promoted_out = CTL_UNKNOWN,
+                                  .demoted_in = CTL_UNKNOWN, .demoted_out = 340 * MIB };
+        p->tiers[1] = (CtlTier) { .id = 22, .free_bytes = CTL_UNKNOWN, .total_bytes = CTL_UNKNOWN,
+                                  .promoted_in = CTL_UNKNOWN, .promoted_out = 12 * MIB,
+                                  .demoted_in = 340 * MIB, .demoted_out = CTL_UNKNOWN };
+        for (size_t i = 0; i < 2; i++) {
+                p->tiers[i].nodes = calloc(2, sizeof(uint32_t));
+                ck_assert_ptr_nonnull(p->tiers[i].nodes);
+        }
+        p->tiers[0].nodes[0] = 0;
+        p->tiers[0].n_nodes = 1;
+        p->tiers[1].nodes[0] = 1;
+        p->tiers[1].nodes[1] = 3;
+        p->tiers[1].n_nodes = 2;
+
         p = &m->profiles[2];
         *p = (CtlProfile) {
                 .name = xstrdup("web-cache"),

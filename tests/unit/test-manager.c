@@ -22,6 +22,7 @@
 #include "message-ids.h"
 #include "state-file.h"
 #include "test-util.h"
+#include "tier-status.h"
 
 #define SEC USEC_PER_SEC
 #define BOOT_ID "6c5a2e3e-0d7e-4d6f-9c34-2b1f0a5e7c11"
@@ -1038,6 +1039,7 @@ static void write_node(unsigned node, unsigned tier, unsigned first, unsigned n,
  * RAM) is noticed by the health tick, and the profile is recompiled and started without a restart. */
 START_TEST(test_tiers_followed) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ TierStatus *tiers = NULL;
         ManagedProfile *p;
         bool migrate = gen == FAKE_GEN_6_12 || gen == FAKE_GEN_6_18;
 
@@ -1077,6 +1079,21 @@ START_TEST(test_tiers_followed) {
         ck_assert_int_eq(p->compiled.spec.schemes[0].target_nid, 0);
         ck_assert_int_eq(p->compiled.spec.schemes[1].target_nid, 1);
         ck_assert_str_eq(kstate((unsigned) p->kdamond), "on");
+
+        /* its Tiers status: promotion into tier 4 and demotion out of it, counted from the kernel's stats */
+        ck_assert_int_ge(manager_refresh_status(m, p, T0 + 7 * SEC, true), 0);
+        ck_assert_uint_eq(p->tune.n_schemes, 2);
+        ck_assert_int_eq(tier_status_build(&p->compiled, &p->tune, NULL, &tiers), 2);
+        ck_assert_uint_eq(tiers[0].id, 4);
+        ck_assert(p->tune.schemes[0].has_stats && p->tune.schemes[1].has_stats);
+        ck_assert_uint_eq(tiers[0].promoted_in, p->tune.schemes[0].stats.sz_applied);
+        ck_assert_uint_eq(tiers[0].demoted_out, p->tune.schemes[1].stats.sz_applied);
+        ck_assert_uint_eq(tiers[0].promoted_out, TUNE_UNKNOWN);
+        ck_assert_uint_eq(tiers[1].id, 22);
+        ck_assert_uint_eq(tiers[1].nodes[0], 1);
+        ck_assert_uint_eq(tiers[1].promoted_out, p->tune.schemes[0].stats.sz_applied);
+        ck_assert_uint_eq(tiers[1].demoted_in, p->tune.schemes[1].stats.sz_applied);
+        ck_assert_uint_eq(tiers[1].demoted_out, TUNE_UNKNOWN);
 
         /* checked at most every 5 s; nothing changed: no reload */
         logbuf[0] = '\0';
