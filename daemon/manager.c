@@ -540,10 +540,16 @@ static void record_loaded(Manager *m, const Loaded *l, size_t n) {
  * recorded (otherwise someone else wiped and recreated the directories and started their own). */
 static int manager_own_recorded(Manager *m) {
         _cleanup_(state_record_done) StateRecord rec = {};
+        unsigned line;
         int r;
 
-        r = state_file_read(m->root, &rec);
-        if (r < 0)
+        r = state_file_read(m->root, &rec, &line);
+        if (r == -EBADMSG)
+                /* Not silently: every kdamond it named is now left alone as someone else's. */
+                log_warning("The ownership record %s/%s is corrupt (line %u), ignoring it: the kdamonds "
+                            "it named are left alone as someone else's.", m->root->path, STATE_FILE_PATH,
+                            line);
+        else if (r < 0)
                 log_warning_errno(r, "Failed to read the ownership record, starting without: %m");
         for (size_t i = 0; i < rec.n; i++) {
                 const StateEntry *e = &rec.entries[i];

@@ -10,8 +10,12 @@
  * kdamonds whose pid is not the recorded one).
  *
  * Format, one line each, written atomically (temporary file + rename):
+ *   # a comment (first line only)
  *   boot_id BOOT-ID
  *   kdamond INDEX PID [PROFILE]          (PID -1: not running; no PROFILE: a spare)
+ * PROFILE is the name with every byte outside [A-Za-z0-9_.-] written as \xNN, so no name can end a line
+ * or add a field whatever it holds; a reader refuses any other byte. Anything else (an unknown or empty
+ * line, a last line without its newline, an index twice) makes the record corrupt, never a shorter one.
  */
 
 #include <stddef.h>
@@ -42,9 +46,9 @@ int state_record_add(StateRecord *r, unsigned index, pid_t pid, const char *prof
 int state_read_boot_id(const Root *root, char ret[64]);
 
 /* Reads the record. Returns 1 and fills @ret when a record of this boot exists; 0 with @ret empty when
- * there is none, it is of another boot, or it cannot be parsed (a void record is as good as none);
- * -errno when it cannot be read. */
-int state_file_read(const Root *root, StateRecord *ret);
+ * there is none or it is of another boot; -EBADMSG with @ret empty when it is corrupt (@ret_line, if not
+ * NULL, is then the first line that is wrong, 1-based); another -errno when it cannot be read. */
+int state_file_read(const Root *root, StateRecord *ret, unsigned *ret_line);
 
 /* Replaces the record atomically, creating run/damond/ (0755) if needed. Returns 0 or -errno. */
 int state_file_write(const Root *root, const StateRecord *r);

@@ -88,6 +88,11 @@ ProfileSectionType profile_section_type_from_string(const char *s);
 /* Whether sections of this type take a name: [Scheme NAME], [Goal NAME], [Filter NAME]. */
 bool profile_section_type_is_named(ProfileSectionType t);
 
+/* Whether @s may name a profile or a section: 1 to PROFILE_NAME_MAX letters, digits, '_', '.' or '-'.
+ * A profile's name reaches logs, D-Bus, terminals and the ownership record; this keeps it one plain
+ * word in all of them. */
+bool profile_name_is_valid(const char *s);
+
 typedef enum ProfileValueType {
         PROFILE_VALUE_BOOL,             /* bool */
         PROFILE_VALUE_UINT,             /* uint64_t */

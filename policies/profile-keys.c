@@ -353,7 +353,7 @@ static int parse_range(const char *s, ProfileRange *ret) {
         return 0;
 }
 
-static bool valid_name(const char *s) {
+bool profile_name_is_valid(const char *s) {
         if (isempty(s) || strlen(s) > PROFILE_NAME_MAX)
                 return false;
         for (const char *p = s; *p; p++)
@@ -515,7 +515,7 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                 return set_string((char **) field, value);
 
         case PROFILE_VALUE_NAME:
-                if (!valid_name(value))
+                if (!profile_name_is_valid(value))
                         return report(diags, key, value, file, line,
                                       "invalid name: use up to 40 letters, digits, '_', '.' or '-'");
                 return set_string((char **) field, value);

@@ -1057,7 +1057,17 @@ static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
         if (r < 0)
                 return r;
         p->name = p->general.name ? strdup(p->general.name) : profile_name_from_path(p->path);
-        return p->name ? 0 : -ENOMEM;
+        if (!p->name)
+                return -ENOMEM;
+        /* The file name is the profile's name unless Name= says otherwise: it must be as plain as one. */
+        if (!p->general.name && !profile_name_is_valid(p->name)) {
+                r = diag_add(diags, DIAG_ERROR, p->path, 0, NULL, NULL,
+                             "the file name is not a valid profile name: rename the file, or set Name=, "
+                             "to up to %d letters, digits, '_', '.' or '-' before .conf", PROFILE_NAME_MAX);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags) {

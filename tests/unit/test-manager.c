@@ -173,7 +173,7 @@ START_TEST(test_start_two_profiles) {
         ck_assert_str_eq(status, "2 profiles running (reclaim, stat)");
 
         /* the record names both, with their pids, and the spares */
-        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec, NULL), 1);
         ck_assert_uint_ge(rec.n, 2);
         for (size_t i = 0; i < rec.n; i++) {
                 const StateEntry *e = &rec.entries[i];
@@ -779,24 +779,109 @@ START_TEST(test_record_not_trusted_blindly) {
 }
 END_TEST
 
+static void check_corrupt(const char *text, unsigned line) {
+        _cleanup_(state_record_done) StateRecord rec = {};
+        unsigned bad = 0;
+
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, text));
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec, &bad), -EBADMSG);
+        ck_assert_uint_eq(rec.n, 0);
+        ck_assert_msg(bad == line, "'%s': line %u, expected %u", text, bad, line);
+}
+
 START_TEST(test_record_garbage) {
         _cleanup_(state_record_done) StateRecord rec = {};
 
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\n"
-                                            "kdamond zero 1 x\n"));
-        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "kdamond 0 -1\n"));       /* no boot id */
-        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\n"
-                                            "kdamond 0 -1\nkdamond 0 -1\n"));               /* twice */
-        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 0);
-        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\n"
-                                            "kdamond 0 4000 my profile\nkdamond 3 -1\n"));
-        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond zero 1 x\n", 2);
+        check_corrupt("kdamond 0 -1\n", 1);                                     /* no boot id */
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 -1\nkdamond 0 -1\n", 3);  /* twice */
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 my profile\n", 2);   /* a raw blank */
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 x\n\nkdamond 1 -1\n", 3);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 x", 2);              /* cut short */
+        check_corrupt("boot_id " BOOT_ID "\nkdamond -0 4000 x\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 +4000 x\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0  4000 x\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 0 x\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 \n", 2);             /* an empty name */
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 a\\x00b\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 a\\x4\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 a\\X41\n", 2);
+        check_corrupt("boot_id " BOOT_ID "\nkdamond 0 4000 a\x1b]0;x\a\n", 2);
+        check_corrupt("", 1);
+
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "# comment\nboot_id " BOOT_ID "\n"
+                                            "kdamond 0 4000 my\\x20profile\nkdamond 3 -1\n"));
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec, NULL), 1);
         ck_assert_uint_eq(rec.n, 2);
         ck_assert_str_eq(rec.entries[0].profile, "my profile");
         ck_assert_int_eq(rec.entries[0].pid, 4000);
         ck_assert_ptr_null(rec.entries[1].profile);
+        ck_assert_int_eq(rec.entries[1].pid, -1);
+}
+END_TEST
+
+/* A name that holds a newline and what looks like another entry is written as one field and read back
+ * as the same name: it adds no kdamond to the record. */
+START_TEST(test_record_not_forged) {
+        _cleanup_(state_record_done) StateRecord in = {}, out = {};
+        _cleanup_free_ char *text = NULL;
+        static const char *const names[] = {
+                "x\nkdamond 7 -1 evil", "a b", "back\\slash", "\x1b]0;title\a", "\xe9t\xc3\xa9", "-",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                ck_assert_ok(state_record_add(&in, (unsigned) i, i % 2 ? 100 + (pid_t) i : -1, names[i]));
+        ck_assert_ok(state_record_add(&in, 40, -1, NULL));
+        ck_assert_ok(state_file_write(fake_kernel_root(k), &in));
+        ck_assert_ok(root_read_file(fake_kernel_root(k), STATE_FILE_PATH, 65536, &text));
+        ck_assert_ptr_null(strstr(text, "\nkdamond 7"));
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &out, NULL), 1);
+        ck_assert_uint_eq(out.n, in.n);
+        for (size_t i = 0; i < in.n; i++) {
+                ck_assert_uint_eq(out.entries[i].index, in.entries[i].index);
+                ck_assert_int_eq(out.entries[i].pid, in.entries[i].pid);
+                if (in.entries[i].profile)
+                        ck_assert_str_eq(out.entries[i].profile, in.entries[i].profile);
+                else
+                        ck_assert_ptr_null(out.entries[i].profile);
+        }
+}
+END_TEST
+
+/* A corrupt record is reported, and no kdamond of it is taken as ours. */
+START_TEST(test_record_corrupt_reported) {
+        Manager *a = started_manager();
+        _cleanup_(manager_freep) Manager *b = NULL;
+        unsigned ri = (unsigned) profile(a, "reclaim")->kdamond;
+
+        a = manager_free(a);
+        ck_assert_ok(fake_kernel_write_file(k, STATE_FILE_PATH, "boot_id " BOOT_ID "\nkdamond 0 1 x\ngarbage\n"));
+        fake_kernel_clear_write_log(k);
+        logbuf[0] = '\0';
+        b = started_manager();
+        ck_assert_msg(!log_touches(fake_kernel_write_log(k), ri), "wrote:\n%s", fake_kernel_write_log(k));
+        ck_assert_msg(strstr(logbuf, "4 - -:0 The ownership record") &&
+                      strstr(logbuf, "is corrupt (line 3)"), "logged:\n%s", logbuf);
+}
+END_TEST
+
+/* A file name that is no valid profile name is refused where the name is taken: it never reaches the
+ * record, the status or the bus. */
+START_TEST(test_file_name_not_a_name) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        write_conf("x\nkdamond 7 -1 evil.conf", STAT_CONF);
+        write_conf("two words.conf", STAT_CONF);
+        write_conf("named\x1b[2J.conf", "[Profile]\nName=renamed\nOperations=paddr\n[Target]\nRegion=auto\n"
+                                         "[Scheme all]\nAction=stat\n");
+        m = started_manager();
+        ck_assert_ptr_nonnull(strstr(logbuf, "the file name is not a valid profile name"));
+        ck_assert_ok(root_read_file(fake_kernel_root(k), STATE_FILE_PATH, 65536, &text));
+        ck_assert_msg(!strstr(text, "evil") && !strstr(text, "two"), "record:\n%s", text);
+        /* Name= makes any file name usable */
+        ck_assert_int_eq(profile(m, "renamed")->state, PROFILE_RUN_RUNNING);
+        ck_assert_ptr_nonnull(strstr(text, " renamed\n"));
 }
 END_TEST
 
@@ -808,7 +893,7 @@ START_TEST(test_stop) {
         ck_assert_ok(manager_stop(m));
         ck_assert_str_eq(kstate(ri), "off");
         /* the record keeps the kdamonds (for the next start) but no pid */
-        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec), 1);
+        ck_assert_int_eq(state_file_read(fake_kernel_root(k), &rec, NULL), 1);
         for (size_t i = 0; i < rec.n; i++)
                 ck_assert_int_eq(rec.entries[i].pid, -1);
 }
@@ -1139,6 +1224,9 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_record_of_another_boot);
         tcase_add_test(tc, test_record_not_trusted_blindly);
         tcase_add_test(tc, test_record_garbage);
+        tcase_add_test(tc, test_record_not_forged);
+        tcase_add_test(tc, test_record_corrupt_reported);
+        tcase_add_test(tc, test_file_name_not_a_name);
         tcase_add_test(tc, test_stop);
         tcase_add_test(tc, test_stop_leaves_running);
         tcase_add_test(tc, test_no_valid_profile);
