@@ -4,6 +4,7 @@
  *
  *   vm-workload --total=MIB [--hot=MIB] [--grow=MIB] [--delay=SEC] [--spinners=N] [--duration=SEC]
  *               [--hot-node=N --cold-node=N] [--report=SEC]
+ *               [--interleave] [--move-at=SEC] [--residency=SEC]
  *
  * Allocates TOTAL MiB of anonymous memory, fills every page with data that compresses about 8:1 (so
  * zram swap behaves as with real data, and no page is the zero page), prints "ready total_kib=..
@@ -23,6 +24,17 @@
  * page, every 8th cold page, scaled up) and how many sweeps of the hot set it has done:
  *   "placement t=SEC sweeps=N hot_kib=A,B,C,D cold_kib=A,B,C,D" (KiB on nodes 0-3)
  *
+ * With --interleave, the hot set is not the first HOT MiB but every (TOTAL / HOT)-th page of the whole
+ * mapping, so hot and cold pages are interleaved in physical memory as on a real machine (pages are
+ * allocated in the order they are first written): no 2 MiB of it is wholly cold.
+ * With --move-at, SEC seconds after "ready" the hot set moves: to the next HOT MiB (contiguous; needs
+ * TOTAL >= 2 * HOT), or to the pages halfway between the old ones (interleaved). The old hot set turns
+ * cold. It prints "moved at=SEC.USEC".
+ * With --residency, every SEC seconds it prints how much of the hot and of the cold set is resident
+ * (mincore(): a page paged out to swap is not, unless it is still in the swap cache) and the sweeps of
+ * the hot set done so far:
+ *   "residency t=SEC sweeps=N hot_kib=TOTAL,RESIDENT cold_kib=TOTAL,RESIDENT"
+ *
  * Under qemu's TCG a process that runs alone on its CPU does not set accessed bits after they are
  * cleared (../shared/notes/vm-testing.md), so DAMON would see the hot set as idle: SPINNERS child
  * processes that only burn CPU keep the scheduler switching address spaces. They die with the parent.
@@ -35,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -124,6 +137,45 @@ static void report(uint8_t *mem, uint64_t hot, uint64_t total, uint64_t page, do
         fflush(stdout);
 }
 
+/* The hot set: pages [first, first + n) with a stride between them. */
+typedef struct HotSet {
+        uint64_t first, stride, n;
+} HotSet;
+
+static bool hot_has(const HotSet *h, uint64_t idx) {
+        return idx >= h->first && (idx - h->first) % h->stride == 0 && (idx - h->first) / h->stride < h->n;
+}
+
+static void residency(uint8_t *mem, uint64_t npages, uint64_t page, const HotSet *h, double t, uint64_t sweeps) {
+        enum { CHUNK = 65536 };
+        static unsigned char vec[CHUNK];
+        uint64_t hot_total = 0, hot_res = 0, cold_total = 0, cold_res = 0;
+
+        for (uint64_t i = 0; i < npages; i += CHUNK) {
+                uint64_t n = npages - i < CHUNK ? npages - i : CHUNK;
+
+                if (mincore(mem + i * page, n * page, vec) < 0) {
+                        fprintf(stderr, "vm-workload: mincore: %m\n");
+                        return;
+                }
+                for (uint64_t j = 0; j < n; j++) {
+                        bool res = vec[j] & 1;
+
+                        if (hot_has(h, i + j)) {
+                                hot_total++;
+                                hot_res += res;
+                        } else {
+                                cold_total++;
+                                cold_res += res;
+                        }
+                }
+        }
+        printf("residency t=%.1f sweeps=%" PRIu64 " hot_kib=%" PRIu64 ",%" PRIu64 " cold_kib=%" PRIu64 ",%" PRIu64
+               "\n", t, sweeps, hot_total * page / 1024, hot_res * page / 1024, cold_total * page / 1024,
+               cold_res * page / 1024);
+        fflush(stdout);
+}
+
 static int spin_children(uint64_t n) {
         for (uint64_t i = 0; i < n; i++) {
                 pid_t pid = fork();
@@ -154,12 +206,17 @@ int main(int argc, char **argv) {
                 { "hot-node", required_argument, NULL, 'H' },
                 { "cold-node", required_argument, NULL, 'C' },
                 { "report", required_argument, NULL, 'r' },
+                { "interleave", no_argument, NULL, 'i' },
+                { "move-at", required_argument, NULL, 'm' },
+                { "residency", required_argument, NULL, 'R' },
                 {}
         };
         uint64_t total = 0, hot = 0, delay = 0, spinners = 0, duration = 0, grow_to = 0,
                  seed = 0x9e3779b97f4a7c15, hot_node = UINT64_MAX, cold_node = UINT64_MAX, report_sec = 0,
-                 sweeps = 0;
-        double started, next_report = 0;
+                 sweeps = 0, move_at = 0, residency_sec = 0;
+        double started, next_report = 0, next_residency = 0;
+        bool interleave = false, moved = false;
+        HotSet hs;
         long page = sysconf(_SC_PAGESIZE);
         double grown_at = 0;
         time_t end;
@@ -167,15 +224,19 @@ int main(int argc, char **argv) {
         int opt;
 
         while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+                if (opt == 'i') {
+                        interleave = true;
+                        continue;
+                }
                 uint64_t *dst = opt == 't' ? &total : opt == 'h' ? &hot : opt == 'd' ? &delay :
                                 opt == 's' ? &spinners : opt == 'D' ? &duration : opt == 'g' ? &grow_to :
                                 opt == 'H' ? &hot_node : opt == 'C' ? &cold_node : opt == 'r' ? &report_sec :
-                                NULL;
+                                opt == 'm' ? &move_at : opt == 'R' ? &residency_sec : NULL;
 
                 if (!dst || parse_u64(optarg, dst) < 0) {
                         fprintf(stderr, "usage: vm-workload --total=MIB [--hot=MIB] [--grow=MIB] "
                                 "[--delay=SEC] [--spinners=N] [--duration=SEC] [--hot-node=N --cold-node=N] "
-                                "[--report=SEC]\n");
+                                "[--report=SEC] [--interleave] [--move-at=SEC] [--residency=SEC]\n");
                         return 2;
                 }
         }
@@ -187,6 +248,17 @@ int main(int argc, char **argv) {
         }
         if (total == 0 || hot > total || total > 1024 * 1024 || grow_to > total) {
                 fprintf(stderr, "vm-workload: need 0 < --hot <= --total <= 1 TiB and --grow <= --total\n");
+                return 2;
+        }
+
+        if (interleave && (hot == 0 || hot_node != UINT64_MAX || grow_to > 0)) {
+                fprintf(stderr, "vm-workload: --interleave needs --hot > 0, and goes with neither --grow "
+                        "nor --hot-node\n");
+                return 2;
+        }
+        if (move_at > 0 && ((!interleave && 2 * hot > total) || hot == 0 || grow_to > 0)) {
+                fprintf(stderr, "vm-workload: --move-at needs --hot > 0, --total >= 2 * --hot unless "
+                        "--interleave, and no --grow\n");
                 return 2;
         }
 
@@ -225,6 +297,10 @@ int main(int argc, char **argv) {
         printf("ready total_kib=%" PRIu64 " hot_kib=%" PRIu64 " pid=%d\n", total * 1024, hot * 1024, (int) getpid());
         fflush(stdout);
 
+        /* contiguous: the first HOT MiB (grown by --grow, where hot changes); interleaved: spread */
+        hs.n = hot * MIB / (uint64_t) page;
+        hs.stride = interleave ? total / hot : 1;
+        hs.first = 0;
         end = duration > 0 ? time(NULL) + (time_t) duration : 0;
         started = now_realtime();
         while (!stop && (end == 0 || time(NULL) < end)) {
@@ -238,8 +314,26 @@ int main(int argc, char **argv) {
                         printf("grow hot_kib=%" PRIu64 " at=%.6f\n", hot * 1024, grown_at);
                         fflush(stdout);
                 }
-                for (uint64_t off = 0; off < hot * MIB && !stop; off += (uint64_t) page)
-                        ((volatile uint8_t *) mem)[off + 1024]++;
+                if (move_at > 0 && !moved && now_realtime() >= started + (double) move_at) {
+                        if (interleave)
+                                hs.first = hs.stride / 2;
+                        else
+                                hs.first = hot * MIB / (uint64_t) page;
+                        moved = true;
+                        printf("moved at=%.6f\n", now_realtime());
+                        fflush(stdout);
+                }
+                if (residency_sec > 0 && now_realtime() >= started + next_residency) {
+                        residency(mem, total * MIB / (uint64_t) page, (uint64_t) page, &hs,
+                                  now_realtime() - started, sweeps);
+                        next_residency += (double) residency_sec;
+                }
+                if (interleave || move_at > 0) {
+                        for (uint64_t k = 0; k < hs.n && !stop; k++)
+                                ((volatile uint8_t *) mem)[(hs.first + k * hs.stride) * (uint64_t) page + 1024]++;
+                } else
+                        for (uint64_t off = 0; off < hot * MIB && !stop; off += (uint64_t) page)
+                                ((volatile uint8_t *) mem)[off + 1024]++;
                 sweeps++;
                 if (grown_at > 0 && !stop) {
                         printf("swept hot_kib=%" PRIu64 " sec=%.3f\n", hot * 1024,
