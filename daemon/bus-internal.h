@@ -46,6 +46,9 @@ int bus_profile_enumerate(sd_bus *bus, const char *prefix, void *userdata, char 
 /* Every profile name: the managed ones and those the last load found (with errors too), sorted. */
 int bus_profile_names(Manager *m, char ***ret);
 
+/* bus-observe.c: org.damond1.Observe on the profile objects */
+extern const sd_bus_vtable bus_observe_vtable[];
+
 /* bus.c */
 /* Replies AccessDenied (returns <0 via sd_bus_error) unless the sender's effective uid is 0. Returns 0
  * when allowed. */

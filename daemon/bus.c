@@ -263,6 +263,10 @@ int bus_attach(Manager *m) {
                                                DAMOND_BUS_PROFILE_INTERFACE, bus_profile_vtable,
                                                bus_profile_find, m);
         if (r >= 0)
+                r = sd_bus_add_fallback_vtable(b->bus, NULL, DAMOND_BUS_PROFILE_PREFIX,
+                                               DAMOND_BUS_OBSERVE_INTERFACE, bus_observe_vtable,
+                                               bus_profile_find, m);
+        if (r >= 0)
                 r = sd_bus_add_node_enumerator(b->bus, NULL, DAMOND_BUS_PROFILE_PREFIX, bus_profile_enumerate,
                                                m);
         if (r == -ENOMEM)

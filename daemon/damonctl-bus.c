@@ -382,6 +382,114 @@ static const Prop profile_props[] = {
         P("Tiers", "aa{sv}", parse_tiers, CtlProfile, tiers),
 };
 
+static int parse_access(sd_bus_message *m, void *field) {
+        CtlObserve *o = field;
+        const void *a;
+        size_t n;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'r', "tttttat");
+        if (r >= 0)
+                r = sd_bus_message_read(m, "ttttt", &o->access_time_usec, &o->wss_bytes, &o->wss_window_usec,
+                                        &o->total_bytes, &o->n_regions);
+        if (r >= 0)
+                r = sd_bus_message_read_array(m, 't', &a, &n);
+        if (r < 0)
+                return r;
+        free(o->idle_usec);
+        o->idle_usec = NULL;
+        o->n_idle = n / sizeof(uint64_t);
+        if (o->n_idle > 0) {
+                o->idle_usec = malloc(n);
+                if (!o->idle_usec)
+                        return -ENOMEM;
+                memcpy(o->idle_usec, a, n);
+        }
+        return sd_bus_message_exit_container(m);
+}
+
+static int parse_snapshots(sd_bus_message *m, void *field) {
+        CtlObserve *o = field;
+        const char *why;
+        int r;
+
+        r = sd_bus_message_read(m, "(ttttts)", &o->n_snapshots, &o->n_failed, &o->n_held, &o->held_bytes,
+                                &o->max_bytes, &why);
+        if (r < 0)
+                return r;
+        free(o->unavailable);
+        o->unavailable = strdup(why);
+        return o->unavailable ? 0 : -ENOMEM;
+}
+
+static int parse_savings(sd_bus_message *m, void *field) {
+        CtlObserve *o = field;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sta(st)tttttx)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'r', "sta(st)tttttx")) > 0) {
+                CtlSavings *s = grow(&o->savings, &o->n_savings, sizeof(CtlSavings));
+
+                if (!s)
+                        return -ENOMEM;
+                r = read_string(m, &s->period);
+                if (r >= 0)
+                        r = sd_bus_message_read(m, "t", &s->duration_usec);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(m, 'a', "(st)");
+                while (r >= 0) {
+                        const char *name;
+                        uint64_t v;
+                        CtlStat *st;
+
+                        r = sd_bus_message_read(m, "(st)", &name, &v);
+                        if (r <= 0)
+                                break;
+                        st = grow(&s->applied, &s->n_applied, sizeof(CtlStat));
+                        if (!st)
+                                return -ENOMEM;
+                        *st = (CtlStat) { strdup(name), v };
+                        if (!st->name)
+                                return -ENOMEM;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_read(m, "tttttx", &s->refault_bytes, &s->swapin_bytes, &s->cpu_usec,
+                                                &s->cpu_permyriad, &s->stall_usec, &s->resident_change_bytes);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int parse_memory(sd_bus_message *m, void *field) {
+        CtlObserve *o = field;
+        const char *cg;
+        int r;
+
+        r = sd_bus_message_read(m, "(stttt)", &cg, &o->resident_bytes, &o->baseline_bytes, &o->swap_bytes,
+                                &o->compressed_bytes);
+        if (r < 0)
+                return r;
+        free(o->cgroup);
+        o->cgroup = strdup(cg);
+        return o->cgroup ? 0 : -ENOMEM;
+}
+
+static const Prop observe_props[] = {
+        { "Access", "(tttttat)", parse_access, 0 },
+        { "Snapshots", "(ttttts)", parse_snapshots, 0 },
+        { "Savings", "a(sta(st)tttttx)", parse_savings, 0 },
+        { "Memory", "(stttt)", parse_memory, 0 },
+};
+
 /* Properties.GetAll(@interface) on @path, each known property parsed into @object. */
 static int get_all(sd_bus *bus, const char *path, const char *interface, const Prop *props, size_t n_props,
                    void *object, sd_bus_error *error) {
@@ -443,6 +551,17 @@ int ctl_bus_read_profile(sd_bus *bus, const char *path, CtlProfile *ret, sd_bus_
                 ctl_profile_done(&p);
                 return r;
         }
+        /* an older damond without org.damond1.Observe: no observe block */
+        r = get_all(bus, path, DAMOND_BUS_OBSERVE_INTERFACE, observe_props, ELEMENTSOF(observe_props),
+                    &p.observe, NULL);
+        if (r == -ENOMEM) {
+                ctl_profile_done(&p);
+                return r;
+        }
+        if (r < 0)
+                ctl_observe_done(&p.observe);
+        else
+                p.observe.present = true;
         p.object_path = strdup(path);
         if (!p.object_path) {
                 ctl_profile_done(&p);

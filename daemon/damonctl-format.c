@@ -369,6 +369,81 @@ static void print_tiers(FILE *f, const CtlProfile *p) {
         }
 }
 
+static const unsigned ctl_percentiles[CTL_N_PERCENTILES] = { 10, 25, 50, 75, 90, 95, 99 };
+
+static const char *format_or_na(char *buf, size_t size, uint64_t v, bool usec) {
+        if (v == CTL_UNKNOWN)
+                return "n/a";
+        return usec ? ctl_format_usec(buf, size, v) : ctl_format_bytes(buf, size, v);
+}
+
+static void print_savings(FILE *f, const CtlSavings *s, const char *what) {
+        char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX], d[CTL_FORMAT_MAX];
+
+        fprintf(f, "%s (%s): paged out %s, refaulted %s, swapped in %s", what,
+                ctl_format_usec(a, sizeof(a), s->duration_usec),
+                ctl_format_bytes(b, sizeof(b), ctl_savings_applied(s, "pageout")),
+                format_or_na(c, sizeof(c), s->refault_bytes, false),
+                format_or_na(d, sizeof(d), s->swapin_bytes, false));
+        if (s->cpu_permyriad != CTL_UNKNOWN)
+                fprintf(f, "; kdamond CPU %" PRIu64 ".%02" PRIu64 "%%", s->cpu_permyriad / 100,
+                        s->cpu_permyriad % 100);
+        if (s->stall_usec != CTL_UNKNOWN)
+                fprintf(f, ", stall %s", ctl_format_usec(a, sizeof(a), s->stall_usec));
+        fputc('\n', f);
+}
+
+/* What DAMON sees and what damond saved (org.damond1.Observe); nothing from a damond without it. */
+static void print_observe(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
+        char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX];
+        const CtlObserve *o = &p->observe;
+        const CtlSavings *s;
+
+        if (!o->present || !p->state || strcmp(p->state, "running") != 0)
+                return;
+        label(f, "Working set");
+        if (o->access_time_usec == 0)
+                fprintf(f, "not measured: %s\n", !isempty(o->unavailable) ? o->unavailable : "no snapshot yet");
+        else {
+                fprintf(f, "%s of %s accessed within %s (snapshot %s ago, %" PRIu64 " regions)\n",
+                        ctl_format_bytes(a, sizeof(a), o->wss_bytes), ctl_format_bytes(b, sizeof(b), o->total_bytes),
+                        ctl_format_usec(c, sizeof(c), o->wss_window_usec),
+                        ctl_format_ago(a, sizeof(a), o->access_time_usec, fmt->now_usec), o->n_regions);
+                label(f, "Idle");
+                for (size_t i = 0; i < o->n_idle && i < CTL_N_PERCENTILES; i++)
+                        fprintf(f, "%sp%u %s", i ? ", " : "", ctl_percentiles[i],
+                                ctl_format_usec(a, sizeof(a), o->idle_usec[i]));
+                fprintf(f, " (of the bytes, idle for at most)\n");
+                label(f, "Snapshots");
+                fprintf(f, "%" PRIu64 " taken, %" PRIu64 " kept in %s of %s\n", o->n_snapshots, o->n_held,
+                        ctl_format_bytes(a, sizeof(a), o->held_bytes), ctl_format_bytes(b, sizeof(b), o->max_bytes));
+        }
+        s = ctl_observe_savings(o, "start");
+        label(f, "Savings");
+        if (!s)
+                fputs("not measured yet\n", f);
+        else {
+                const CtlSavings *h = ctl_observe_savings(o, "hour");
+
+                print_savings(f, s, "since start");
+                if (h && h->duration_usec < s->duration_usec) {        /* else the same numbers */
+                        label(f, NULL);
+                        print_savings(f, h, "last hour");
+                }
+        }
+        if (o->resident_bytes != CTL_UNKNOWN) {
+                label(f, "Resident");
+                fprintf(f, "%s (%s), baseline %s", ctl_format_bytes(a, sizeof(a), o->resident_bytes),
+                        isempty(o->cgroup) ? "machine" : o->cgroup,
+                        format_or_na(b, sizeof(b), o->baseline_bytes, false));
+                if (o->swap_bytes != CTL_UNKNOWN)
+                        fprintf(f, "; swap %s", ctl_format_bytes(c, sizeof(c), o->swap_bytes));
+                if (o->compressed_bytes != CTL_UNKNOWN)
+                        fprintf(f, ", compressed %s", ctl_format_bytes(c, sizeof(c), o->compressed_bytes));
+                fputc('\n', f);
+        }
+}
+
 static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
         char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX];
         const char *color = fmt->color ? state_color(p->state) : NULL;
@@ -442,6 +517,7 @@ static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
                 print_pressure(f, &p->pressure);
 
         print_tiers(f, p);
+        print_observe(f, p, fmt);
 
         for (size_t i = 0; i < p->n_schemes; i++)
                 print_scheme(f, &p->schemes[i], fmt);
@@ -819,6 +895,8 @@ static json_object *json_scheme(J *j, const CtlScheme *s) {
         return o;
 }
 
+static json_object *json_observe(J *j, const CtlObserve *o);
+
 static json_object *json_profile(J *j, const CtlProfile *p) {
         json_object *o = jnew(j, json_object_new_object()), *schemes, *ps, *tiers;
 
@@ -878,7 +956,69 @@ static json_object *json_profile(J *j, const CtlProfile *p) {
                 jappend(j, tiers, to);
         }
         jset(j, o, "tiers", tiers, false);
+        if (p->observe.present)
+                jset(j, o, "observe", json_observe(j, &p->observe), false);
         return o;
+}
+
+static json_object *json_observe(J *j, const CtlObserve *o) {
+        json_object *obs = jnew(j, json_object_new_object()), *x, *arr;
+
+        if (o->access_time_usec == 0)
+                jset(j, obs, "access", NULL, true);
+        else {
+                x = jnew(j, json_object_new_object());
+                jset_time(j, x, "time_usec", o->access_time_usec);
+                jset_u64(j, x, "wss_bytes", o->wss_bytes);
+                jset_u64(j, x, "wss_window_usec", o->wss_window_usec);
+                jset_u64(j, x, "total_bytes", o->total_bytes);
+                jset_u64(j, x, "regions", o->n_regions);
+                arr = jnew(j, json_object_new_object());
+                for (size_t i = 0; i < o->n_idle && i < CTL_N_PERCENTILES; i++) {
+                        char key[16];
+
+                        snprintf(key, sizeof(key), "p%u", ctl_percentiles[i]);
+                        jset_u64(j, arr, key, o->idle_usec[i]);
+                }
+                jset(j, x, "idle_usec", arr, false);
+                jset(j, obs, "access", x, false);
+        }
+        x = jnew(j, json_object_new_object());
+        jset_u64(j, x, "taken", o->n_snapshots);
+        jset_u64(j, x, "failed", o->n_failed);
+        jset_u64(j, x, "kept", o->n_held);
+        jset_u64(j, x, "kept_bytes", o->held_bytes);
+        jset_u64(j, x, "max_bytes", o->max_bytes);
+        jset_str_or_null(j, x, "unavailable", o->unavailable);
+        jset(j, obs, "snapshots", x, false);
+        arr = jnew(j, json_object_new_object());
+        for (size_t i = 0; i < o->n_savings; i++) {
+                const CtlSavings *s = &o->savings[i];
+                json_object *ap = jnew(j, json_object_new_object());
+
+                x = jnew(j, json_object_new_object());
+                jset_u64(j, x, "duration_usec", s->duration_usec);
+                for (size_t k = 0; k < s->n_applied; k++)
+                        jset_u64(j, ap, s->applied[k].name, s->applied[k].value);
+                jset(j, x, "applied_bytes", ap, false);
+                jset_u64(j, x, "refault_bytes", s->refault_bytes);
+                jset_u64(j, x, "swapin_bytes", s->swapin_bytes);
+                jset_u64(j, x, "kdamond_cpu_usec", s->cpu_usec);
+                jset_u64(j, x, "kdamond_cpu_permyriad", s->cpu_permyriad);
+                jset_u64(j, x, "stall_usec", s->stall_usec);
+                jset(j, x, "resident_change_bytes", s->resident_change_bytes == INT64_MIN ? NULL :
+                     json_object_new_int64(s->resident_change_bytes), true);
+                jset(j, arr, s->period, x, false);
+        }
+        jset(j, obs, "savings", arr, false);
+        x = jnew(j, json_object_new_object());
+        jset_str_or_null(j, x, "cgroup", o->cgroup);
+        jset_u64(j, x, "resident_bytes", o->resident_bytes);
+        jset_u64(j, x, "baseline_resident_bytes", o->baseline_bytes);
+        jset_u64(j, x, "swap_bytes", o->swap_bytes);
+        jset_u64(j, x, "compressed_bytes", o->compressed_bytes);
+        jset(j, obs, "memory", x, false);
+        return obs;
 }
 
 json_object *ctl_json_profile(const CtlProfile *p) {

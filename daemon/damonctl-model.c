@@ -36,6 +36,34 @@ void ctl_scheme_done(CtlScheme *s) {
         *s = (CtlScheme) {};
 }
 
+void ctl_observe_done(CtlObserve *o) {
+        free(o->idle_usec);
+        free(o->unavailable);
+        for (size_t i = 0; i < o->n_savings; i++) {
+                free(o->savings[i].period);
+                for (size_t k = 0; k < o->savings[i].n_applied; k++)
+                        free(o->savings[i].applied[k].name);
+                free(o->savings[i].applied);
+        }
+        free(o->savings);
+        free(o->cgroup);
+        *o = (CtlObserve) {};
+}
+
+const CtlSavings *ctl_observe_savings(const CtlObserve *o, const char *period) {
+        for (size_t i = 0; i < o->n_savings; i++)
+                if (o->savings[i].period && strcmp(o->savings[i].period, period) == 0)
+                        return &o->savings[i];
+        return NULL;
+}
+
+uint64_t ctl_savings_applied(const CtlSavings *s, const char *action) {
+        for (size_t i = 0; i < s->n_applied; i++)
+                if (s->applied[i].name && strcmp(s->applied[i].name, action) == 0)
+                        return s->applied[i].value;
+        return 0;
+}
+
 void ctl_profile_done(CtlProfile *p) {
         if (!p)
                 return;
@@ -55,6 +83,7 @@ void ctl_profile_done(CtlProfile *p) {
         for (size_t i = 0; i < p->n_tiers; i++)
                 free(p->tiers[i].nodes);
         free(p->tiers);
+        ctl_observe_done(&p->observe);
         *p = (CtlProfile) {};
 }
 

@@ -71,6 +71,30 @@ typedef struct CtlTier {
         uint64_t total_bytes;           /* CTL_UNKNOWN */
         uint64_t free_target;           /* hundredths of a percent; 0: none */
 } CtlTier;
+/* org.damond1.Observe (docs/dbus-api.md) */
+#define CTL_N_PERCENTILES 7             /* p10 p25 p50 p75 p90 p95 p99 */
+typedef struct CtlSavings {
+        char *period;                   /* start, minute, hour */
+        uint64_t duration_usec;
+        CtlStat *applied;               /* per action class */
+        size_t n_applied;
+        uint64_t refault_bytes, swapin_bytes, cpu_usec, cpu_permyriad, stall_usec;     /* CTL_UNKNOWN */
+        int64_t resident_change_bytes;  /* INT64_MIN: not known */
+} CtlSavings;
+
+typedef struct CtlObserve {
+        bool present;                   /* damond has the interface */
+        uint64_t access_time_usec;      /* 0: no snapshot */
+        uint64_t wss_bytes, wss_window_usec, total_bytes, n_regions;
+        uint64_t *idle_usec;            /* CTL_N_PERCENTILES of them, or NULL */
+        size_t n_idle;
+        uint64_t n_snapshots, n_failed, n_held, held_bytes, max_bytes;
+        char *unavailable;
+        CtlSavings *savings;
+        size_t n_savings;
+        char *cgroup;
+        uint64_t resident_bytes, baseline_bytes, swap_bytes, compressed_bytes;  /* CTL_UNKNOWN */
+} CtlObserve;
 
 typedef struct CtlProfile {
         char *name;
@@ -93,6 +117,7 @@ typedef struct CtlProfile {
         CtlPressure pressure;
         CtlTier *tiers;
         size_t n_tiers;
+        CtlObserve observe;
 } CtlProfile;
 
 typedef struct CtlFeature {
@@ -132,7 +157,12 @@ typedef struct CtlValidation {
 } CtlValidation;
 
 void ctl_scheme_done(CtlScheme *s);
+void ctl_observe_done(CtlObserve *o);
 void ctl_profile_done(CtlProfile *p);
+/* The savings entry of @period, or NULL. */
+const CtlSavings *ctl_observe_savings(const CtlObserve *o, const char *period);
+/* The applied bytes of action class @action in @s, or 0. */
+uint64_t ctl_savings_applied(const CtlSavings *s, const char *action);
 void ctl_manager_done(CtlManager *m);
 void ctl_validation_done(CtlValidation *v);
 

@@ -389,7 +389,7 @@ int manager_observe_tick(Manager *m, uint64_t now_usec) {
                 o = profile_observe(m, p);
                 if (!o)
                         return -ENOMEM;
-                if (!tried && profile_wants_snapshots(p, &scheme))
+                if (!tried)
                         o->unavailable = "this kernel has no tried regions (Linux 6.2)";
                 else if (manager_snapshot_interval(m) == 0)
                         o->unavailable = "SnapshotInterval=0";

@@ -9,6 +9,7 @@
 /* A profile's object path is this prefix and sd_bus_path_encode() of its name; read it from Profiles. */
 #define DAMOND_BUS_PROFILE_PREFIX "/org/damond1/profile"
 #define DAMOND_BUS_PROFILE_INTERFACE "org.damond1.Profile"
+#define DAMOND_BUS_OBSERVE_INTERFACE "org.damond1.Observe"
 
 #define DAMOND_BUS_ERROR_NO_SUCH_PROFILE "org.damond1.Error.NoSuchProfile"
 #define DAMOND_BUS_ERROR_PROFILE_INVALID "org.damond1.Error.ProfileInvalid"
