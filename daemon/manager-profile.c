@@ -230,7 +230,7 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         if (!p->compiled.enabled) {
                 slot_release(m, p);
                 p->state = PROFILE_RUN_DISABLED;
-                if (p->compiled.tiering.off) {
+                if (p->compiled.nothing_to_tier) {
                         if (set_reason(p, "nothing to tier: %s", p->compiled.tiering.off) > 0)
                                 log_struct(LOG_INFO, 0, LOG_FIELDS(.profile = p->name),
                                            "Profile '%s' stays off: nothing to tier: %s.", p->name,

@@ -807,7 +807,7 @@ static int profile_reload_changed(Manager *m, ManagedProfile *p, Loaded *l, uint
                 return profile_start(m, p, now_usec);
         }
         if (!l->compiled.enabled) {
-                r = profile_stop(m, p, l->compiled.tiering.off ? "nothing to tier any more" : "disabled by a reload");
+                r = profile_stop(m, p, l->compiled.nothing_to_tier ? "nothing to tier any more" : "disabled by a reload");
                 if (r < 0)
                         return 0;
                 profile_take_compiled(p, l);

@@ -79,6 +79,7 @@ typedef struct ProfileTiering {
 typedef struct CompiledProfile {
         char *name;
         bool enabled;
+        bool nothing_to_tier;   /* enabled is false only because Nodes=auto left no scheme (tiering.off) */
         DamonSpec spec;
         bool regions_auto;      /* paddr: damond fills the target with every System RAM range at start */
         char **process_names;   /* vaddr: targets damond resolves to pids and follows; NULL-terminated */

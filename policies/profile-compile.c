@@ -787,7 +787,8 @@ int profile_compile_tiered(const Profile *p, const DamonFeatures *features, cons
                 TRY(compile_one(&c, ret, p->schemes[i], NULL));
         }
         if (ret->tiering.automatic && ret->spec.n_schemes == 0 && ret->tiering.off) {
-                /* nothing to do here: no kdamond, and status says why */
+                /* nothing to do here: no kdamond, and status says why (unless Enabled=no says it first) */
+                ret->nothing_to_tier = ret->enabled;
                 ret->enabled = false;
                 TRY(diag_add(diags, DIAG_NOTE, p->path, 0, NULL, NULL,
                              "the profile has no scheme left on this machine and stays off: %s",

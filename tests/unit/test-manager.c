@@ -1195,6 +1195,29 @@ START_TEST(test_tiers_followed) {
 }
 END_TEST
 
+/* Enabled=no on a machine with nothing to tier: the profile is off because it says so, and status must
+ * not blame the tiers. */
+START_TEST(test_disabled_not_blamed_on_tiers) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+
+        remove_conf("reclaim.conf");
+        remove_conf("stat.conf");
+        write_conf("tier.conf", "[Profile]\nOperations=paddr\nEnabled=no\n[Target]\nNodes=auto\n"
+                   "[Scheme up]\nAction=migrate_hot\nMinAccesses=5%\nQuotaSize=256M\n");
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/node/online", "0\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/node/has_cpu", "0\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/devices/system/memory/block_size_bytes", "8000000\n"));
+        write_node(0, 4, 0, 8, "10\n");
+
+        m = started_manager();
+        p = profile(m, "tier");
+        ck_assert_int_eq(p->state, PROFILE_RUN_DISABLED);
+        ck_assert_msg(!p->reason || !strstr(p->reason, "nothing to tier"), "%s", p->reason);
+        ck_assert_ptr_null(strstr(logbuf, "nothing to tier"));
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("manager");
         TCase *tc = tcase_create("manager");
@@ -1235,6 +1258,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_duplicate_name);
         tcase_add_test(tc, test_event_loop);
         tcase_add_test(tc, test_tiers_followed);
+        tcase_add_test(tc, test_disabled_not_blamed_on_tiers);
         suite_add_tcase(s, tc);
         return s;
 }
