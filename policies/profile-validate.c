@@ -10,6 +10,7 @@
 
 #include "profile.h"
 #include "profile-internal.h"
+#include "tuner.h"
 #include "units.h"
 
 /* Reports "path:line: Key=value: message" for @key of section @s. */
@@ -323,6 +324,11 @@ static int parse_goal_target(Profile *p, ProfileGoal *g, DiagList *d) {
         default:
                 return 0;
         }
+        /* the tuner refuses larger targets (its arithmetic would overflow): it would leave the scheme
+         * unguarded at run time, so refuse it here */
+        if (v > TUNER_TARGET_MAX)
+                return fail(p, d, s, "Target", "above the largest target the tuner takes (%" PRIu64 " in the "
+                            "metric's unit: µs or bytes)", (uint64_t) TUNER_TARGET_MAX);
         g->target_value = v;
         return 0;
 }

@@ -116,6 +116,33 @@ START_TEST(test_kernel_metric_used_where_present) {
 }
 END_TEST
 
+/* A target above what the tuner takes would pass every check and switch the guard off at run time. */
+START_TEST(test_target_beyond_the_tuner_refused) {
+        static const char * const targets[] = {
+                "Metric=some_mem_psi_us\nTarget=1000000d\n",
+                "Metric=cgroup_mem_usage\nCGroup=/\nTarget=8E\n",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(targets); i++) {
+                _cleanup_(profile_freep) Profile *p = NULL;
+                _cleanup_free_ char *text = NULL;
+                DiagList d = {};
+                bool found = false;
+
+                ck_assert_int_ge(asprintf(&text, RECLAIM "[Goal g]\nScheme=r\n%s", targets[i]), 0);
+                ck_assert_int_eq(profile_load_string("t.conf", text, strlen(text), NULL, &p, &d), 0);
+                ck_assert_int_eq(profile_validate(p, NULL, &d), 0);
+                for (size_t k = 0; k < d.n; k++)
+                        if (d.items[k].severity == DIAG_ERROR && streq(d.items[k].key, "Target") &&
+                            strstr(d.items[k].message, "largest target the tuner takes"))
+                                found = true;
+                ck_assert_msg(found, "target %zu: no error for a target beyond the tuner (%zu diagnostics, first: %s)", i, d.n,
+                              d.n > 0 ? d.items[0].message : "none");
+                diag_list_done(&d);
+        }
+}
+END_TEST
+
 START_TEST(test_missing_metric_fed_as_user_input) {
         Result r;
 
@@ -373,6 +400,7 @@ int main(void) {
         tcase_add_test(tc, test_units_reach_the_kernel_model);
         tcase_add_test(tc, test_kernel_metric_used_where_present);
         tcase_add_test(tc, test_missing_metric_fed_as_user_input);
+        tcase_add_test(tc, test_target_beyond_the_tuner_refused);
         tcase_add_test(tc, test_no_quota_goals_damond_tunes_the_quota);
         tcase_add_test(tc, test_own_signal_needs_no_note);
         tcase_add_test(tc, test_refused_names_the_version);
