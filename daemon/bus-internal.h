@@ -28,6 +28,11 @@ struct Bus {
         size_t n;
         uint64_t status_compared_usec;  /* CLOCK_MONOTONIC */
         bool comparing;                 /* getters run for a comparison, not for a caller */
+        /* Validate calls running in children (bus-validate.h), and the callers' use of it */
+        struct ValidateJob *validate_jobs;
+        size_t n_validate_jobs;
+        struct ValidateUse *validate_uses;
+        size_t n_validate_uses;
 };
 
 /* bus-manager.c */
@@ -53,6 +58,9 @@ extern const sd_bus_vtable bus_observe_vtable[];
 /* Replies AccessDenied (returns <0 via sd_bus_error) unless the sender's effective uid is 0. Returns 0
  * when allowed. */
 int bus_check_root(sd_bus_message *msg, sd_bus_error *error);
+/* Whether the property getter that builds @reply answers root's Get or GetAll: only then may it show
+ * what comes from files not everyone may read (LoadRecord.public_diagnostics). */
+bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply);
 /* The last status time and Bus of @m, or NULL. */
 Bus *manager_bus(Manager *m);
 void bus_strv_free(char **l);

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "bus-internal.h"
+#include "bus-validate.h"
 #include "damon-features.h"
 #include "log.h"
 #include "psi.h"
@@ -151,7 +152,8 @@ static int get_last_reload_errors(sd_bus *bus, const char *path, const char *int
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         const LoadRecord *l = manager_last_load(userdata);
 
-        return sd_bus_message_append_strv(reply, l->diagnostics);
+        return sd_bus_message_append_strv(reply, bus_reader_is_root(bus, reply) ? l->diagnostics :
+                                          l->public_diagnostics);
 }
 
 static int get_system_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -244,9 +246,7 @@ static int method_validate(sd_bus_message *msg, void *userdata, sd_bus_error *er
         const char *names[BUS_VALIDATE_FILES_MAX + 1], *contents[BUS_VALIDATE_FILES_MAX + 1];
         _cleanup_free_ char *message = NULL;
         Manager *m = userdata;
-        char **diagnostics = NULL;
         size_t n = 0;
-        bool valid;
         int r;
 
         r = sd_bus_message_enter_container(msg, 'a', "(ss)");
@@ -268,15 +268,14 @@ static int method_validate(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return r;
         names[n] = contents[n] = NULL;
 
-        r = manager_validate(m, (char * const *) names, (char * const *) contents, n, &valid, &diagnostics,
-                             &message);
+        r = manager_validate_check(names, contents, n, &message);
         if (r == -EINVAL)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, message ?: "Invalid file.");
         if (r < 0)
                 return r;
-        r = reply_diagnostics(msg, valid, diagnostics);
-        bus_strv_free(diagnostics);
-        return r;
+        /* the work, and the reply, happen in a child: the event loop goes on meanwhile */
+        r = bus_validate_start(manager_bus(m), msg, (char * const *) names, (char * const *) contents, n, error);
+        return r < 0 ? r : 1;
 }
 
 const sd_bus_vtable bus_manager_vtable[] = {

@@ -181,7 +181,9 @@ static int get_state_reason(sd_bus *bus, const char *path, const char *interface
 
         LOOKUP(userdata, path, p, info);
         if (!p) {
-                if (asprintf(&s, "its profile has errors: %s", info->first_error ?: "see LastReloadErrors") < 0)
+                const char *e = bus_reader_is_root(bus, reply) ? info->first_error : info->first_error_public;
+
+                if (asprintf(&s, "its profile has errors: %s", e ?: "see LastReloadErrors") < 0)
                         return -ENOMEM;
                 return sd_bus_message_append(reply, "s", s);
         }

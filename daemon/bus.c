@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus-internal.h"
+#include "bus-validate.h"
 #include "log.h"
 
 void bus_strv_free(char **l) {
@@ -38,6 +39,23 @@ int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Only root may call %s.", sd_bus_message_get_member(msg));
         return 0;
+}
+
+bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        sd_bus_message *call = sd_bus_get_current_message(bus);
+        uint8_t type = 0;
+        uid_t euid;
+
+        /* only the answer to a Get or GetAll: PropertiesChanged goes to every subscriber */
+        if (!reply || sd_bus_message_get_type(reply, &type) < 0 || type != SD_BUS_MESSAGE_METHOD_RETURN)
+                return false;
+        if (!call || sd_bus_message_is_method_call(call, "org.freedesktop.DBus.Properties", NULL) <= 0)
+                return false;
+        if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &euid) < 0)
+                return false;
+        return euid == 0;
 }
 
 /* --- PropertiesChanged --- */
@@ -229,6 +247,7 @@ Bus *bus_free(Bus *b) {
                 return NULL;
         if (b->manager && b->manager->bus == b)
                 manager_set_change_hook(b->manager, NULL, NULL);
+        bus_validate_done(b);
         sd_bus_flush_close_unref(b->bus);
         for (size_t i = 0; i < b->n; i++) {
                 free(b->keys[i]);

@@ -116,32 +116,49 @@ int config_profile_load(ConfigProfile *c, const char *path, const char *data, si
         return 0;
 }
 
+void config_names_done(ConfigNames *names) {
+        strmap_done(&names->by_name);
+        for (size_t i = 0; i < names->n; i++)
+                free(names->paths[i]);
+        free(names->paths);
+        *names = (ConfigNames) {};
+}
+
+int config_names_check(ConfigNames *names, ConfigProfile *c) {
+        const char *first;
+        char **a;
+        int r;
+
+        if (!c->profile)
+                return 0;
+        first = strmap_get(&names->by_name, c->profile->name);
+        if (first) {
+                if (!c->valid)
+                        return 0;
+                c->valid = false;
+                return diag_add(&c->diags, DIAG_ERROR, c->path, 0, NULL, NULL,
+                                "profile name '%s' is already used by '%s'", c->profile->name, first);
+        }
+        a = reallocarray(names->paths, names->n + 1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        names->paths = a;
+        names->paths[names->n] = strdup(c->path);
+        if (!names->paths[names->n])
+                return -ENOMEM;
+        r = strmap_put(&names->by_name, c->profile->name, names->paths[names->n]);
+        names->n++;
+        return r;
+}
+
 int config_profiles_check_names(ConfigProfile *l, size_t n) {
-        StrMap seen = {};
+        ConfigNames names = {};
         int r = 0;
 
         /* O(n): the first file of each name, by name */
-        for (size_t i = 0; i < n; i++) {
-                const ConfigProfile *first;
-
-                if (!l[i].profile)
-                        continue;
-                first = strmap_get(&seen, l[i].profile->name);
-                if (!first) {
-                        r = strmap_put(&seen, l[i].profile->name, &l[i]);
-                        if (r < 0)
-                                break;
-                        continue;
-                }
-                if (!l[i].valid)
-                        continue;
-                r = diag_add(&l[i].diags, DIAG_ERROR, l[i].path, 0, NULL, NULL,
-                             "profile name '%s' is already used by '%s'", l[i].profile->name, first->path);
-                if (r < 0)
-                        break;
-                l[i].valid = false;
-        }
-        strmap_done(&seen);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = config_names_check(&names, &l[i]);
+        config_names_done(&names);
         return r < 0 ? r : 0;
 }
 

@@ -54,8 +54,18 @@ void config_profiles_free(ConfigProfile *l, size_t n);
 int config_profile_load(ConfigProfile *c, const char *path, const char *data, size_t size, const ProfileDirs *dirs,
                         const Root *root);
 
-/* Marks as invalid, with an error, each profile whose name an earlier one of @l already has: two files
- * with the same Name= would fight over one profile. Returns 0 or -ENOMEM. */
+/* The names taken so far, for profiles checked one at a time (and freed before the next is read). */
+typedef struct ConfigNames {
+        StrMap by_name;                 /* name -> the path of the first file of that name (in paths) */
+        char **paths;
+        size_t n;
+} ConfigNames;
+
+void config_names_done(ConfigNames *names);
+/* Marks @c as invalid, with an error, when an earlier profile took its name: two files with the same
+ * Name= would fight over one profile. Returns 0 or -ENOMEM. */
+int config_names_check(ConfigNames *names, ConfigProfile *c);
+/* config_names_check() for each of @l in order. */
 int config_profiles_check_names(ConfigProfile *l, size_t n);
 
 /* Compiles a valid profile for @features; Nodes=auto needs @tiers (NULL: not known, said as such).

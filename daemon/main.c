@@ -184,37 +184,35 @@ static int read_tiers(const Root *root, MemoryTopology **ret) {
         return 0;
 }
 
-/* Compiles and prints each profile. Returns 1 if all are valid, 0 if not, <0 on failure. */
+/* Compiles and prints each profile, one at a time (freed before the next is read). Returns 1 if all are
+ * valid, 0 if not, <0 on failure. */
 static int check_profiles(char **files, size_t n, const ProfileDirs *dirs, const Root *root,
                           const DamonFeatures *f) {
         _cleanup_free_ MemoryTopology *tiers = NULL;
-        ConfigProfile *c;
+        ConfigNames names = {};
         bool valid = true;
         int r = 0;
 
-        c = calloc(n + 1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = config_profile_load(&c[i], files[i], NULL, 0, dirs, root);
-                if (r >= 0 && c[i].valid && c[i].profile->target.nodes == PROFILE_NODES_AUTO && !tiers)
+                ConfigProfile c = {};
+
+                r = config_profile_load(&c, files[i], NULL, 0, dirs, root);
+                if (r >= 0 && c.valid && c.profile->target.nodes == PROFILE_NODES_AUTO && !tiers)
                         r = read_tiers(root, &tiers);
-        }
-        if (r >= 0)
-                r = config_profiles_check_names(c, n);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = config_profile_compile(&c[i], f, tiers);
                 if (r >= 0)
-                        r = print_diags(&c[i].diags);
-                if (r < 0)
-                        break;
-                if (c[i].valid)
-                        r = compiled_profile_dump(&c[i].compiled, f, stdout);
-                else
-                        printf("# profile %s: invalid\n", c[i].profile ? c[i].profile->name : c[i].path);
-                valid = valid && c[i].valid;
+                        r = config_names_check(&names, &c);
+                if (r >= 0)
+                        r = config_profile_compile(&c, f, tiers);
+                if (r >= 0)
+                        r = print_diags(&c.diags);
+                if (r >= 0 && c.valid)
+                        r = compiled_profile_dump(&c.compiled, f, stdout);
+                else if (r >= 0)
+                        printf("# profile %s: invalid\n", c.profile ? c.profile->name : c.path);
+                valid = valid && c.valid;
+                config_profile_done(&c);
         }
-        config_profiles_free(c, n);
+        config_names_done(&names);
         return r < 0 ? r : valid;
 }
 

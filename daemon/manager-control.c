@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "log.h"
@@ -69,6 +70,7 @@ static void profile_info_done(ProfileInfo *i) {
         strv_free_all(i->files);
         free(i->description);
         free(i->first_error);
+        free(i->first_error_public);
         *i = (ProfileInfo) {};
 }
 
@@ -77,6 +79,7 @@ void load_record_done(LoadRecord *r) {
                 return;
         free(r->summary);
         strv_free_all(r->diagnostics);
+        strv_free_all(r->public_diagnostics);
         for (size_t i = 0; i < r->n_profiles; i++)
                 profile_info_done(&r->profiles[i]);
         free(r->profiles);
@@ -108,12 +111,70 @@ static int add_diags(char ***l, size_t *n, const DiagList *d) {
         return 0;
 }
 
+/* Whether everyone may read @path: read permission for others on the file, search permission for
+ * others on every directory above it. What cannot be checked counts as not readable. */
+static bool file_is_public(const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        struct stat st;
+        char *slash;
+
+        if (!path || path[0] != '/' || stat(path, &st) < 0 || !(st.st_mode & S_IROTH))
+                return false;
+        dir = strdup(path);
+        if (!dir)
+                return false;
+        while ((slash = strrchr(dir, '/'))) {
+                slash[slash == dir ? 1 : 0] = '\0';
+                if (stat(dir, &st) < 0 || !(st.st_mode & S_IXOTH))
+                        return false;
+                if (slash == dir)
+                        break;
+        }
+        return true;
+}
+
+#define HIDDEN_DETAILS "details hidden: the file is not readable by everyone (root sees them)"
+
+/* The diagnostics of @d as callers who are not root see them (LoadRecord.public_diagnostics). */
+static int add_public_diags(char ***l, size_t *n, const DiagList *d) {
+        const char *last = NULL, *last_hidden = NULL;
+        bool public = false;
+        int r;
+
+        for (size_t i = 0; d && i < d->n; i++) {
+                const Diag *g = &d->items[i];
+                char *s;
+
+                if (!last || !g->file || !streq(last, g->file)) {
+                        public = g->file && file_is_public(g->file);
+                        last = g->file;
+                }
+                if (public) {
+                        r = strv_push(l, n, format_diag(g));
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (last_hidden && g->file && streq(last_hidden, g->file))
+                        continue;       /* one line per hidden file: not even how many */
+                if (asprintf(&s, "%s: " HIDDEN_DETAILS, g->file ?: "?") < 0)
+                        return -ENOMEM;
+                r = strv_push(l, n, s);
+                if (r < 0)
+                        return r;
+                last_hidden = g->file;
+        }
+        return 0;
+}
+
 int load_record_add(LoadRecord *r, const char *path, const Profile *p, const DiagList *d, bool valid) {
         ProfileInfo *a, *info;
         size_t n_files = 0;
         int k;
 
         k = add_diags(&r->diagnostics, &r->n_diagnostics, d);
+        if (k >= 0)
+                k = add_public_diags(&r->public_diagnostics, &r->n_public_diagnostics, d);
         if (k < 0)
                 return k;
         if (!path && !p) {
@@ -150,6 +211,13 @@ int load_record_add(LoadRecord *r, const char *path, const Profile *p, const Dia
                 if (d->items[i].severity == DIAG_ERROR) {
                         info->first_error = diag_format(&d->items[i]);
                         if (!info->first_error)
+                                return -ENOMEM;
+                        if (file_is_public(d->items[i].file))
+                                info->first_error_public = strdup(info->first_error);
+                        else if (asprintf(&info->first_error_public, "%s: " HIDDEN_DETAILS,
+                                          d->items[i].file ?: "?") < 0)
+                                info->first_error_public = NULL;
+                        if (!info->first_error_public)
                                 return -ENOMEM;
                         break;
                 }
@@ -211,7 +279,8 @@ void manager_finish_load(Manager *m) {
         r->valid = !r->config_errors;
         for (size_t i = 0; i < r->n_profiles; i++)
                 r->valid = r->valid && r->profiles[i].valid;
-        if (strv_ensure(&r->diagnostics) < 0 || !(r->summary = load_summary(r))) {
+        if (strv_ensure(&r->diagnostics) < 0 || strv_ensure(&r->public_diagnostics) < 0 ||
+            !(r->summary = load_summary(r))) {
                 (void) log_oom();
                 load_record_done(r);
                 return;
@@ -368,37 +437,32 @@ static int includes_a_path(const char *name, const char *data, DiagList *d) {
 static int validate_profiles(Manager *m, char * const *paths, char * const *data, size_t n, char ***l,
                              size_t *n_l) {
         const DamonFeatures *f = damon_sysfs_features(m->sysfs);
-        ConfigProfile *c;
+        ConfigNames names = {};
         bool valid = true;
         int r = 0;
 
-        c = calloc(n + 1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
+        /* one profile at a time, freed before the next: memory stays that of the largest one */
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const char *d = data ? data[i] : NULL;
+                ConfigProfile c = {};
 
-                r = d ? includes_a_path(paths[i], d, &c[i].diags) : 0;
-                if (r > 0) {
-                        /* refused before anything is read */
-                        c[i].path = strdup(paths[i]);
-                        r = c[i].path ? 0 : -ENOMEM;
-                        continue;
-                }
+                r = d ? includes_a_path(paths[i], d, &c.diags) : 0;
+                if (r == 0) {
+                        r = config_profile_load(&c, paths[i], d, d ? strlen(d) : 0, &m->dirs.dirs, m->root);
+                        if (r >= 0)
+                                r = config_names_check(&names, &c);
+                        if (r >= 0)
+                                r = config_profile_compile(&c, f, m->tiers);
+                } else if (r > 0)
+                        r = 0;  /* refused before anything was read */
                 if (r >= 0)
-                        r = config_profile_load(&c[i], paths[i], d, d ? strlen(d) : 0, &m->dirs.dirs, m->root);
+                        r = diag_list_sort(&c.diags);
+                if (r >= 0)
+                        r = add_diags(l, n_l, &c.diags);
+                valid = valid && c.valid;
+                config_profile_done(&c);
         }
-        if (r >= 0)
-                r = config_profiles_check_names(c, n);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = config_profile_compile(&c[i], f, m->tiers);
-                if (r >= 0)
-                        r = diag_list_sort(&c[i].diags);
-                if (r >= 0)
-                        r = add_diags(l, n_l, &c[i].diags);
-                valid = valid && c[i].valid;
-        }
-        config_profiles_free(c, n);
+        config_names_done(&names);
         return r < 0 ? r : valid;
 }
 
@@ -408,6 +472,22 @@ static bool valid_file_name(const char *s) {
 
         return n > strlen(".conf") && s[0] != '.' && !strchr(s, '/') &&
                streq(s + n - strlen(".conf"), ".conf") && !streq(s, "damond.conf");
+}
+
+int manager_validate_check(const char * const *names, const char * const *contents, size_t n, char **reterr) {
+        for (size_t i = 0; i < n; i++) {
+                if (!valid_file_name(names[i])) {
+                        (void) set_error(reterr, "File name '%s' is not a profile's file name (NAME.conf, "
+                                         "without a directory).", names[i]);
+                        return -EINVAL;
+                }
+                if (strlen(contents[i]) > PROFILE_FILE_MAX) {
+                        (void) set_error(reterr, "File '%s' is larger than %d bytes.", names[i],
+                                         PROFILE_FILE_MAX);
+                        return -EINVAL;
+                }
+        }
+        return 0;
 }
 
 int manager_validate(Manager *m, char * const *names, char * const *contents, size_t n, bool *ret_valid,
@@ -421,18 +501,9 @@ int manager_validate(Manager *m, char * const *names, char * const *contents, si
         assert(ret_valid);
         assert(ret_diagnostics);
 
-        for (size_t i = 0; i < n; i++) {
-                if (!valid_file_name(names[i])) {
-                        (void) set_error(reterr, "File name '%s' is not a profile's file name (NAME.conf, "
-                                         "without a directory).", names[i]);
-                        return -EINVAL;
-                }
-                if (strlen(contents[i]) > PROFILE_FILE_MAX) {
-                        (void) set_error(reterr, "File '%s' is larger than %d bytes.", names[i],
-                                         PROFILE_FILE_MAX);
-                        return -EINVAL;
-                }
-        }
+        r = manager_validate_check((const char * const *) names, (const char * const *) contents, n, reterr);
+        if (r < 0)
+                return r;
 
         if (n == 0) {
                 DamondConfig c = {};

@@ -31,6 +31,8 @@ typedef struct ProfileInfo {
         bool enabled;                   /* Enabled= (as parsed, even when the profile has errors) */
         bool valid;
         char *first_error;              /* the first error, formatted, or NULL */
+        char *first_error_public;       /* the same for callers who are not root: hidden when its file is
+                                         * not readable by everyone */
 } ProfileInfo;
 
 typedef struct LoadRecord {
@@ -40,6 +42,10 @@ typedef struct LoadRecord {
         char **diagnostics;             /* "path:line: Key=value: what is wrong", notes prefixed "note: ",
                                          * warnings "warning: "; NULL-terminated (never NULL once finished) */
         size_t n_diagnostics;
+        char **public_diagnostics;      /* what callers who are not root see: the diagnostics of a file
+                                         * not readable by everyone become one line saying so, with
+                                         * nothing of its contents (no line, key or value) */
+        size_t n_public_diagnostics;
         ProfileInfo *profiles;
         size_t n_profiles;
         bool config_errors;             /* damond.conf had errors */
@@ -95,6 +101,9 @@ int manager_start_profile(Manager *m, const char *name, char **reterr);
  *            (*reterr says which);
  *   -ENOMEM.
  */
+/* The argument checks of manager_validate(), alone: returns 0 or -EINVAL (*reterr says which file). */
+int manager_validate_check(const char * const *names, const char * const *contents, size_t n, char **reterr);
+
 int manager_validate(Manager *m, char * const *names, char * const *contents, size_t n, bool *ret_valid,
                      char ***ret_diagnostics, char **reterr);
 

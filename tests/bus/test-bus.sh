@@ -300,6 +300,36 @@ expect "State read by nobody" "$(as_nobody busctl --system get-property org.damo
 expect_match "GetAll by nobody" "$(as_nobody busctl --system introspect org.damond1 /org/damond1)" '\.Profiles +property +a\(so\) +2 '
 expect "Validate by nobody" "$(as_nobody busctl --system call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 good.conf "$good")" \
         'bas true 0'
+# a file the caller cannot read: Validate reads as the caller, so nothing of it comes back
+printf '[Profile]\nEnabled=no\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=TOPSECRET-4242\n' \
+        >"$tmp/conf/zzsecret.conf"
+chmod 0600 "$tmp/conf/zzsecret.conf"
+incl=$'[Profile]\nInclude=zzsecret\n'
+expect_match "Validate of an include of a root-only file by root" "$(call Validate 'a(ss)' 1 peek.conf "$incl")" \
+        'QuotaSize=TOPSECRET-4242: invalid size'
+reply=$(as_nobody busctl --system call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 peek.conf "$incl")
+[[ "$reply" != *TOPSECRET* ]] || fail "Validate by nobody shows a root-only file: $reply"
+expect_match "Validate by nobody of an include of a root-only file" "$reply" \
+        "^bas false 1 \"peek\.conf:2: Include=zzsecret: cannot read $tmp/conf/zzsecret\.conf: Permission denied\""
+reply=$(as_nobody busctl --system call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 0)
+[[ "$reply" != *TOPSECRET* ]] || fail "Validate of the installed configuration by nobody shows a root-only file: $reply"
+expect_match "Validate of the installed configuration by nobody" "$reply" \
+        "\"$tmp/conf/zzsecret\.conf: cannot read the file: Permission denied\""
+# ... nor through what everyone may read of the last reload: its errors, the profile's StateReason
+call Reload >/dev/null
+expect_match "LastReloadErrors read by root" "$(mgr LastReloadErrors)" \
+        "\"$tmp/conf/zzsecret\.conf:6: QuotaSize=TOPSECRET-4242: invalid size"
+reply=$(as_nobody busctl --system get-property org.damond1 /org/damond1 org.damond1.Manager LastReloadErrors)
+[[ "$reply" != *TOPSECRET* ]] || fail "LastReloadErrors read by nobody shows a root-only file: $reply"
+expect_match "LastReloadErrors read by nobody" "$reply" \
+        "\"$tmp/conf/zzsecret\.conf: details hidden: the file is not readable by everyone \(root sees them\)\""
+reply=$(as_nobody busctl --system get-property org.damond1 /org/damond1/profile/zzsecret org.damond1.Profile StateReason)
+[[ "$reply" != *TOPSECRET* ]] || fail "StateReason read by nobody shows a root-only file: $reply"
+expect_match "StateReason of the root-only profile read by root" \
+        "$(prof zzsecret StateReason)" 'QuotaSize=TOPSECRET-4242'
+rm "$tmp/conf/zzsecret.conf"
+call Reload >/dev/null
+
 # what the bus itself says (busctl prints "Access denied" for any AccessDenied: dbus-send shows who refused)
 nobody_call() { as_nobody dbus-send --system --print-reply --dest=org.damond1 /org/damond1 "$@" 2>&1 || true; }
 for m in Reload "StopProfile string:reclaim" "StartProfile string:reclaim"; do
@@ -320,6 +350,19 @@ expect "Reload by nobody (damond's own check)" "$(nobody_call org.damond1.Manage
 expect "StartProfile by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.StartProfile string:reclaim)" \
         'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call StartProfile.'
 expect "State after nobody's calls" "$(prof reclaim State)" 's "running"'
+# Validate is rate-limited per caller: of 12 calls at once by nobody, some are refused (more than 2 at
+# once, or more than 30 in 10 s), and root's next call is not
+for i in $(seq 12); do
+        as_nobody busctl --system call org.damond1 /org/damond1 org.damond1.Manager Validate 'a(ss)' 1 \
+                good.conf "$good" >"$tmp/burst.$i" 2>&1 &
+done
+wait_burst=$(jobs -p | grep -v -x -e "$dbus_pid" -e "$damond_pid" ${monitor_pid:+-e "$monitor_pid"} || true)
+# shellcheck disable=SC2086
+wait $wait_burst 2>/dev/null || true
+limited=$(cat "$tmp"/burst.* | grep -c -E 'Too many Validate calls (at once|from uid [0-9]+ \(at most 30 in 10 s\))' || true)
+(( limited > 0 )) || fail "a burst of 12 Validate calls by nobody was not limited: $(sort "$tmp"/burst.* | uniq -c)"
+grep -q -x 'bas true 0' "$tmp"/burst.* || fail "no Validate of the burst went through"
+expect "Validate by root after nobody's burst" "$(call Validate 'a(ss)' 1 good.conf "$good")" 'bas true 0'
 expect "kdamond 0 after nobody's calls" "$(cat "$kd/state")" on
 
 # --- damond stops cleanly and gives the name back ---
