@@ -25,14 +25,18 @@ static const char * const gen_table[_FAKE_GEN_MAX] = {
         [FAKE_GEN_5_18] = "5.18",
         [FAKE_GEN_6_1] = "6.1",
         [FAKE_GEN_6_12] = "6.12",
+        [FAKE_GEN_6_17] = "6.17",
         [FAKE_GEN_6_18] = "6.18",
+        [FAKE_GEN_7_2] = "7.2",
 };
 
 static const unsigned gen_version[_FAKE_GEN_MAX] = {
         [FAKE_GEN_5_18] = FAKE_V(5, 18),
         [FAKE_GEN_6_1] = FAKE_V(6, 1),
         [FAKE_GEN_6_12] = FAKE_V(6, 12),
+        [FAKE_GEN_6_17] = FAKE_V(6, 17),
         [FAKE_GEN_6_18] = FAKE_V(6, 18),
+        [FAKE_GEN_7_2] = FAKE_V(7, 2),
 };
 
 typedef struct FakeKdamond {
@@ -233,14 +237,18 @@ static int create_dir(FakeKernel *k, const char *relpath, FakeDir d) {
                 r = pathf(p, sizeof(p), "%s/%s", relpath, e->name);
                 if (r < 0)
                         return r;
+                /* the kernel's read-only files are 0400, the others 0600 */
                 if (e->kind == FAKE_DIR)
                         r = create_dir(k, p, (FakeDir) e->arg);
                 else if (e->kind == FAKE_AVAIL_OPS) {
                         r = avail_ops_content(k, buf, sizeof(buf));
                         if (r >= 0)
-                                r = tree_write(dfd(k), p, buf);
-                } else
-                        r = tree_printf(dfd(k), p, "%s\n", e->def);
+                                r = tree_write_mode(dfd(k), p, buf, 0400);
+                } else {
+                        r = snprintf(buf, sizeof(buf), "%s\n", e->def) < (int) sizeof(buf) ? 0 : -ENOBUFS;
+                        if (r >= 0)
+                                r = tree_write_mode(dfd(k), p, buf, e->kind == FAKE_RO ? 0400 : 0600);
+                }
                 if (r < 0)
                         return r;
         }
@@ -1250,7 +1258,7 @@ static const DamonIOOps fake_io_ops = {
 
 static int create_module(FakeKernel *k, DamonModule m) {
         const FakeModuleType *t = &fake_modules[m];
-        char p[PATH_MAX];
+        char p[PATH_MAX], buf[256];
         int r;
 
         r = module_path(m, "", p, sizeof(p));
@@ -1263,7 +1271,9 @@ static int create_module(FakeKernel *k, DamonModule m) {
                         continue;
                 r = module_path(m, t->params[i].name, p, sizeof(p));
                 if (r >= 0)
-                        r = tree_printf(dfd(k), p, "%s\n", t->params[i].def);
+                        r = snprintf(buf, sizeof(buf), "%s\n", t->params[i].def) < (int) sizeof(buf) ? 0 : -ENOBUFS;
+                if (r >= 0)
+                        r = tree_write_mode(dfd(k), p, buf, t->params[i].kind == FAKE_RO ? 0400 : 0600);
                 if (r < 0)
                         return r;
         }

@@ -10,6 +10,8 @@
  *   - writing any nr_* file removes every child and creates N children holding the kernel defaults of
  *     the chosen generation's file set; nr_kdamonds fails with EBUSY while any kdamond is on;
  *     nr_contexts takes only 0 or 1;
+ *   - read-only files (stats, pid, effective_bytes, avail_operations, the modules' read-outs) are mode
+ *     0400 and the others 0600, as the kernel's;
  *   - leaf files parse like the kernel (kstrtoul base 0, kstrtobool, keywords of that generation) and
  *     fail with EINVAL otherwise; read-only files fail with EACCES;
  *   - state keywords with their preconditions: on (EBUSY if on, or if a DAMON module is enabled;
@@ -35,14 +37,16 @@ typedef enum FakeKernelGen {
         FAKE_GEN_5_18,
         FAKE_GEN_6_1,
         FAKE_GEN_6_12,
+        FAKE_GEN_6_17,
         FAKE_GEN_6_18,
+        FAKE_GEN_7_2,
         _FAKE_GEN_MAX,
         _FAKE_GEN_INVALID = -EINVAL,
 } FakeKernelGen;
 
 typedef struct FakeKernel FakeKernel;
 
-/* "5.18", "6.1", "6.12", "6.18" */
+/* "5.18", "6.1", "6.12", "6.17", "6.18", "7.2" */
 FakeKernelGen fake_kernel_gen_from_string(const char *s);
 const char *fake_kernel_gen_to_string(FakeKernelGen g);
 /* The generation named by $DAMOND_FAKE_KERNEL (the unit suites run once per generation), default 6.18. */
@@ -118,7 +122,7 @@ int fake_kernel_add_process(FakeKernel *k, pid_t pid);
 int fake_kernel_set_avail_ops(FakeKernel *k, unsigned ops_mask);
 
 /* Adds DAMON_STAT (damon_stat parameters: enabled, estimated_memory_bandwidth,
- * memory_idle_ms_percentiles, and aggr_interval_us from 6.18), enabled at boot if @enabled
+ * memory_idle_ms_percentiles, aggr_interval_us from 6.18, kdamond_pid from 7.2), enabled at boot if @enabled
  * (CONFIG_DAMON_STAT_ENABLED_DEFAULT=y: it then holds DAMON exclusively, so every sysfs "on" fails with
  * EBUSY until it is disabled). While enabled its read-outs are non-zero: 101 percentiles, the first ten
  * negative. -EOPNOTSUPP before 6.17, -EEXIST if already added. */

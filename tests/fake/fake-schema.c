@@ -4,7 +4,9 @@
 #include "fake-schema.h"
 #include "macro.h"
 
-/* Versions: damon-abi.md section 2 (files), 2.5 (keywords), 3 (state keywords), 5 (modules). */
+/* Versions: damon-abi.md section 2 (files), 2.5 (keywords), 3 (state keywords), 5 (modules).
+ * FAKE_V(7, 2) marks what the sysfs-tree VM scenario found on Debian's 7.2 and in no older tree we
+ * compared: the mainline release that added it may be 6.19, 7.0 or 7.1. */
 
 static const FakeEntry kdamonds_entries[] = {
         { "nr_kdamonds", FAKE_V(5, 18), FAKE_NR, "0" },
@@ -25,6 +27,7 @@ static const FakeEntry context_entries[] = {
         { "avail_operations", FAKE_V(5, 19), FAKE_AVAIL_OPS, NULL },
         { "operations", FAKE_V(5, 18), FAKE_KEYWORD, "vaddr", FAKE_KW_OPS },
         { "addr_unit", FAKE_V(6, 18), FAKE_U64, "1" },
+        { "pause", FAKE_V(7, 2), FAKE_BOOL, "N" },
         { "monitoring_attrs", FAKE_V(5, 18), FAKE_DIR, NULL, FAKE_DIR_MONITORING_ATTRS },
         { "targets", FAKE_V(5, 18), FAKE_DIR, NULL, FAKE_DIR_TARGETS },
         { "schemes", FAKE_V(5, 18), FAKE_DIR, NULL, FAKE_DIR_SCHEMES },
@@ -33,6 +36,27 @@ static const FakeEntry context_entries[] = {
 static const FakeEntry monitoring_attrs_entries[] = {
         { "intervals", FAKE_V(5, 18), FAKE_DIR, NULL, FAKE_DIR_INTERVALS },
         { "nr_regions", FAKE_V(5, 18), FAKE_DIR, NULL, FAKE_DIR_NR_REGIONS },
+        { "probes", FAKE_V(7, 2), FAKE_DIR, NULL, FAKE_DIR_PROBES },
+};
+
+static const FakeEntry probes_entries[] = {
+        { "nr_probes", FAKE_V(7, 2), FAKE_NR, "0" },
+};
+
+static const FakeEntry probe_entries[] = {
+        { "filters", FAKE_V(7, 2), FAKE_DIR, NULL, FAKE_DIR_PROBE_FILTERS },
+};
+
+static const FakeEntry probe_filters_entries[] = {
+        { "nr_filters", FAKE_V(7, 2), FAKE_NR, "0" },
+};
+
+/* The types a probe filter takes are not verified: the ops filters' are assumed. */
+static const FakeEntry probe_filter_entries[] = {
+        { "type", FAKE_V(7, 2), FAKE_KEYWORD, "anon", FAKE_KW_FILTER_OPS },
+        { "matching", FAKE_V(7, 2), FAKE_BOOL, "N" },
+        { "allow", FAKE_V(7, 2), FAKE_BOOL, "N" },
+        { "path", FAKE_V(7, 2), FAKE_STRING, "" },
 };
 
 static const FakeEntry intervals_entries[] = {
@@ -110,6 +134,8 @@ static const FakeEntry quotas_entries[] = {
         { "reset_interval_ms", FAKE_V(5, 18), FAKE_U64, "0" },
         { "effective_bytes", FAKE_V(6, 9), FAKE_RO, "0" },
         { "goal_tuner", FAKE_V(7, 1), FAKE_STRING, "consist" },
+        { "fail_charge_num", FAKE_V(7, 2), FAKE_U64, "0" },
+        { "fail_charge_denom", FAKE_V(7, 2), FAKE_U64, "0" },
         { "weights", FAKE_V(5, 18), FAKE_DIR, NULL, FAKE_DIR_WEIGHTS },
         { "goals", FAKE_V(6, 8), FAKE_DIR, NULL, FAKE_DIR_GOALS },
 };
@@ -203,6 +229,10 @@ const FakeDirType fake_dirs[_FAKE_DIR_MAX] = {
         [FAKE_DIR_INTERVALS] = DIR_TYPE(intervals_entries, _FAKE_DIR_NONE),
         [FAKE_DIR_INTERVALS_GOAL] = DIR_TYPE(intervals_goal_entries, _FAKE_DIR_NONE),
         [FAKE_DIR_NR_REGIONS] = DIR_TYPE(nr_regions_entries, _FAKE_DIR_NONE),
+        [FAKE_DIR_PROBES] = DIR_TYPE(probes_entries, FAKE_DIR_PROBE),
+        [FAKE_DIR_PROBE] = DIR_TYPE(probe_entries, _FAKE_DIR_NONE),
+        [FAKE_DIR_PROBE_FILTERS] = DIR_TYPE(probe_filters_entries, FAKE_DIR_PROBE_FILTER),
+        [FAKE_DIR_PROBE_FILTER] = DIR_TYPE(probe_filter_entries, _FAKE_DIR_NONE),
         [FAKE_DIR_TARGETS] = DIR_TYPE(targets_entries, FAKE_DIR_TARGET),
         [FAKE_DIR_TARGET] = DIR_TYPE(target_entries, _FAKE_DIR_NONE),
         [FAKE_DIR_REGIONS] = DIR_TYPE(regions_entries, FAKE_DIR_REGION),
@@ -350,6 +380,7 @@ static const FakeParam reclaim_params[] = {
         { "monitor_region_end", FAKE_V(5, 16), FAKE_U64, "0" },
         { "skip_anon", FAKE_V(6, 3), FAKE_BOOL, "N" },
         { "addr_unit", FAKE_V(6, 18), FAKE_U64, "1" },
+        { "autotune_monitoring_intervals", FAKE_V(7, 2), FAKE_BOOL, "N" },
         { "kdamond_pid", FAKE_V(5, 16), FAKE_RO, "-1" },
         { "nr_reclaim_tried_regions", FAKE_V(5, 17), FAKE_RO, "0" },
         { "bytes_reclaim_tried_regions", FAKE_V(5, 17), FAKE_RO, "0" },
@@ -397,6 +428,7 @@ static const FakeParam stat_params[] = {
         { "estimated_memory_bandwidth", FAKE_V(6, 17), FAKE_RO, "0" },
         { "memory_idle_ms_percentiles", FAKE_V(6, 17), FAKE_RO, "0" },
         { "aggr_interval_us", FAKE_V(6, 18), FAKE_RO, "0" },
+        { "kdamond_pid", FAKE_V(7, 2), FAKE_RO, "-1" },
 };
 
 const FakeModuleType fake_modules[_DAMON_MODULE_MAX] = {

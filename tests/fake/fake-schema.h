@@ -6,7 +6,7 @@
  * module parameter, each with the mainline version that added it (damon-abi.md sections 2, 3 and 5).
  * A generation of the fake is a version number; an item exists in it when item.since <= that version.
  * Creation (defaults), validation of writes (kind, keyword set) and read-only checks all read these
- * tables, so the four generations are four values, not four code paths.
+ * tables, so the generations are values, not code paths.
  */
 
 #include <stdbool.h>
@@ -40,6 +40,10 @@ typedef enum FakeDir {
         FAKE_DIR_INTERVALS,
         FAKE_DIR_INTERVALS_GOAL,
         FAKE_DIR_NR_REGIONS,
+        FAKE_DIR_PROBES,
+        FAKE_DIR_PROBE,
+        FAKE_DIR_PROBE_FILTERS,
+        FAKE_DIR_PROBE_FILTER,
         FAKE_DIR_TARGETS,
         FAKE_DIR_TARGET,
         FAKE_DIR_REGIONS,

@@ -17,15 +17,34 @@ bool is_number(const char *s) {
 int tree_write(int dir_fd, const char *relpath, const char *content) {
         _cleanup_close_ int fd = -EBADF;
         size_t len = strlen(content);
+        bool read_only = false;
         ssize_t n;
 
         fd = openat(dir_fd, relpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno == EACCES) {
+                /* a read-only file (0400, as the kernel's) that the fake itself updates: only root may
+                 * open it for writing as it is */
+                if (fchmodat(dir_fd, relpath, 0600, 0) < 0)
+                        return -errno;
+                read_only = true;
+                fd = openat(dir_fd, relpath, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+        }
         if (fd < 0)
                 return -errno;
         n = write(fd, content, len);
         if (n < 0)
                 return -errno;
+        if (read_only && fchmod(fd, 0400) < 0)
+                return -errno;
         return (size_t) n == len ? 0 : -EIO;
+}
+
+int tree_write_mode(int dir_fd, const char *relpath, const char *content, mode_t mode) {
+        int r = tree_write(dir_fd, relpath, content);
+
+        if (r >= 0 && fchmodat(dir_fd, relpath, mode, 0) < 0)
+                return -errno;
+        return r;
 }
 
 int tree_printf(int dir_fd, const char *relpath, const char *fmt, ...) {

@@ -6,10 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
+/* Creates or rewrites a file; a file made read-only (0400) stays so. */
 int tree_write(int dir_fd, const char *relpath, const char *content);
+/* tree_write(), then @mode: 0400 for what the kernel makes read-only, 0600 for the rest. */
+int tree_write_mode(int dir_fd, const char *relpath, const char *content, mode_t mode);
 int tree_printf(int dir_fd, const char *relpath, const char *fmt, ...) _printf_(3, 4);
 /* Reads a small file and strips one trailing newline. */
 int tree_read(int dir_fd, const char *relpath, char *buf, size_t size);

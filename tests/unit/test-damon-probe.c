@@ -21,18 +21,25 @@ static FakeKernel *k;
 static DamonIO *io;
 
 /* What each generation of the fake has: the test's own copy of damon-abi.md section 8. */
-static uint64_t full_mask(FakeKernelGen g) {
-        uint64_t m = BIT(SYSFS);
+static uint64_t upto(DamonFeature last);
 
-        if (g >= FAKE_GEN_6_1)
-                m |= BIT(COMMIT) | BIT(FVADDR) | BIT(LRU_ACTIONS);
-        if (g >= FAKE_GEN_6_12)
-                m |= BIT(TRIED_REGIONS) | BIT(FILTERS) | BIT(TRIED_BYTES) | BIT(APPLY_INTERVAL) |
-                     BIT(QUOTA_GOALS) | BIT(GOAL_METRICS) | BIT(YOUNG_FILTER) | BIT(MIGRATE);
-        if (g >= FAKE_GEN_6_18)
-                m |= BIT(FILTER_ALLOW) | BIT(CORE_OPS_FILTERS) | BIT(INTERVALS_GOAL) | BIT(NODE_MEM_GOALS) |
-                     BIT(DESTS) | BIT(REFRESH_MS) | BIT(ADDR_UNIT);
-        return m;
+static uint64_t full_mask(FakeKernelGen g) {
+        switch (g) {
+        case FAKE_GEN_5_18:
+                return BIT(SYSFS);
+        case FAKE_GEN_6_1:
+                return upto(DAMON_FEATURE_LRU_ACTIONS);
+        case FAKE_GEN_6_12:
+                return upto(DAMON_FEATURE_MIGRATE);
+        case FAKE_GEN_6_17:
+                return upto(DAMON_FEATURE_REFRESH_MS);
+        case FAKE_GEN_6_18:
+                return upto(DAMON_FEATURE_ADDR_UNIT);
+        case FAKE_GEN_7_2:
+                return upto(DAMON_FEATURE_GOAL_TUNER);
+        default:
+                ck_abort();
+        }
 }
 
 /* Every feature up to and including @last (the enum is in mainline order). */
@@ -131,8 +138,16 @@ START_TEST(test_fresh_tree_with_modules) {
                 assert_features(&f, upto(DAMON_FEATURE_GOAL_METRICS),
                                 upto(DAMON_FEATURE_GOAL_METRICS) & ~BIT(SYSFS), 6, 9);
                 break;
+        case FAKE_GEN_6_17:     /* nothing newer than 6.12's in the modules */
+                assert_features(&f, upto(DAMON_FEATURE_GOAL_METRICS),
+                                upto(DAMON_FEATURE_GOAL_METRICS) & ~BIT(SYSFS), 6, 9);
+                break;
         case FAKE_GEN_6_18:     /* addr_unit: 6.18 */
                 assert_features(&f, full_mask(gen), full_mask(gen) & ~BIT(SYSFS), 6, 18);
+                break;
+        case FAKE_GEN_7_2:      /* damon_lru_sort's active_mem_bp: 7.0 */
+                assert_features(&f, upto(DAMON_FEATURE_SNAPSHOTS), upto(DAMON_FEATURE_SNAPSHOTS) & ~BIT(SYSFS),
+                                7, 0);
                 break;
         default:
                 ck_abort();
@@ -148,7 +163,7 @@ START_TEST(test_modules_mask) {
         ck_assert_ok(fake_kernel_new(gen, true, &km));
         if (gen >= FAKE_GEN_6_1)
                 expected |= 1u << DAMON_MODULE_LRU_SORT;
-        if (gen >= FAKE_GEN_6_18) {
+        if (gen >= FAKE_GEN_6_17) {
                 ck_assert_ok(fake_kernel_add_stat_module(km, false));
                 expected |= 1u << DAMON_MODULE_STAT;
         }
@@ -187,8 +202,14 @@ START_TEST(test_foreign_running) {
         case FAKE_GEN_6_12:
                 assert_features(&f, full_mask(gen), BIT(LRU_ACTIONS) | BIT(YOUNG_FILTER), 6, 11);
                 break;
+        case FAKE_GEN_6_17:
+                assert_features(&f, full_mask(gen), BIT(LRU_ACTIONS) | BIT(YOUNG_FILTER), 6, 17);
+                break;
         case FAKE_GEN_6_18:
                 assert_features(&f, full_mask(gen), BIT(LRU_ACTIONS) | BIT(YOUNG_FILTER), 6, 18);
+                break;
+        case FAKE_GEN_7_2:
+                assert_features(&f, full_mask(gen), BIT(LRU_ACTIONS) | BIT(YOUNG_FILTER), 7, 1);
                 break;
         default:
                 ck_abort();
@@ -208,8 +229,8 @@ START_TEST(test_owned_stopped) {
         fake_kernel_clear_write_log(k);
         ck_assert_ok(damon_features_probe(io, owned, 1, &f));
         assert_features(&f, full_mask(gen), 0,
-                        gen == FAKE_GEN_5_18 ? 5 : 6,
-                        (unsigned[]) { 18, 0, 11, 18 }[gen]);
+                        (unsigned[]) { 5, 6, 6, 6, 6, 7 }[gen],
+                        (unsigned[]) { 18, 0, 11, 17, 18, 1 }[gen]);
         ck_assert_ok(fake_kernel_snapshot(k, "sys/kernel/mm/damon", &after));
         ck_assert_str_eq(before, after);
         /* staged in 0/ only, created children only where there were none, and restored */

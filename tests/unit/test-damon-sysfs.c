@@ -260,8 +260,11 @@ START_TEST(test_refuses_missing_feature_before_writing) {
         cold_pageout_spec(&spec);
         index = index0;
         fake_kernel_clear_write_log(k);
-        if (gen_at_least(FAKE_GEN_6_18)) {
-                /* 7.0's LRU-ratio goal metrics are beyond every generation we fake */
+        /* 7.2 has every feature damond knows of: there is nothing it could refuse */
+        if (gen_at_least(FAKE_GEN_7_2))
+                return;
+        if (gen_at_least(FAKE_GEN_6_17)) {
+                /* 7.0's LRU-ratio goal metrics */
                 g = damos_scheme_add_goal(&spec.schemes[0]);
                 ck_assert_ptr_nonnull(g);
                 g->metric = DAMOS_GOAL_ACTIVE_MEM_BP;
@@ -489,10 +492,10 @@ START_TEST(test_commit_goals) {
         fake_kernel_set_free_mem_permil(k, 300);
         ck_assert_int_gt(damon_sysfs_commit(sysfs, index, &spec, NULL, &e), 0);
         fake_kernel_set_free_mem_permil(k, 900);
-        ck_assert(damon_sysfs_commands_may_wait(sysfs, &spec) == !gen_at_least(FAKE_GEN_6_18));
+        ck_assert(damon_sysfs_commands_may_wait(sysfs, &spec) == !gen_at_least(FAKE_GEN_6_17));
         fake_kernel_clear_write_log(k);
         spec.schemes[0].quota.goals[0].current_value = 800;
-        if (gen_at_least(FAKE_GEN_6_18)) {
+        if (gen_at_least(FAKE_GEN_6_17)) {
                 ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), 2);
                 return;
         }
@@ -615,7 +618,7 @@ START_TEST(test_commit_deferred_while_watermarks_off) {
         /* 90% free: above high, the scheme is off */
         fake_kernel_set_free_mem_permil(k, 900);
         fake_kernel_clear_write_log(k);
-        if (gen_at_least(FAKE_GEN_6_18)) {
+        if (gen_at_least(FAKE_GEN_6_17)) {
                 ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), 2);
                 return;
         }

@@ -2,6 +2,7 @@
 /* The fake kernel must behave like the kernel's DAMON sysfs interface (damon-abi.md), or every driver
  * test built on it proves nothing. Runs once per generation ($DAMOND_FAKE_KERNEL). */
 #include <limits.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ static DamonIO *io;
 static unsigned v;      /* generation as major*100+minor */
 
 static void setup(void) {
-        static const unsigned versions[] = { 518, 601, 612, 618 };
+        static const unsigned versions[] = { 518, 601, 612, 617, 618, 702 };
         FakeKernelGen g = fake_kernel_gen_from_env();
 
         ck_assert_ok(fake_kernel_new(g, true, &k));
@@ -46,6 +47,16 @@ static void wr(const char *path, const char *value) {
 
 static int ex(const char *path) {
         return damon_io_exists(io, path);
+}
+
+/* The permission bits of a file below the fake root. */
+static unsigned mode_of(const char *path) {
+        char p[PATH_MAX];
+        struct stat st;
+
+        snprintf(p, sizeof(p), "%s/%s", fake_kernel_root_path(k), path);
+        ck_assert_msg(stat(p, &st) == 0, "stat %s", p);
+        return st.st_mode & 07777;
 }
 
 /* A valid stopped paddr kdamond 0 with one region and one scheme. */
@@ -118,8 +129,18 @@ START_TEST(test_defaults) {
                 ck_assert_str_eq(rd(S0 "filters/0/allow"), "N");
                 ck_assert_str_eq(rd(C0 "monitoring_attrs/intervals/intervals_goal/aggrs"), "0");
         }
-        if (v >= 601)
+        if (v >= 601) {
                 ck_assert_str_eq(rd(C0 "avail_operations"), "vaddr\nfvaddr\npaddr");
+                ck_assert_uint_eq(mode_of(C0 "avail_operations"), 0400);
+        }
+        /* the kernel's modes: 0400 for what it alone writes, 0600 for the rest (checked on real kernels
+         * by the sysfs-tree VM scenario) */
+        ck_assert_uint_eq(mode_of(K "0/pid"), 0400);
+        ck_assert_uint_eq(mode_of(K "0/state"), 0600);
+        ck_assert_uint_eq(mode_of(S0 "stats/nr_tried"), 0400);
+        ck_assert_uint_eq(mode_of(S0 "action"), 0600);
+        ck_assert_uint_eq(mode_of("sys/module/damon_reclaim/parameters/kdamond_pid"), 0400);
+        ck_assert_uint_eq(mode_of("sys/module/damon_reclaim/parameters/enabled"), 0600);
 }
 END_TEST
 
@@ -129,33 +150,36 @@ START_TEST(test_file_sets) {
                 unsigned since;         /* 0: in no generation of the fake */
         } files[] = {
                 { K "0/state", 518 },
-                { K "0/refresh_ms", 618 },
+                { K "0/refresh_ms", 617 },
                 { C0 "avail_operations", 601 },
                 { C0 "addr_unit", 618 },
-                { C0 "monitoring_attrs/intervals/intervals_goal/access_bp", 618 },
+                { C0 "monitoring_attrs/intervals/intervals_goal/access_bp", 615 },
                 { C0 "targets/0/pid_target", 518 },
-                { C0 "targets/0/obsolete_target", 0 },
+                { C0 "targets/0/obsolete_target", 619 },
                 { S0 "apply_interval_us", 612 },
                 { S0 "target_nid", 612 },
                 { S0 "quotas/weights/sz_permil", 518 },
                 { S0 "quotas/effective_bytes", 612 },
-                { S0 "quotas/goal_tuner", 0 },
+                { S0 "quotas/goal_tuner", 701 },
+                { S0 "quotas/fail_charge_num", 702 },
+                { C0 "pause", 702 },
+                { C0 "monitoring_attrs/probes/nr_probes", 702 },
                 { S0 "quotas/goals/nr_goals", 612 },
                 { S0 "quotas/goals/0/target_metric", 612 },
-                { S0 "quotas/goals/0/nid", 618 },
-                { S0 "quotas/goals/0/path", 0 },
+                { S0 "quotas/goals/0/nid", 616 },
+                { S0 "quotas/goals/0/path", 619 },
                 { S0 "watermarks/interval_us", 518 },
                 { S0 "filters/0/memcg_path", 612 },
                 { S0 "filters/0/addr_start", 612 },
                 { S0 "filters/0/damon_target_idx", 612 },
-                { S0 "filters/0/allow", 618 },
-                { S0 "filters/0/min", 618 },
-                { S0 "core_filters/0/type", 618 },
-                { S0 "ops_filters/0/type", 618 },
-                { S0 "dests/0/weight", 618 },
+                { S0 "filters/0/allow", 614 },
+                { S0 "filters/0/min", 615 },
+                { S0 "core_filters/0/type", 615 },
+                { S0 "ops_filters/0/type", 615 },
+                { S0 "dests/0/weight", 617 },
                 { S0 "stats/qt_exceeds", 518 },
-                { S0 "stats/sz_ops_filter_passed", 618 },
-                { S0 "stats/max_nr_snapshots", 0 },
+                { S0 "stats/sz_ops_filter_passed", 614 },
+                { S0 "stats/max_nr_snapshots", 700 },
                 { S0 "tried_regions/total_bytes", 612 },
         };
 
@@ -167,7 +191,7 @@ START_TEST(test_file_sets) {
                 wr(S0 "quotas/goals/nr_goals", "1");
                 wr(S0 "filters/nr_filters", "1");
         }
-        if (v >= 618) {
+        if (v >= 617) {
                 wr(S0 "core_filters/nr_filters", "1");
                 wr(S0 "ops_filters/nr_filters", "1");
                 wr(S0 "dests/nr_dests", "1");
@@ -193,61 +217,83 @@ static const char *listing(const char *dir) {
 }
 
 /* The exact directory contents of each generation: the 6.1 note (notes/kernel-6.1-damon.md) and
- * damon-abi.md Appendix A (the live 6.18 tree). */
+ * damon-abi.md Appendix A (the live 6.18 tree); 6.17 and 7.2: the sysfs-tree VM scenario's dumps of
+ * Debian's kernels. */
 START_TEST(test_exact_file_sets) {
         static const struct {
                 const char *dir;
-                const char *files[4];   /* 5.18, 6.1, 6.12, 6.18 */
+                const char *files[6];   /* 5.18, 6.1, 6.12, 6.17, 6.18, 7.2 */
         } sets[] = {
                 { K "0", {
                         "contexts pid state",
                         "contexts pid state",
                         "contexts pid state",
+                        "contexts pid refresh_ms state",
+                        "contexts pid refresh_ms state",
                         "contexts pid refresh_ms state" } },
                 { C0, {
                         "monitoring_attrs operations schemes targets",
                         "avail_operations monitoring_attrs operations schemes targets",
                         "avail_operations monitoring_attrs operations schemes targets",
-                        "addr_unit avail_operations monitoring_attrs operations schemes targets" } },
+                        "avail_operations monitoring_attrs operations schemes targets",
+                        "addr_unit avail_operations monitoring_attrs operations schemes targets",
+                        "addr_unit avail_operations monitoring_attrs operations pause schemes targets" } },
                 { C0 "monitoring_attrs/intervals", {
                         "aggr_us sample_us update_us",
                         "aggr_us sample_us update_us",
                         "aggr_us sample_us update_us",
+                        "aggr_us intervals_goal sample_us update_us",
+                        "aggr_us intervals_goal sample_us update_us",
                         "aggr_us intervals_goal sample_us update_us" } },
                 { C0 "targets/0", {
-                        "pid_target regions", "pid_target regions",
-                        "pid_target regions", "pid_target regions" } },
+                        "pid_target regions", "pid_target regions", "pid_target regions",
+                        "pid_target regions", "pid_target regions", "obsolete_target pid_target regions" } },
                 { S0, {
                         "access_pattern action quotas stats watermarks",
                         "access_pattern action quotas stats watermarks",
                         "access_pattern action apply_interval_us filters quotas stats target_nid tried_regions "
                         "watermarks",
                         "access_pattern action apply_interval_us core_filters dests filters ops_filters quotas "
+                        "stats target_nid tried_regions watermarks",
+                        "access_pattern action apply_interval_us core_filters dests filters ops_filters quotas "
+                        "stats target_nid tried_regions watermarks",
+                        "access_pattern action apply_interval_us core_filters dests filters ops_filters quotas "
                         "stats target_nid tried_regions watermarks" } },
                 { S0 "quotas", {
                         "bytes ms reset_interval_ms weights",
                         "bytes ms reset_interval_ms weights",
                         "bytes effective_bytes goals ms reset_interval_ms weights",
-                        "bytes effective_bytes goals ms reset_interval_ms weights" } },
+                        "bytes effective_bytes goals ms reset_interval_ms weights",
+                        "bytes effective_bytes goals ms reset_interval_ms weights",
+                        "bytes effective_bytes fail_charge_denom fail_charge_num goal_tuner goals ms "
+                        "reset_interval_ms weights" } },
                 { S0 "stats", {
                         "nr_applied nr_tried qt_exceeds sz_applied sz_tried",
                         "nr_applied nr_tried qt_exceeds sz_applied sz_tried",
                         "nr_applied nr_tried qt_exceeds sz_applied sz_tried",
-                        "nr_applied nr_tried qt_exceeds sz_applied sz_ops_filter_passed sz_tried" } },
+                        "nr_applied nr_tried qt_exceeds sz_applied sz_ops_filter_passed sz_tried",
+                        "nr_applied nr_tried qt_exceeds sz_applied sz_ops_filter_passed sz_tried",
+                        "max_nr_snapshots nr_applied nr_snapshots nr_tried qt_exceeds sz_applied "
+                        "sz_ops_filter_passed sz_tried" } },
                 { S0 "watermarks", {
+                        "high interval_us low metric mid", "high interval_us low metric mid",
                         "high interval_us low metric mid", "high interval_us low metric mid",
                         "high interval_us low metric mid", "high interval_us low metric mid" } },
                 { S0 "quotas/goals/0", {
                         NULL, NULL,
                         "current_value target_metric target_value",
-                        "current_value nid target_metric target_value" } },
+                        "current_value nid target_metric target_value",
+                        "current_value nid target_metric target_value",
+                        "current_value nid path target_metric target_value" } },
                 { S0 "filters/0", {
                         NULL, NULL,
                         "addr_end addr_start damon_target_idx matching memcg_path type",
+                        "addr_end addr_start allow damon_target_idx matching max memcg_path min type",
+                        "addr_end addr_start allow damon_target_idx matching max memcg_path min type",
                         "addr_end addr_start allow damon_target_idx matching max memcg_path min type" } },
-                { S0 "tried_regions", { NULL, NULL, "total_bytes", "total_bytes" } },
+                { S0 "tried_regions", { NULL, NULL, "total_bytes", "total_bytes", "total_bytes", "total_bytes" } },
         };
-        unsigned g = v == 518 ? 0 : v == 601 ? 1 : v == 612 ? 2 : 3;
+        unsigned g = fake_kernel_gen(k);
 
         wr(K "nr_kdamonds", "1");
         ck_assert_str_eq(listing(K), "0 nr_kdamonds");
@@ -340,15 +386,15 @@ START_TEST(test_keywords) {
                 wr(S0 "filters/nr_filters", "1");
                 ck_assert_int_eq(damon_io_write(io, S0 "filters/0/type", "young"), 0);
                 ck_assert_int_eq(damon_io_write(io, S0 "filters/0/type", "addr"), 0);
-                ck_assert_int_eq(damon_io_write(io, S0 "filters/0/type", "unmapped"), v >= 618 ? 0 : -EINVAL);
+                ck_assert_int_eq(damon_io_write(io, S0 "filters/0/type", "unmapped"), v >= 615 ? 0 : -EINVAL);
                 wr(S0 "quotas/goals/nr_goals", "1");
                 ck_assert_int_eq(damon_io_write(io, S0 "quotas/goals/0/target_metric", "some_mem_psi_us"), 0);
                 ck_assert_int_eq(damon_io_write(io, S0 "quotas/goals/0/target_metric", "node_mem_used_bp"),
-                                 v >= 618 ? 0 : -EINVAL);
+                                 v >= 616 ? 0 : -EINVAL);
                 ck_assert_int_eq(damon_io_write(io, S0 "quotas/goals/0/target_metric", "node_memcg_used_bp"),
-                                 -EINVAL);
+                                 v >= 619 ? 0 : -EINVAL);
         }
-        if (v >= 618) {
+        if (v >= 615) {
                 /* each filter directory takes only the types of its layer */
                 wr(S0 "core_filters/nr_filters", "1");
                 wr(S0 "ops_filters/nr_filters", "1");
@@ -569,7 +615,7 @@ START_TEST(test_update_commands) {
                          v >= 612 ? 0 : -EINVAL);
         ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_effective_quotas"),
                          v >= 612 ? 0 : -EINVAL);
-        ck_assert_int_eq(damon_io_write(io, K "0/state", "update_tuned_intervals"), v >= 618 ? 0 : -EINVAL);
+        ck_assert_int_eq(damon_io_write(io, K "0/state", "update_tuned_intervals"), v >= 615 ? 0 : -EINVAL);
         if (v >= 612) {
                 ck_assert_str_eq(rd(S0 "tried_regions/0/start"), "4096");
                 ck_assert_str_eq(rd(S0 "tried_regions/0/end"), "1048576");
@@ -586,7 +632,7 @@ START_TEST(test_update_commands) {
         /* from 6.14 clearing tried regions works on a stopped kdamond */
         if (v >= 612)
                 ck_assert_int_eq(damon_io_write(io, K "0/state", "clear_schemes_tried_regions"),
-                                 v >= 618 ? 0 : -EINVAL);
+                                 v >= 614 ? 0 : -EINVAL);
 }
 END_TEST
 
@@ -622,7 +668,7 @@ START_TEST(test_watermarks_cancel_tried_regions) {
 END_TEST
 
 START_TEST(test_tuned_intervals) {
-        if (v < 618)
+        if (v < 615)
                 return;
         stage_paddr();
         wr(C0 "monitoring_attrs/intervals/intervals_goal/aggrs", "3");
@@ -643,7 +689,7 @@ START_TEST(test_refresh_ms) {
 
         stage_paddr();
         wr(K "0/state", "on");
-        if (v < 618) {
+        if (v < 617) {
                 ck_assert_int_eq(ex(K "0/refresh_ms"), 0);
                 /* without refresh_ms nothing changes by itself */
                 ck_assert_str_eq(rd(S0 "stats/nr_tried"), "0");
@@ -717,7 +763,7 @@ START_TEST(test_stat_module) {
         const char *stat = "sys/module/damon_stat/parameters/";
         char path[PATH_MAX];
 
-        if (v < 618) {
+        if (v < 617) {
                 ck_assert_int_eq(fake_kernel_add_stat_module(k, true), -EOPNOTSUPP);
                 return;
         }
@@ -735,7 +781,14 @@ START_TEST(test_stat_module) {
                 ck_assert_uint_eq(commas, 100);
         }
         snprintf(path, sizeof(path), "%saggr_interval_us", stat);
-        ck_assert_str_eq(rd(path), "200000");
+        ck_assert_int_eq(ex(path), v >= 618);
+        if (v >= 618)
+                ck_assert_str_eq(rd(path), "200000");
+        /* the kdamond's pid is published from 7.2 on (Debian's 7.2; not in 6.17 nor 6.18) */
+        snprintf(path, sizeof(path), "%skdamond_pid", stat);
+        ck_assert_int_eq(ex(path), v >= 702);
+        if (v >= 702)
+                ck_assert_str_ne(rd(path), "-1");
         /* enabled at boot, it holds DAMON: sysfs kdamonds cannot start, nor can another module */
         stage_paddr();
         ck_assert_int_eq(damon_io_write_once(io, K "0/state", "on"), -EBUSY);
@@ -814,7 +867,7 @@ START_TEST(test_foreign) {
         ck_assert_str_eq(rd(K "1/state"), "on");
         ck_assert_str_eq(rd(K "1/contexts/0/operations"), "paddr");
         ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/action"), "pageout");
-        if (v >= 618) {
+        if (v >= 615) {
                 ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/ops_filters/1/type"), "unmapped");
                 ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/ops_filters/1/allow"), "Y");
                 ck_assert_str_eq(rd(K "1/contexts/0/schemes/0/quotas/goals/0/target_metric"),

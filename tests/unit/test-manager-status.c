@@ -59,7 +59,7 @@ static unsigned count_in_log(const char *needle) {
 }
 
 static bool has_refresh_ms(void) {
-        return fake_kernel_gen(k) >= FAKE_GEN_6_18;
+        return fake_kernel_gen(k) >= FAKE_GEN_6_17;
 }
 
 /* A minute of health ticks: where a stats refresh blocks, at most one every 10 s; with refresh_ms, damond

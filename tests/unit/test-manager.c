@@ -1080,8 +1080,8 @@ START_TEST(test_reload_deferred_while_watermarks_off) {
         ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
         ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
         ck_assert_ok(fake_kernel_running_value(k, idx, QUOTA_BYTES, buf, sizeof buf));
-        if (gen == FAKE_GEN_6_18) {
-                /* damon_call takes commits from inactive kdamonds too */
+        if (gen >= FAKE_GEN_6_17) {
+                /* damon_call (6.14+) takes commits from inactive kdamonds too */
                 ck_assert_str_eq(buf, "33554432");
                 ck_assert(!reclaim->commit_pending);
                 return;
@@ -1126,7 +1126,7 @@ START_TEST(test_tiers_followed) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ TierStatus *tiers = NULL;
         ManagedProfile *p;
-        bool migrate = gen == FAKE_GEN_6_12 || gen == FAKE_GEN_6_18;
+        bool migrate = gen >= FAKE_GEN_6_12;
 
         remove_conf("reclaim.conf");
         remove_conf("stat.conf");
