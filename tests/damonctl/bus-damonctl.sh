@@ -55,10 +55,10 @@ die() {
         cat "$tmp/damond.log" >&2 || true
         exit 1
 }
-wait_for() {    # wait_for WHAT COMMAND...: up to 10 s
+wait_for() {    # wait_for WHAT COMMAND...: up to 30 s (a loaded machine needs that much)
         local what=$1
         shift
-        for _ in $(seq 200); do
+        for _ in $(seq 600); do
                 "$@" >/dev/null 2>&1 && return 0
                 sleep 0.05
         done
@@ -166,11 +166,13 @@ printf '[Profile]\nEnabled=maybe\n' >"$tmp/conf/broken.conf"
 damond_pid=$!
 wait_for "damond on the bus" grep -q "Serving the D-Bus API as org.damond1" "$tmp/damond.log"
 # Wait for a settled status: a tuning window has passed (the pressure and the last decision are known),
-# and the effective quota is known (the kernel's on 6.9+, damond's own after its first windows on 6.1).
+# the effective quota is known (the kernel's on 6.9+, damond's own after its first windows on 6.1), and
+# the first savings sample after the baseline was taken (one StatusInterval= after the start).
 settled() {
         "$damonctl" show reclaim >"$tmp/settled"
         grep -q '^Scheme\.cold\.LastDecisionTime=.' "$tmp/settled" &&
-                grep -q '^Scheme\.cold\.EffectiveQuota=[0-9]' "$tmp/settled"
+                grep -q '^Scheme\.cold\.EffectiveQuota=[0-9]' "$tmp/settled" &&
+                "$damonctl" status reclaim | grep -q '^ *Savings: since start'
 }
 wait_for "the first tuning decisions" settled
 
