@@ -55,6 +55,11 @@ int bus_profile_names(Manager *m, char ***ret);
 extern const sd_bus_vtable bus_observe_vtable[];
 
 /* bus.c */
+/* Append @s (NULL: "") and each string of @l (NULL: none) made safe (utf8.h): D-Bus refuses a string
+ * that is not valid UTF-8, and the whole reply with it, and a terminal obeys the control characters a
+ * file name, a Description= or a process name may hold. Return 0 or -errno. */
+int bus_append_safe(sd_bus_message *m, const char *s);
+int bus_append_safe_strv(sd_bus_message *m, char **l);
 /* Replies AccessDenied (returns <0 via sd_bus_error) unless the sender's effective uid is 0. Returns 0
  * when allowed. */
 int bus_check_root(sd_bus_message *msg, sd_bus_error *error);

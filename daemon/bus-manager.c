@@ -152,8 +152,7 @@ static int get_last_reload_errors(sd_bus *bus, const char *path, const char *int
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         const LoadRecord *l = manager_last_load(userdata);
 
-        return sd_bus_message_append_strv(reply, bus_reader_is_root(bus, reply) ? l->diagnostics :
-                                          l->public_diagnostics);
+        return bus_append_safe_strv(reply, bus_reader_is_root(bus, reply) ? l->diagnostics : l->public_diagnostics);
 }
 
 static int get_system_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -181,7 +180,7 @@ static int reply_diagnostics(sd_bus_message *msg, bool valid, char **diagnostics
         if (r >= 0)
                 r = sd_bus_message_append(reply, "b", (int) valid);
         if (r >= 0)
-                r = sd_bus_message_append_strv(reply, diagnostics);
+                r = bus_append_safe_strv(reply, diagnostics);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -120,7 +120,7 @@ static int get_name(sd_bus *bus, const char *path, const char *interface, const 
         const ProfileInfo *info;
 
         LOOKUP(userdata, path, p, info);
-        return sd_bus_message_append(reply, "s", p ? p->name : info->name);
+        return bus_append_safe(reply, p ? p->name : info->name);
 }
 
 static int get_description(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -129,7 +129,7 @@ static int get_description(sd_bus *bus, const char *path, const char *interface,
         const ProfileInfo *info;
 
         LOOKUP(userdata, path, p, info);
-        return sd_bus_message_append(reply, "s", info && info->description ? info->description : "");
+        return bus_append_safe(reply, info ? info->description : NULL);
 }
 
 static int get_path(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -138,7 +138,7 @@ static int get_path(sd_bus *bus, const char *path, const char *interface, const 
         const ProfileInfo *info;
 
         LOOKUP(userdata, path, p, info);
-        return sd_bus_message_append(reply, "s", info ? info->path : p->path ?: "");
+        return bus_append_safe(reply, info ? info->path : p->path);
 }
 
 static int get_files(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -149,9 +149,9 @@ static int get_files(sd_bus *bus, const char *path, const char *interface, const
 
         LOOKUP(userdata, path, p, info);
         if (info)
-                return sd_bus_message_append_strv(reply, info->files);
+                return bus_append_safe_strv(reply, info->files);
         one[0] = p->path;
-        return sd_bus_message_append_strv(reply, one);
+        return bus_append_safe_strv(reply, one);
 }
 
 static int get_enabled(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -185,13 +185,13 @@ static int get_state_reason(sd_bus *bus, const char *path, const char *interface
 
                 if (asprintf(&s, "its profile has errors: %s", e ?: "see LastReloadErrors") < 0)
                         return -ENOMEM;
-                return sd_bus_message_append(reply, "s", s);
+                return bus_append_safe(reply, s);
         }
         if (p->state == PROFILE_RUN_RUNNING)
                 return sd_bus_message_append(reply, "s", "");
         if (p->state == PROFILE_RUN_DISABLED)
-                return sd_bus_message_append(reply, "s", p->reason ?: "Enabled=no");
-        return sd_bus_message_append(reply, "s", p->reason ?: "");
+                return bus_append_safe(reply, p->reason ?: "Enabled=no");
+        return bus_append_safe(reply, p->reason);
 }
 
 static int get_operations(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -235,7 +235,7 @@ static int append_line(sd_bus_message *reply, const char *fmt, ...) {
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        return sd_bus_message_append(reply, "s", s);
+        return bus_append_safe(reply, s);       /* a process's comm is whatever its owner set */
 }
 
 static int get_targets(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -11,6 +11,7 @@
 #include "bus-internal.h"
 #include "bus-validate.h"
 #include "log.h"
+#include "utf8.h"
 
 void bus_strv_free(char **l) {
         for (char **i = l; i && *i; i++)
@@ -20,6 +21,28 @@ void bus_strv_free(char **l) {
 
 Bus *manager_bus(Manager *m) {
         return m->bus;
+}
+
+int bus_append_safe(sd_bus_message *m, const char *s) {
+        _cleanup_free_ char *e = NULL;
+
+        if (string_is_safe(s))
+                return sd_bus_message_append_basic(m, 's', s ?: "");
+        e = string_escape(s);
+        if (!e)
+                return -ENOMEM;
+        return sd_bus_message_append_basic(m, 's', e);
+}
+
+int bus_append_safe_strv(sd_bus_message *m, char **l) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "s");
+        for (size_t i = 0; r >= 0 && l && l[i]; i++)
+                r = bus_append_safe(m, l[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
 }
 
 int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {

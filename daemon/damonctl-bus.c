@@ -8,6 +8,7 @@
 #include "damonctl-bus.h"
 #include "damond-bus.h"
 #include "macro.h"
+#include "utf8.h"
 
 #define CTL_ERROR_BAD_PROPERTY "org.damond1.Error.BadProperty"
 /* Reload waits for every kdamond's commit. */
@@ -33,7 +34,7 @@ static int read_string(sd_bus_message *m, char **ret) {
         r = sd_bus_message_read_basic(m, 's', &s);
         if (r < 0)
                 return r;
-        d = strdup(s);
+        d = string_escape(s);
         if (!d)
                 return -ENOMEM;
         free(*ret);
@@ -65,6 +66,17 @@ static int parse_as(sd_bus_message *m, void *field) {
                 if (!n)
                         return -ENOMEM;
         }
+        for (char **i = n; *i; i++)
+                if (!string_is_safe(*i)) {
+                        char *e = string_escape(*i);
+
+                        if (!e) {
+                                strv_freep(&n);
+                                return -ENOMEM;
+                        }
+                        free(*i);
+                        *i = e;
+                }
         strv_freep(l);
         *l = n;
         return 0;
@@ -111,7 +123,7 @@ static int parse_goals(sd_bus_message *m, CtlScheme *s) {
                 g = grow(&s->goals, &s->n_goals, sizeof(CtlGoal));
                 if (!g)
                         return -ENOMEM;
-                *g = (CtlGoal) { strdup(metric), fed, target, current, strdup(cgroup), node };
+                *g = (CtlGoal) { string_escape(metric), fed, target, current, string_escape(cgroup), node };
                 if (!g->metric || !g->cgroup)
                         return -ENOMEM;
         }
@@ -137,7 +149,7 @@ static int parse_stats(sd_bus_message *m, CtlScheme *s) {
                 st = grow(&s->stats, &s->n_stats, sizeof(CtlStat));
                 if (!st)
                         return -ENOMEM;
-                *st = (CtlStat) { strdup(name), value };
+                *st = (CtlStat) { string_escape(name), value };
                 if (!st->name)
                         return -ENOMEM;
         }
@@ -294,7 +306,7 @@ static int parse_features(sd_bus_message *m, void *field) {
                 ft = grow(&mg->features, &mg->n_features, sizeof(CtlFeature));
                 if (!ft)
                         return -ENOMEM;
-                *ft = (CtlFeature) { strdup(name), strdup(version), strdup(state), used };
+                *ft = (CtlFeature) { string_escape(name), string_escape(version), string_escape(state), used };
                 if (!ft->name || !ft->version || !ft->state)
                         return -ENOMEM;
         }
@@ -320,7 +332,7 @@ static int parse_profiles(sd_bus_message *m, void *field) {
                 p = grow(&mg->profiles, &mg->n_profiles, sizeof(CtlProfile));
                 if (!p)
                         return -ENOMEM;
-                *p = (CtlProfile) { .name = strdup(name), .object_path = strdup(path), .kdamond = -1,
+                *p = (CtlProfile) { .name = string_escape(name), .object_path = strdup(path), .kdamond = -1,
                                     .kdamond_pid = -1, .applied_last_minute = CTL_UNKNOWN };
                 if (!p->name || !p->object_path)
                         return -ENOMEM;
@@ -338,7 +350,7 @@ static int parse_last_reload(sd_bus_message *m, void *field) {
                 return r;
         mg->last_reload_valid = valid;
         free(mg->last_reload_summary);
-        mg->last_reload_summary = strdup(summary);
+        mg->last_reload_summary = string_escape(summary);
         return mg->last_reload_summary ? 0 : -ENOMEM;
 }
 

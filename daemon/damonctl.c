@@ -21,6 +21,7 @@
 #include "damonctl-pager.h"
 #include "damond-bus.h"
 #include "macro.h"
+#include "utf8.h"
 
 enum {
         EXIT_OK = 0,
@@ -294,13 +295,15 @@ static int diagnostics_to_paths(char **diagnostics, char * const *names, char * 
                 size_t skip = strneq(*d, "note: ", 6) ? 6 : 0;
 
                 for (size_t i = 0; i < n; i++) {
+                        _cleanup_free_ char *path = NULL;
                         size_t len = strlen(names[i]);
                         char *t;
 
                         if (names[i] == paths[i] || !strneq(*d + skip, names[i], len) ||
                             (*d)[skip + len] != ':')
                                 continue;
-                        if (asprintf(&t, "%.*s%s%s", (int) skip, *d, paths[i], *d + skip + len) < 0)
+                        path = string_escape(paths[i]);    /* shown on a terminal */
+                        if (!path || asprintf(&t, "%.*s%s%s", (int) skip, *d, path, *d + skip + len) < 0)
                                 return -ENOMEM;
                         free(*d);
                         *d = t;

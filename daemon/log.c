@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static int max_level = LOG_INFO;
 static bool to_journal = false;
@@ -49,6 +50,7 @@ void log_set_hook(LogHook h, void *userdata) {
 }
 
 static void send_journal(int level, const LogFields *f, const char *message) {
+        _cleanup_free_ char *profile = NULL, *config_file = NULL;
         char *fields[9] = {};
         struct iovec iov[9];
         size_t n = 0;
@@ -57,11 +59,13 @@ static void send_journal(int level, const LogFields *f, const char *message) {
             asprintf(&fields[n++], "PRIORITY=%d", level) < 0 ||
             asprintf(&fields[n++], "SYSLOG_IDENTIFIER=damond") < 0)
                 goto finish;
-        if (f && f->profile && asprintf(&fields[n++], "DAMOND_PROFILE=%s", f->profile) < 0)
+        if (f && f->profile && (!(profile = string_escape(f->profile)) ||
+                                asprintf(&fields[n++], "DAMOND_PROFILE=%s", profile) < 0))
                 goto finish;
         if (f && f->kdamond_1 > 0 && asprintf(&fields[n++], "DAMOND_KDAMOND=%d", f->kdamond_1 - 1) < 0)
                 goto finish;
-        if (f && f->config_file && asprintf(&fields[n++], "CONFIG_FILE=%s", f->config_file) < 0)
+        if (f && f->config_file && (!(config_file = string_escape(f->config_file)) ||
+                                    asprintf(&fields[n++], "CONFIG_FILE=%s", config_file) < 0))
                 goto finish;
         if (f && f->config_line > 0 && asprintf(&fields[n++], "CONFIG_LINE=%u", f->config_line) < 0)
                 goto finish;
@@ -79,6 +83,8 @@ finish:
 }
 
 int log_internal(int level, int error, const LogFields *fields, const char *format, ...) {
+        _cleanup_free_ char *escaped = NULL;
+        const char *message;
         char buf[2048];
         va_list ap;
 
@@ -92,11 +98,18 @@ int log_internal(int level, int error, const LogFields *fields, const char *form
         (void) vsnprintf(buf, sizeof buf, format, ap);
         va_end(ap);
 
+        /* Messages quote names, paths and values from files and processes: every one leaves damond as
+         * valid UTF-8 without control characters (a newline in one would forge a line of the log). */
+        message = buf;
+        if (!string_is_safe(buf)) {
+                escaped = string_escape(buf);
+                message = escaped ?: "(a message that could not be escaped: out of memory)";
+        }
         if (hook)
-                hook(level, fields, buf, hook_userdata);
+                hook(level, fields, message, hook_userdata);
         if (to_journal)
-                send_journal(level, fields, buf);
+                send_journal(level, fields, message);
         else
-                fprintf(stderr, "damond: %s\n", buf);
+                fprintf(stderr, "damond: %s\n", message);
         return -error;
 }

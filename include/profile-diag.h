@@ -56,9 +56,10 @@ static inline bool diag_list_has_errors(const DiagList *l) {
 }
 
 /*
- * "path:line: Key=value: message". Values are shown as written but with control characters and bytes
- * outside printable ASCII/UTF-8 escaped (\xNN), and cut to 64 characters ("..."), so a line of garbage
- * cannot garble a terminal or a journal. Returns a new string or NULL on out-of-memory.
+ * "path:line: Key=value: message". Every part (the path, the key, the value, the names a message quotes)
+ * is shown as written but with control characters and bytes that are not valid UTF-8 escaped (\xNN, see
+ * utf8.h), and values are cut to 64 characters ("..."), so a line of garbage cannot garble a terminal,
+ * a journal or a D-Bus reply. Returns a new string or NULL on out-of-memory.
  */
 char *diag_format(const Diag *d);
 

@@ -7,6 +7,7 @@
 
 #include "profile-diag.h"
 #include "macro.h"
+#include "utf8.h"
 
 #define DIAG_VALUE_MAX 64
 
@@ -109,46 +110,6 @@ size_t diag_list_count(const DiagList *l, DiagSeverity severity) {
         return n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s) {
-        size_t n;
-
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                n = 2;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                n = 3;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                n = 4;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++)
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-        return n;
-}
-
-static void put_escaped(FILE *f, const char *value, size_t limit) {
-        const unsigned char *s = (const unsigned char *) value;
-        size_t shown = 0;
-
-        while (*s) {
-                size_t n;
-
-                if (shown >= limit) {
-                        fputs("...", f);
-                        return;
-                }
-                if (*s >= 0x20 && *s < 0x7f) {
-                        fputc(*s++, f);
-                } else if ((n = utf8_len(s)) > 0) {
-                        fwrite(s, 1, n, f);
-                        s += n;
-                } else
-                        fprintf(f, "\\x%02x", *s++);
-                shown++;
-        }
-}
-
 char *diag_format(const Diag *d) {
         char *buf = NULL;
         size_t size = 0;
@@ -158,20 +119,21 @@ char *diag_format(const Diag *d) {
         if (!f)
                 return NULL;
         if (d->file) {
-                put_escaped(f, d->file, SIZE_MAX);
+                fputs_escaped(d->file, SIZE_MAX, f);
                 if (d->line > 0)
                         fprintf(f, ":%u", d->line);
                 fputs(": ", f);
         }
         if (d->key) {
-                fputs(d->key, f);
+                fputs_escaped(d->key, SIZE_MAX, f);
                 if (d->value) {
                         fputc('=', f);
-                        put_escaped(f, d->value, DIAG_VALUE_MAX);
+                        fputs_escaped(d->value, DIAG_VALUE_MAX, f);
                 }
                 fputs(": ", f);
         }
-        fputs(d->message, f);
+        /* messages quote section names, file names and values too */
+        fputs_escaped(d->message, SIZE_MAX, f);
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;

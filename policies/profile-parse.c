@@ -21,6 +21,7 @@
 
 #include "profile.h"
 #include "strmap.h"
+#include "utf8.h"
 
 #ifndef DAMOND_SYSCONFDIR
 #define DAMOND_SYSCONFDIR "/etc"
@@ -1050,6 +1051,7 @@ static int profile_new(const char *path, Profile **ret) {
 
 static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
         Applier a = { .profile = p, .diags = diags };
+        char *name;
         int r;
 
         r = apply_entries(&a, &l->entries);
@@ -1066,6 +1068,12 @@ static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
                              "to up to %d letters, digits, '_', '.' or '-' before .conf", PROFILE_NAME_MAX);
                 if (r < 0)
                         return r;
+                /* still the name the profile is listed under, with its errors: made safe to show */
+                name = string_escape(p->name);
+                if (!name)
+                        return -ENOMEM;
+                free(p->name);
+                p->name = name;
         }
         return 0;
 }

@@ -365,6 +365,22 @@ grep -q -x 'bas true 0' "$tmp"/burst.* || fail "no Validate of the burst went th
 expect "Validate by root after nobody's burst" "$(call Validate 'a(ss)' 1 good.conf "$good")" 'bas true 0'
 expect "kdamond 0 after nobody's calls" "$(cat "$kd/state")" on
 
+# --- whatever a file holds, every string leaves damond as valid UTF-8 without control characters ---
+printf '[Profile]\nDescription=caf\xe9 \x1b]0;pwned\x07\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n[Scheme x]\nAction=stat\n' \
+        >"$tmp/conf/latin.conf"
+printf '[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n[Scheme x]\nAction=stat\n' \
+        >"$tmp/conf/esc"$'\x1b'"[2J.conf"
+call Reload >/dev/null 2>&1 || true
+desc=$(prof latin Description) || fail "Description of a Latin-1 profile cannot be read"
+expect "Description of a Latin-1 profile" "$desc" 's "caf\\xe9 \\x1b]0;pwned\\x07"'
+profiles=$(mgr Profiles) || fail "Profiles cannot be read with a Latin-1 profile and a file named with ESC"
+expect_match "Profiles with a file named with ESC" "$profiles" 'esc\\\\x1b\[2J'
+errors=$(mgr LastReloadErrors) || fail "LastReloadErrors cannot be read"
+expect_match "the error about a file named with ESC" "$errors" 'not a valid profile name'
+LC_ALL=C grep -q $'[\x01-\x1f\x7f\x80-\xff]' <<<"$desc$profiles$errors" && fail "a raw control or non-ASCII byte left damond"
+rm "$tmp/conf/latin.conf" "$tmp/conf/esc"$'\x1b'"[2J.conf"
+call Reload >/dev/null 2>&1 || true
+
 # --- damond stops cleanly and gives the name back ---
 kill -TERM "$damond_pid"
 rc=0

@@ -52,6 +52,13 @@ START_TEST(test_fields) {
 }
 END_TEST
 
+/* A name from a file or a process cannot forge a log line or drive a terminal. */
+START_TEST(test_escaped) {
+        log_notice("Following '%s'.", "x\nkdamond 7 \x1b]0;t\x07 caf\xe9");
+        ck_assert_str_eq(seen, "5:Following 'x\\x0akdamond 7 \\x1b]0;t\\x07 caf\\xe9'.:-:-1|");
+}
+END_TEST
+
 START_TEST(test_journal_detection) {
         struct stat st;
         char buf[64];
@@ -82,6 +89,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_levels);
         tcase_add_test(tc, test_errno);
         tcase_add_test(tc, test_fields);
+        tcase_add_test(tc, test_escaped);
         tcase_add_test(tc, test_journal_detection);
         suite_add_tcase(s, tc);
         return s;
