@@ -8,7 +8,8 @@
 
 #include "bus.h"
 #include "damond-bus.h"
-#include "manager-internal.h"
+#include "manager-control.h"
+#include "manager.h"
 
 
 /* A property whose changes are announced with PropertiesChanged. */
@@ -66,6 +67,4 @@ int bus_check_root(sd_bus_message *msg, sd_bus_error *error);
 /* Whether the property getter that builds @reply answers root's Get or GetAll: only then may it show
  * what comes from files not everyone may read (LoadRecord.public_diagnostics). */
 bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply);
-/* The last status time and Bus of @m, or NULL. */
-Bus *manager_bus(Manager *m);
 void bus_strv_free(char **l);

@@ -38,10 +38,10 @@ static int get_kernel_release(sd_bus *bus, const char *path, const char *interfa
 static int get_damon_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const DamonFeatures *f = damon_sysfs_features(m->sysfs);
+        const DamonFeatures *f = manager_features(m);
         char buf[32] = "";
 
-        if (m->probed && f->version_major > 0)
+        if (manager_probed(m) && f->version_major > 0)
                 snprintf(buf, sizeof buf, "%u.%u", f->version_major, f->version_minor);
         return sd_bus_message_append(reply, "s", buf);
 }
@@ -95,19 +95,22 @@ static uint64_t spec_features(const CompiledProfile *c) {
 static int get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const DamonFeatures *f = damon_sysfs_features(m->sysfs);
+        const DamonFeatures *f = manager_features(m);
         uint64_t used = 0;
         int r;
 
         /* "used": by an enabled profile; a disabled one needs nothing of the kernel */
-        for (size_t i = 0; i < m->n_profiles; i++)
-                if (!isempty(m->profiles[i]->fingerprint) && m->profiles[i]->compiled.enabled)
-                        used |= spec_features(&m->profiles[i]->compiled);
+        for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                const ManagedProfile *p = manager_profile(m, i);
+
+                if (!isempty(p->fingerprint) && p->compiled.enabled)
+                        used |= spec_features(&p->compiled);
+        }
         r = sd_bus_message_open_container(reply, 'a', "(sssb)");
         if (r < 0)
                 return r;
         for (DamonFeature k = 0; k < _DAMON_FEATURE_MAX; k++) {
-                const char *state = !m->probed || !damon_features_has(f, k) ? "no" :
+                const char *state = !manager_probed(m) || !damon_features_has(f, k) ? "no" :
                                     f->inferred & DAMON_FEATURE_BIT(k) ? "inferred" : "yes";
 
                 r = sd_bus_message_append(reply, "(sssb)", damon_feature_to_string(k),
@@ -161,7 +164,7 @@ static int get_system_pressure(sd_bus *bus, const char *path, const char *interf
         PsiStats st = {};
         int r;
 
-        r = psi_read_system(m->root, &st);
+        r = psi_read_system(manager_root(m), &st);
         if (r < 0) {
                 log_debug_errno(r, "Failed to read the system memory pressure, ignoring: %m");
                 return sd_bus_message_append(reply, "(uuutt)", 0, 0, 0, UINT64_MAX, UINT64_MAX);

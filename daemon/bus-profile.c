@@ -22,14 +22,14 @@ static int name_cmp(const void *a, const void *b) {
 
 int bus_profile_names(Manager *m, char ***ret) {
         const LoadRecord *l = manager_last_load(m);
-        size_t n = 0, max = m->n_profiles + l->n_profiles;
+        size_t n = 0, n_managed = manager_n_profiles(m), max = n_managed + l->n_profiles;
         char **names;
 
         names = calloc(max + 1, sizeof(*names));
         if (!names)
                 return -ENOMEM;
         for (size_t i = 0; i < max; i++) {
-                const char *name = i < m->n_profiles ? m->profiles[i]->name : l->profiles[i - m->n_profiles].name;
+                const char *name = i < n_managed ? manager_profile(m, i)->name : l->profiles[i - n_managed].name;
                 bool dup = false;
 
                 for (size_t j = 0; j < n && !dup; j++)
@@ -264,7 +264,7 @@ static int get_targets(sd_bus *bus, const char *path, const char *interface, con
                         char rel[64], comm[64] = "";
 
                         snprintf(rel, sizeof rel, "proc/%d/comm", (int) tg->pid);
-                        if (root_read_head(m->root, rel, comm, sizeof comm) > 0)
+                        if (root_read_head(manager_root(m), rel, comm, sizeof comm) > 0)
                                 comm[strcspn(comm, "\n")] = '\0';
                         r = comm[0] == '\0' ? append_line(reply, "pid %d", (int) tg->pid)
                                           : append_line(reply, "pid %d (%s)", (int) tg->pid, comm);
@@ -348,7 +348,7 @@ static int get_applied_last_minute(sd_bus *bus, const char *path, const char *in
 }
 
 static int append_stats(Manager *m, sd_bus_message *reply, const SchemeTuneStatus *t) {
-        const DamonFeatures *f = damon_sysfs_features(m->sysfs);
+        const DamonFeatures *f = manager_features(m);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{st}");
@@ -477,7 +477,7 @@ static int get_tiers(sd_bus *bus, const char *path, const char *interface, const
         topo = has_compiled(p) ? p->compiled.tiering.topology : NULL;
         if (topo) {
                 for (size_t i = 0; i < topo->n_nodes && i < MEMORY_NODES_MAX; i++)
-                        if (meminfo_read_node(m->root, topo->nodes[i].id, &mem[i]) < 0)
+                        if (meminfo_read_node(manager_root(m), topo->nodes[i].id, &mem[i]) < 0)
                                 mem[i] = (MemInfo) {};
                 n = tier_status_build(&p->compiled, &p->tune, mem, &tiers);
                 if (n < 0)

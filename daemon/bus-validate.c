@@ -388,9 +388,9 @@ int bus_validate_start(Bus *b, sd_bus_message *msg, char * const *names, char * 
         j->fd = fds[0];
         r = fcntl(j->fd, F_SETFL, O_NONBLOCK) < 0 ? -errno : 0;
         if (r >= 0)
-                r = sd_event_add_io(b->manager->event, &j->io, j->fd, EPOLLIN, on_output, j);
+                r = sd_event_add_io(manager_event(b->manager), &j->io, j->fd, EPOLLIN, on_output, j);
         if (r >= 0)
-                r = sd_event_add_time_relative(b->manager->event, &j->timer, CLOCK_MONOTONIC,
+                r = sd_event_add_time_relative(manager_event(b->manager), &j->timer, CLOCK_MONOTONIC,
                                                VALIDATE_TIMEOUT_USEC, 0, on_timeout, j);
         if (r < 0)
                 goto fail;

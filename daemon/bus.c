@@ -19,10 +19,6 @@ void bus_strv_free(char **l) {
         free(l);
 }
 
-Bus *manager_bus(Manager *m) {
-        return m->bus;
-}
-
 int bus_append_safe(sd_bus_message *m, const char *s) {
         _cleanup_free_ char *e = NULL;
 
@@ -268,7 +264,7 @@ static void on_change(Manager *m, void *userdata) {
 Bus *bus_free(Bus *b) {
         if (!b)
                 return NULL;
-        if (b->manager && b->manager->bus == b)
+        if (b->manager && manager_bus(b->manager) == b)
                 manager_set_change_hook(b->manager, NULL, NULL);
         bus_validate_done(b);
         sd_bus_flush_close_unref(b->bus);
@@ -286,7 +282,7 @@ int bus_attach(Manager *m) {
         _cleanup_(bus_freep) Bus *b = NULL;
         int r;
 
-        if (m->bus)
+        if (manager_bus(m))
                 return 1;
         b = calloc(1, sizeof(*b));
         if (!b)
@@ -321,20 +317,19 @@ int bus_attach(Manager *m) {
                                   "(is the bus policy org.damond1.conf installed?): %m", DAMOND_BUS_NAME);
                 return 0;
         }
-        r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(b->bus, manager_event(m), SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to attach the bus to the event loop, running without D-Bus: %m");
                 return 0;
         }
         /* what a client reads now is the baseline of PropertiesChanged */
-        m->bus = b;
+        manager_set_bus(m, b);
         r = bus_compare(b);
         if (r == -ENOMEM) {
-                m->bus = NULL;
+                manager_set_bus(m, NULL);
                 return log_oom();
         }
-        b = NULL;       /* m owns it now */
-        manager_set_change_hook(m, on_change, m->bus);
+        manager_set_change_hook(m, on_change, TAKE_PTR(b));    /* m owns it now */
         log_info("Serving the D-Bus API as %s.", DAMOND_BUS_NAME);
         return 1;
 }

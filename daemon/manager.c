@@ -362,6 +362,26 @@ DamonSysfs *manager_sysfs(Manager *m) {
         return m->sysfs;
 }
 
+const Root *manager_root(const Manager *m) {
+        return m->root;
+}
+
+const DamonFeatures *manager_features(const Manager *m) {
+        return damon_sysfs_features(m->sysfs);
+}
+
+bool manager_probed(const Manager *m) {
+        return m->probed;
+}
+
+struct Bus *manager_bus(const Manager *m) {
+        return m->bus;
+}
+
+void manager_set_bus(Manager *m, struct Bus *b) {
+        m->bus = b;
+}
+
 /* --- loading --- */
 
 static int apply_log_level(const DamondConfig *c) {

@@ -159,6 +159,18 @@ size_t manager_n_profiles(const Manager *m);
 ManagedProfile *manager_profile(Manager *m, size_t i);
 ManagedProfile *manager_find_profile(Manager *m, const char *name);
 DamonSysfs *manager_sysfs(Manager *m);
+
+/* What the D-Bus service (bus.h) reads of the Manager, besides the profiles above and the load record
+ * (manager-control.h). */
+/* The root the kernel files, /proc and run/damond are read below; never NULL. */
+const Root *manager_root(const Manager *m);
+/* The DAMON features of the kernel; all off until manager_start() probed it (manager_probed()). */
+const DamonFeatures *manager_features(const Manager *m);
+bool manager_probed(const Manager *m);
+/* The D-Bus service the Manager owns (NULL: none attached); manager_set_bus() hands it over, and
+ * manager_free() frees it (bus_free()) before the event loop it is attached to. */
+struct Bus *manager_bus(const Manager *m);
+void manager_set_bus(Manager *m, struct Bus *b);
 /* Reads @p's kdamond stats into p->tune and the activity window when they are older than StatusInterval=
  * (or, when reading them blocks, MANAGER_STATUS_BLOCKING_USEC unless @on_demand). Blocks for a state
  * command on kernels without refresh_ms (damon_sysfs_read_status()). Returns 1 if read, 0 if still fresh
