@@ -113,3 +113,18 @@ int log_internal(int level, int error, const LogFields *fields, const char *form
                 fprintf(stderr, "damond: %s\n", message);
         return -error;
 }
+
+bool log_ratelimit_below(LogRateLimit *rl, uint64_t now_usec) {
+        if (!rl || rl->burst == 0)
+                return true;
+        if (rl->n == 0 || now_usec < rl->begin_usec || now_usec - rl->begin_usec >= rl->interval_usec) {
+                rl->begin_usec = now_usec;
+                rl->n = 0;
+        }
+        if (rl->n < rl->burst) {
+                rl->n++;
+                return true;
+        }
+        rl->suppressed++;
+        return false;
+}

@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -59,6 +60,22 @@ int log_internal(int level, int error, const LogFields *fields, const char *form
 
 /* With structured fields: log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = "reclaim"), "..."). */
 #define log_struct(level, error, fields, ...) log_internal((level), (error), (fields), __VA_ARGS__)
+
+/* At most @burst messages per @interval_usec, for messages that anyone on the machine can cause at will
+ * (a process renaming itself): log_ratelimit_below() says whether one more may go out at @now_usec;
+ * @suppressed counts those that did not since the last one that did, for that one to say so. */
+typedef struct LogRateLimit {
+        uint64_t interval_usec;
+        unsigned burst;
+        uint64_t begin_usec;
+        unsigned n;
+        unsigned suppressed;
+} LogRateLimit;
+
+#define LOG_RATELIMIT(interval, b) ((LogRateLimit) { .interval_usec = (interval), .burst = (b) })
+
+/* Returns true if a message may be logged now; the caller then reads and zeroes ->suppressed. */
+bool log_ratelimit_below(LogRateLimit *rl, uint64_t now_usec);
 
 static inline int log_oom(void) {
         return log_internal(LOG_ERR, ENOMEM, NULL, "Out of memory.");

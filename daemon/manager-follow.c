@@ -3,6 +3,12 @@
  * Profiles that follow processes by name (ProcessName=) or cgroup (CGroup=): the proc connector says
  * when a process starts, execs, renames itself or exits; the profiles it concerns are rescanned, and a
  * changed set of target processes is committed online.
+ *
+ * Anyone can fork thousands of processes of a followed name in a second. An event only marks the
+ * profiles it concerns (reading at most one comm or cgroup file per profile, none for a profile already
+ * marked); the rescan of /proc and the commit happen at once for the first event after a quiet window,
+ * and for the rest of a burst once at the end of the window (follow_timer): at most one rescan and one
+ * commit per profile per MANAGER_FOLLOW_WINDOW_USEC.
  */
 #include <assert.h>
 #include <errno.h>
@@ -94,14 +100,18 @@ int manager_follow_dirty(Manager *m, uint64_t now_usec) {
         for (size_t i = 0; i < m->n_profiles; i++) {
                 ManagedProfile *p = m->profiles[i];
 
-                if (!p->follow_dirty)
+                if (!p->follow_dirty || now_usec < p->follow_next_usec)
                         continue;
                 p->follow_dirty = false;
+                p->follow_next_usec = now_usec + MANAGER_FOLLOW_WINDOW_USEC;
                 if (p->state == PROFILE_RUN_RUNNING)
-                        r = profile_follow(m, p);
-                else if (p->state == PROFILE_RUN_WAITING)
+                        r = profile_follow(m, p, now_usec);
+                else if (p->state == PROFILE_RUN_WAITING) {
+                        p->n_follow_rescans++;
                         r = profile_start(m, p, now_usec);
-                else
+                        if (r >= 0)
+                                profile_follow_warn_cap(p, now_usec);
+                } else
                         continue;
                 if (r < 0)
                         return r;
@@ -112,6 +122,57 @@ int manager_follow_dirty(Manager *m, uint64_t now_usec) {
         return 0;
 }
 
+uint64_t manager_follow_next(const Manager *m) {
+        uint64_t next = UINT64_MAX;
+
+        for (size_t i = 0; i < m->n_profiles; i++)
+                if (m->profiles[i]->follow_dirty)
+                        next = MIN(next, m->profiles[i]->follow_next_usec);
+        return next;
+}
+
+static int on_follow_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Arms follow_timer for the next marked profile that is not due yet. */
+static int follow_timer_arm(Manager *m) {
+        uint64_t next = manager_follow_next(m);
+        int r;
+
+        if (next == UINT64_MAX)
+                return m->follow_timer ? sd_event_source_set_enabled(m->follow_timer, SD_EVENT_OFF) : 0;
+        if (!m->follow_timer) {
+                r = sd_event_add_time(m->event, &m->follow_timer, CLOCK_MONOTONIC, next, 10 * USEC_PER_MSEC,
+                                      on_follow_timer, m);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_description(m->follow_timer, "damond-follow");
+                return 0;
+        }
+        r = sd_event_source_set_time(m->follow_timer, next);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(m->follow_timer, SD_EVENT_ONESHOT);
+}
+
+static int follow_now(Manager *m) {
+        uint64_t now;
+        int r;
+
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        r = manager_follow_dirty(m, now);
+        if (r < 0)
+                return r;
+        r = follow_timer_arm(m);
+        if (r < 0)
+                /* the marks stay: the next event after the window rescans them */
+                log_warning_errno(r, "Failed to arm the timer of the process rescans, ignoring: %m");
+        return 0;
+}
+
+static int on_follow_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        return follow_now(userdata);
+}
+
 static int on_event(const ProcEvent *ev, void *userdata) {
         (void) manager_process_event(userdata, ev);
         return 0;
@@ -119,7 +180,6 @@ static int on_event(const ProcEvent *ev, void *userdata) {
 
 static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
-        uint64_t now;
         int r;
 
         r = proc_events_dispatch(m->proc_events, on_event, m);
@@ -136,8 +196,7 @@ static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *us
                                 m->profiles[i]->retry_usec = 0;
                 return 0;
         }
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        return manager_follow_dirty(m, now);
+        return follow_now(m);
 }
 
 int manager_follow_setup(Manager *m) {

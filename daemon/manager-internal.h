@@ -71,6 +71,7 @@ struct Manager {
         ProcEvents *proc_events;
         sd_event_source *proc_source;
         bool follow_by_events_forced;
+        sd_event_source *follow_timer;  /* the end of a burst window of a marked profile */
 
         /* The tuning loop (manager-tune.c): PSI triggers of the pressures that guard running profiles,
          * and the taskstats socket of vaddr profiles' delays (opened on first use). */
@@ -117,4 +118,6 @@ int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
                            DamonError *err);
 int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec);
 /* Rescans a running following profile's processes and commits a changed set. 1 if updated. */
-int profile_follow(Manager *m, ManagedProfile *p);
+int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec);
+/* Warns (at most once a minute) when MaxProcesses= left matching processes out at the last rescan. */
+void profile_follow_warn_cap(ManagedProfile *p, uint64_t now_usec);

@@ -70,11 +70,18 @@ bool has_followed(const ManagedProfile *p) {
                (p->compiled.cgroups && p->compiled.cgroups[0]);
 }
 
+static bool pid_in_sorted(const pid_t *a, size_t n, pid_t pid) {
+        return n > 0 && bsearch(&pid, a, n, sizeof(*a), pid_cmp);
+}
+
 /* Adds a target for every process the profile follows (ProcessName=, CGroup=) that exists now, in
- * ascending pid order after the Pid= ones, so that an unchanged set gives an unchanged spec. */
+ * ascending pid order after the Pid= ones, so that an unchanged set gives an unchanged spec. Anyone may
+ * start processes of any name: past MaxProcesses= the ones monitored already stay and the lowest pids
+ * of the others fill what is left, so that a flood of look-alikes neither displaces the real target nor
+ * divides DAMON's regions without limit. */
 static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) {
-        _cleanup_free_ pid_t *all = NULL;
-        size_t n_all = 0;
+        _cleanup_free_ pid_t *all = NULL, *chosen = NULL;
+        size_t n_all = 0, n_unique = 0, n_chosen = 0, cap;
         int r;
 
         for (size_t kind = 0; kind < 2; kind++) {
@@ -106,18 +113,46 @@ static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) 
         }
         if (n_all > 1)
                 qsort(all, n_all, sizeof(*all), pid_cmp);
+        /* unique, and without the Pid= ones (a handful: the spec's targets before ours) */
         for (size_t i = 0; i < n_all; i++) {
-                bool dup = i > 0 && all[i] == all[i - 1];
-                DamonTarget *t;
+                bool dup = n_unique > 0 && all[n_unique - 1] == all[i];
 
                 for (size_t j = 0; !dup && j < spec->n_targets; j++)
                         dup = spec->targets[j].pid == all[i];
-                if (dup)
-                        continue;
-                t = damon_spec_add_target(spec);
+                if (!dup)
+                        all[n_unique++] = all[i];
+        }
+
+        cap = p->compiled.max_followed > 0 ? p->compiled.max_followed : n_unique;
+        p->follow_matched = n_unique;
+        p->follow_left_out = n_unique > cap ? n_unique - cap : 0;
+        if (n_unique <= cap) {
+                chosen = TAKE_PTR(all);
+                n_chosen = n_unique;
+        } else {
+                size_t n_kept;
+
+                chosen = reallocarray(NULL, cap, sizeof(*chosen));
+                if (!chosen)
+                        return -ENOMEM;
+                /* first those monitored now that still match (applied targets are distinct pids), then
+                 * the lowest of the others */
+                for (size_t i = 0; p->has_applied && i < p->applied.n_targets && n_chosen < cap; i++)
+                        if (pid_in_sorted(all, n_unique, p->applied.targets[i].pid))
+                                chosen[n_chosen++] = p->applied.targets[i].pid;
+                qsort(chosen, n_chosen, sizeof(*chosen), pid_cmp);
+                n_kept = n_chosen;
+                for (size_t i = 0; i < n_unique && n_chosen < cap; i++)
+                        if (!pid_in_sorted(chosen, n_kept, all[i]))
+                                chosen[n_chosen++] = all[i];
+                qsort(chosen, n_chosen, sizeof(*chosen), pid_cmp);
+        }
+        for (size_t i = 0; i < n_chosen; i++) {
+                DamonTarget *t = damon_spec_add_target(spec);
+
                 if (!t)
                         return -ENOMEM;
-                t->pid = all[i];
+                t->pid = chosen[i];
         }
         return 0;
 }
@@ -415,19 +450,42 @@ int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
         return 0;
 }
 
+/* Any local user can start processes of a followed name, or rename one, as often as they like: what
+ * following them logs is routine (info) and rate-limited per profile. */
+#define FOLLOW_LOG_INTERVAL_USEC (60 * USEC_PER_SEC)
+#define FOLLOW_LOG_BURST 5
+
+void profile_follow_warn_cap(ManagedProfile *p, uint64_t now_usec) {
+        if (p->follow_left_out == 0)
+                return;
+        if (p->follow_cap_log.burst == 0)
+                p->follow_cap_log = LOG_RATELIMIT(FOLLOW_LOG_INTERVAL_USEC, 1);
+        if (!log_ratelimit_below(&p->follow_cap_log, now_usec))
+                return;
+        log_struct(LOG_WARNING, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                   "Profile '%s': %zu processes match, monitoring %zu (MaxProcesses=%zu), ignoring the "
+                   "others%s.", p->name, p->follow_matched, p->follow_matched - p->follow_left_out,
+                   p->compiled.max_followed, p->follow_cap_log.suppressed > 0 ? " (still so since the last "
+                   "warning)" : "");
+        p->follow_cap_log.suppressed = 0;
+}
+
 /* For a running profile that follows processes by name or cgroup: when the set of matching processes
- * changed, commit the new targets online. (Polled every health tick for now; the proc connector of
- * proc-events.h will make it immediate.) Returns 1 if the kdamond was updated. */
-int profile_follow(Manager *m, ManagedProfile *p) {
+ * changed, commit the new targets online. Returns 1 if the kdamond was updated. */
+int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         _cleanup_(damon_spec_done) DamonSpec spec = {};
         DamonError err = {};
         int r;
 
         if (!has_followed(p) || !p->has_applied)
                 return 0;
+        p->n_follow_rescans++;
+        log_debug("Rescanning the processes of profile '%s'.", p->name);
         r = build_spec(m, p, &spec);
         if (r == -ENOMEM)
                 return log_oom();
+        if (r >= 0)
+                profile_follow_warn_cap(p, now_usec);
         if (r < 0 || same_targets(&spec, &p->applied))
                 return 0;
         if (spec.n_targets == 0)
@@ -439,9 +497,23 @@ int profile_follow(Manager *m, ManagedProfile *p) {
                            p->name, err.message, err.message[0] ? ": " : "");
                 return 0;
         }
-        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                   "Profile '%s' now monitors %zu process%s (was %zu).", p->name, spec.n_targets,
-                   spec.n_targets == 1 ? "" : "es", p->applied.n_targets);
+        p->n_follow_commits++;
+        if (p->follow_log.burst == 0)
+                p->follow_log = LOG_RATELIMIT(FOLLOW_LOG_INTERVAL_USEC, FOLLOW_LOG_BURST);
+        if (log_ratelimit_below(&p->follow_log, now_usec)) {
+                if (p->follow_log.suppressed > 0)
+                        log_struct(LOG_INFO, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                                   "Profile '%s' now monitors %zu process%s (was %zu; %u similar messages "
+                                   "suppressed).", p->name, spec.n_targets, spec.n_targets == 1 ? "" : "es",
+                                   p->applied.n_targets, p->follow_log.suppressed);
+                else
+                        log_struct(LOG_INFO, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                                   "Profile '%s' now monitors %zu process%s (was %zu).", p->name,
+                                   spec.n_targets, spec.n_targets == 1 ? "" : "es", p->applied.n_targets);
+                p->follow_log.suppressed = 0;
+        } else
+                log_debug("Profile '%s' now monitors %zu process%s (was %zu).", p->name, spec.n_targets,
+                          spec.n_targets == 1 ? "" : "es", p->applied.n_targets);
         set_applied(p, &spec);
         return 1;
 }

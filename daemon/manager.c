@@ -322,6 +322,7 @@ Manager *manager_free(Manager *m) {
         manager_tune_triggers_free(m);
         sd_event_source_unref(m->health_source);
         sd_event_source_unref(m->proc_source);
+        sd_event_source_unref(m->follow_timer);
         proc_events_free(m->proc_events);
         sd_event_unref(m->event);
         damon_sysfs_free(m->sysfs);
@@ -1024,7 +1025,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
                                 break;
                         }
                         if (r == 0) {
-                                r = manager_follows_by_events(m) ? 0 : profile_follow(m, p);
+                                r = manager_follows_by_events(m) ? 0 : profile_follow(m, p, now_usec);
                                 if (r < 0)
                                         return r;
                                 if (r > 0)

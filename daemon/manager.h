@@ -30,6 +30,7 @@
 
 #include "damon-io.h"
 #include "damon-sysfs.h"
+#include "log.h"
 #include "proc-events.h"
 #include "profile-compile.h"
 #include "profile.h"
@@ -90,6 +91,14 @@ typedef struct ManagedProfile {
         unsigned n_restarts;
         unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
         bool follow_dirty;              /* a process event concerns its ProcessName=/CGroup= targets */
+        uint64_t follow_next_usec;      /* the earliest next rescan of those: one per MANAGER_FOLLOW_WINDOW_USEC
+                                         * however many events come */
+        size_t follow_matched;          /* processes that matched at the last rescan, Pid= ones aside */
+        size_t follow_left_out;         /* ... of which MaxProcesses= left out */
+        unsigned n_follow_rescans;      /* rescans and online commits of the followed processes */
+        unsigned n_follow_commits;
+        LogRateLimit follow_log;        /* "now monitors N processes" and the MaxProcesses= warning */
+        LogRateLimit follow_cap_log;
         bool commit_pending;            /* @compiled is newer than @applied: the kernel could not take the
                                          * commit yet (damon_sysfs_commit() -EAGAIN); retried every tick */
         /* What its kdamond did lately (sz_applied summed over its schemes), for STATUS= */
@@ -150,7 +159,12 @@ int manager_run(Manager *m);
 int manager_follow_setup(Manager *m);
 /* Returns how many profiles the event newly marked. */
 int manager_process_event(Manager *m, const ProcEvent *ev);
+/* Rescans the marked profiles that are due: a profile is rescanned at once on the first event after a
+ * quiet window, and at most once per MANAGER_FOLLOW_WINDOW_USEC while events keep coming. */
 int manager_follow_dirty(Manager *m, uint64_t now_usec);
+/* When the next marked profile is due (CLOCK_MONOTONIC µs), UINT64_MAX: none is marked. */
+uint64_t manager_follow_next(const Manager *m);
+#define MANAGER_FOLLOW_WINDOW_USEC USEC_PER_SEC
 /* For tests: behave as if the proc connector listened (health ticks do not rescan). */
 void manager_set_follow_by_events(Manager *m, bool b);
 

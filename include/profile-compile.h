@@ -84,6 +84,8 @@ typedef struct CompiledProfile {
         bool regions_auto;      /* paddr: damond fills the target with every System RAM range at start */
         char **process_names;   /* vaddr: targets damond resolves to pids and follows; NULL-terminated */
         char **cgroups;
+        size_t max_followed;    /* MaxProcesses=: the most processes of process_names and cgroups
+                                 * monitored at once */
         ProfileFeed *feeds;
         size_t n_feeds;
         uint64_t pressure_ceiling_usec; /* [Profile] PressureCeiling=, stall µs per second; 0: none */

@@ -226,6 +226,7 @@ typedef struct ProfileTarget {
         ProfileUints pids;
         ProfileStrv process_names;
         ProfileStrv cgroups;
+        uint64_t max_processes;         /* MaxProcesses=: most followed processes monitored at once */
 } ProfileTarget;
 
 typedef struct ProfileScheme {

@@ -226,6 +226,7 @@ static int compile_target(Ctx *c, CompiledProfile *out) {
                 TRY(strv_add(&out->process_names, t->process_names.items[i]));
         for (size_t i = 0; i < t->cgroups.n; i++)
                 TRY(strv_add(&out->cgroups, t->cgroups.items[i]));
+        out->max_followed = (size_t) t->max_processes;
         return 0;
 }
 
@@ -991,6 +992,8 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
                 fprintf(out, "%s/targets: damond adds the processes named %s\n", ctx, c->process_names[i]);
         for (size_t i = 0; c->cgroups && c->cgroups[i]; i++)
                 fprintf(out, "%s/targets: damond adds the processes of cgroup %s\n", ctx, c->cgroups[i]);
+        if ((c->process_names && c->process_names[0]) || (c->cgroups && c->cgroups[0]))
+                fprintf(out, "%s/targets: at most %zu of those processes at once\n", ctx, c->max_followed);
 
         put(out, ctx, "schemes/nr_schemes", "%zu", s->n_schemes);
         for (size_t i = 0; i < s->n_schemes; i++) {

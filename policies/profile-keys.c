@@ -117,6 +117,8 @@ const ProfileKey profile_keys[] = {
         KEY(TARGET, "Pid", PIDS, ProfileTarget, pids, NULL, "pid", 1, INT32_MAX, 0, NOF, NULL),
         KEY(TARGET, "ProcessName", STRV, ProfileTarget, process_names, NULL, "name", 0, 0, 0, NOF, NULL),
         KEY(TARGET, "CGroup", CGROUPS, ProfileTarget, cgroups, NULL, "cgroup path", 0, 0, 0, NOF, NULL),
+        KEY(TARGET, "MaxProcesses", UINT, ProfileTarget, max_processes, "32", "count", 1,
+            PROFILE_TARGETS_MAX, 0, NOF, NULL),
 
         KEY(SCHEME, "Action", ENUM, ProfileScheme, action, "stat", "keyword", 0, 0, 0, NOF, action_choices),
         KEY(SCHEME, "MinSize", SIZE, ProfileScheme, min_size, "0", "size", 0, 0, 0, NOF, NULL),

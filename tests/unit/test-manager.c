@@ -530,6 +530,114 @@ START_TEST(test_follow_by_events) {
 }
 END_TEST
 
+static unsigned count_lines(const char *needle, int level) {
+        char prefix[8];
+        unsigned n = 0;
+
+        snprintf(prefix, sizeof prefix, "%d ", level);
+        for (const char *l = logbuf; *l; ) {
+                const char *eol = strchr(l, '\n');
+                size_t len = eol ? (size_t) (eol - l) : strlen(l);
+                const char *hit = strstr(l, needle);
+
+                if (hit && hit < l + len && strneq(l, prefix, strlen(prefix)))
+                        n++;
+                l += len + (eol ? 1 : 0);
+        }
+        return n;
+}
+
+#define STORM 1500
+
+/* Anyone can fork thousands of processes of a followed name: a storm of process events gives one rescan
+ * and at most one commit per window, the target monitored before the storm keeps its place, the targets
+ * stay within MaxProcesses=, and the journal gets a few lines. */
+START_TEST(test_follow_storm) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *app;
+        ProcEvent ev = {};
+        unsigned idx, commits_before;
+        uint64_t now = T0 + SEC, next;
+        char buf[64];
+
+        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nProcessName=worker\nMaxProcesses=8\n"
+                   "[Scheme all]\nAction=stat\n");
+        m = new_manager();
+        manager_set_follow_by_events(m, true);
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        app = profile(m, "app");
+
+        /* the real one (a high pid: the look-alikes get lower ones, and would come first by pid) */
+        add_named_process(30000, "worker");
+        ev = (ProcEvent) { .kind = PROC_EVENT_KIND_FORK, .pid = 30000, .tgid = 30000 };
+        ck_assert_int_eq(manager_process_event(m, &ev), 1);
+        ck_assert_ok(manager_follow_dirty(m, now));
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        idx = (unsigned) app->kdamond;
+        commits_before = fake_kernel_n_commits(k, idx);
+        app->n_follow_rescans = app->n_follow_commits = 0;
+        logbuf[0] = '\0';
+
+        /* the storm: STORM forks in 1.5 s, the loop handling each as it comes */
+        for (unsigned i = 0; i < STORM; i++) {
+                add_named_process(10000 + i, "worker");
+                ev = (ProcEvent) { .kind = PROC_EVENT_KIND_FORK, .pid = 10000 + i, .tgid = 10000 + i };
+                (void) manager_process_event(m, &ev);
+                now += USEC_PER_MSEC;
+                ck_assert_ok(manager_follow_dirty(m, now));
+        }
+        /* the end of the last window */
+        next = manager_follow_next(m);
+        if (next != UINT64_MAX) {
+                ck_assert_uint_le(next, now + MANAGER_FOLLOW_WINDOW_USEC);
+                now = next;
+                ck_assert_ok(manager_follow_dirty(m, now));
+        }
+        ck_assert_uint_eq(manager_follow_next(m), UINT64_MAX);
+        /* 1.5 s of events: the first at once, then one per window */
+        ck_assert_uint_le(app->n_follow_rescans, 3);
+        ck_assert_uint_ge(app->n_follow_rescans, 2);
+        ck_assert_uint_le(app->n_follow_commits, 3);
+        if (gen != FAKE_GEN_5_18)
+                ck_assert_uint_le(fake_kernel_n_commits(k, idx) - commits_before, 3);
+        /* at most MaxProcesses=, the real one among them */
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        ck_assert_uint_eq(app->applied.n_targets, 8);
+        ck_assert_uint_eq(app->follow_matched, STORM + 1);
+        ck_assert_uint_eq(app->follow_left_out, STORM + 1 - 8);
+        ck_assert_int_eq(app->applied.targets[7].pid, 30000);
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) app->kdamond, "contexts/0/targets/7/pid_target",
+                                               buf, sizeof buf));
+        ck_assert_str_eq(buf, "30000");
+        /* routine lines at info, one warning about the cap, nothing at notice */
+        ck_assert_uint_le(count_lines("now monitors", LOG_INFO), 3);
+        ck_assert_uint_eq(count_lines("now monitors", LOG_NOTICE), 0);
+        ck_assert_uint_eq(count_lines("MaxProcesses=8", LOG_WARNING), 1);
+
+        /* they all exit: one more rescan per window, down to the real one */
+        app->n_follow_rescans = app->n_follow_commits = 0;
+        for (unsigned i = 0; i < STORM; i++) {
+                remove_process(10000 + i);
+                ev = (ProcEvent) { .kind = PROC_EVENT_KIND_EXIT, .pid = 10000 + i, .tgid = 10000 + i };
+                (void) manager_process_event(m, &ev);
+                now += USEC_PER_MSEC;
+                ck_assert_ok(manager_follow_dirty(m, now));
+        }
+        next = manager_follow_next(m);
+        if (next != UINT64_MAX) {
+                now = next;
+                ck_assert_ok(manager_follow_dirty(m, now));
+        }
+        ck_assert_uint_le(app->n_follow_rescans, 3);
+        ck_assert_uint_le(app->n_follow_commits, 3);
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        ck_assert_uint_eq(app->applied.n_targets, 1);
+        ck_assert_int_eq(app->applied.targets[0].pid, 30000);
+        ck_assert_uint_eq(app->follow_left_out, 0);
+        ck_assert_uint_le(count_lines("now monitors", LOG_INFO), 5);
+}
+END_TEST
+
 static char fed[256];
 
 static int feed_hook(Manager *m, ManagedProfile *p, uint64_t now_usec, void *userdata) {
@@ -1239,6 +1347,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_feed_hook);
         tcase_add_test(tc, test_follow_process_name);
         tcase_add_test(tc, test_follow_by_events);
+        tcase_add_test(tc, test_follow_storm);
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_adoption);
