@@ -45,6 +45,7 @@ typedef struct TunedGoal {
 
 typedef struct TunedScheme {
         bool guarded;                   /* has a tuner: goals, or an action the pressure guard cuts */
+        int refused;                    /* tuner_init() refused its goals or guard (-errno), 0: it did not */
         SchemeTuner tuner;
         TunedGoal goals[TUNER_GOALS_MAX];
         size_t n_goals;
@@ -338,13 +339,34 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
                 };
         r = tuner_init(&ts->tuner, &c, goals, ts->n_goals);
         if (r < 0) {
-                log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name),
-                           "Cannot tune scheme %zu of profile '%s', leaving it as configured: %m", i,
-                           p->name);
+                ts->refused = r;
                 return 0;
         }
         ts->guarded = true;
         return 0;
+}
+
+/* A scheme that changes memory (pageout, cold, ...) runs only with its guard: when the tuner refused
+ * its goals or guard (a value --check-config cannot see, such as damond.conf's back-off), it is kept
+ * paused (quota of one byte: the kernel applies nothing) rather than run as configured. */
+static bool scheme_kept_paused(const DamosScheme *ds, const TunedScheme *ts) {
+        return ts->refused < 0 && action_is_guarded(ds->action);
+}
+
+/* The same before the tuner of @p exists (the spec of its start is built first). */
+static bool scheme_kept_paused_now(Manager *m, const ManagedProfile *p, size_t i) {
+        TunedScheme ts = {};
+        bool paused;
+
+        if (!action_is_guarded(p->compiled.spec.schemes[i].action))
+                return false;
+        if (tuned_scheme_init(m, p, i, &ts) < 0)
+                paused = true;  /* out of memory: err on the safe side */
+        else
+                paused = scheme_kept_paused(&p->compiled.spec.schemes[i], &ts);
+        for (size_t g = 0; g < ts.n_goals; g++)
+                free(ts.goals[g].cgroup);
+        return paused;
 }
 
 /* p->tune as the compiled profile describes it; the statistics already read are kept. */
@@ -371,6 +393,15 @@ static int tune_status_build(Manager *m, ManagedProfile *p, const ProfileTuner *
                 st->state = ts && ts->guarded ? (TuneState) ts->tuner.state : TUNE_STATE_NONE;
                 if (!st->name)
                         goto oom;
+                if (ts && scheme_kept_paused(&spec->schemes[i], ts)) {
+                        errno = -ts->refused;
+                        st->state = TUNE_STATE_PAUSED;
+                        if (asprintf(&st->last_decision, "kept paused: damond cannot guard it (the tuner "
+                                     "refuses its goals: %m)") < 0) {
+                                st->last_decision = NULL;
+                                goto oom;
+                        }
+                }
                 if (p->tune.n_schemes == spec->n_schemes && p->tune.schemes[i].has_stats) {
                         st->stats = p->tune.schemes[i].stats;
                         st->has_stats = true;
@@ -445,6 +476,16 @@ static int profile_tuner_new(Manager *m, ManagedProfile *p, uint64_t now_usec, P
                 r = tuned_scheme_init(m, p, i, ts);
                 if (r < 0)
                         goto oom;
+                if (scheme_kept_paused(&spec->schemes[i], ts))
+                        log_struct(LOG_ERR, ts->refused, LOG_FIELDS(.profile = p->name),
+                                   "Scheme '%s' of profile '%s' is kept paused: damond cannot guard it (the "
+                                   "tuner refuses its goals: %m), and it does not run unguarded.",
+                                   p->compiled.scheme_names && p->compiled.scheme_names[i] ?
+                                   p->compiled.scheme_names[i] : "?", p->name);
+                else if (ts->refused < 0)
+                        log_struct(LOG_WARNING, ts->refused, LOG_FIELDS(.profile = p->name),
+                                   "Cannot tune scheme %zu of profile '%s', leaving it as configured: %m", i,
+                                   p->name);
                 if (!ts->guarded)
                         continue;
                 if (!t->can_commit) {
@@ -519,12 +560,23 @@ int manager_tune_sync(Manager *m, uint64_t now_usec) {
 void manager_tune_overlay(const ManagedProfile *p, DamonSpec *spec) {
         const ProfileTuner *t = p->tuner;
 
-        if (!tuner_current(t, p) || spec->n_schemes != t->n_schemes)
+        if (!tuner_current(t, p)) {
+                /* starting: no tuner yet, but what it will refuse must not run meanwhile */
+                for (size_t i = 0; i < spec->n_schemes && i < p->compiled.spec.n_schemes; i++)
+                        if (scheme_kept_paused_now(p->manager, p, i))
+                                spec->schemes[i].quota.bytes = 1;
+                return;
+        }
+        if (spec->n_schemes != t->n_schemes)
                 return;
         for (size_t i = 0; i < t->n_schemes; i++) {
                 const TunedScheme *ts = &t->schemes[i];
                 DamosQuota *q = &spec->schemes[i].quota;
 
+                if (scheme_kept_paused(&p->compiled.spec.schemes[i], ts)) {
+                        q->bytes = 1;
+                        continue;
+                }
                 if (!ts->guarded)
                         continue;
                 q->bytes = ts->quota != 0 ? ts->quota : p->compiled.spec.schemes[i].quota.bytes;

@@ -20,6 +20,7 @@
 #include "psi.h"
 #include "state-file.h"
 #include "test-util.h"
+#include "tuner.h"
 
 #define SEC USEC_PER_SEC
 #define MSEC USEC_PER_MSEC
@@ -395,6 +396,53 @@ START_TEST(test_unguarded_scheme_untouched) {
 }
 END_TEST
 
+/* A goal the tuner refuses at run time (a target --check-config would refuse too; here as a value only the
+ * run time sees): the pageout scheme must not run unguarded: kept paused from the first spec built, with
+ * the status and an error line saying why. */
+START_TEST(test_unguardable_goal_kept_paused) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        ManagedProfile *p;
+
+        write_conf("feed.conf", FEED_CONF);
+        m = started_manager();
+        p = profile(m, "feed");
+        ck_assert_uint_ge(p->compiled.n_feeds + p->compiled.spec.schemes[0].quota.n_goals, 1);
+        for (size_t i = 0; i < p->compiled.n_feeds; i++)
+                p->compiled.feeds[i].target = TUNER_TARGET_MAX + 1;
+        for (size_t i = 0; i < p->compiled.spec.schemes[0].quota.n_goals; i++)
+                p->compiled.spec.schemes[0].quota.goals[i].target_value = TUNER_TARGET_MAX + 1;
+        p->tuner = profile_tuner_free(p->tuner);
+
+        /* before any tuner exists (a start builds its spec first) */
+        ck_assert_ok(damon_spec_copy(&spec, &p->compiled.spec));
+        manager_tune_overlay(p, &spec);
+        ck_assert_uint_eq(spec.schemes[0].quota.bytes, 1);
+
+        /* the tuner refuses it: said at error level, the status says paused and why */
+        logbuf[0] = '\0';
+        ck_assert_int_ge(manager_tune_sync(m, T0 + SEC), 0);
+        ck_assert_ptr_nonnull(strstr(logbuf, "3 - Scheme 'cold' of profile 'feed' is kept paused: damond cannot "
+                                             "guard it"));
+        ck_assert_ptr_null(strstr(logbuf, "leaving it as configured"));
+        ck_assert_int_eq(p->tune.schemes[0].state, TUNE_STATE_PAUSED);
+        ck_assert_ptr_nonnull(p->tune.schemes[0].last_decision);
+        ck_assert_ptr_nonnull(strstr(p->tune.schemes[0].last_decision, "kept paused"));
+        ck_assert_str_eq(manager_tune_summary(p), "paused");
+
+        /* and the kernel runs it paused from the next tick on (5.18: no online commit, its start had it) */
+        if (has_commit()) {
+                for (unsigned s = 2; s <= 4; s++)
+                        ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+                ck_assert_uint_eq(running_quota(p), 1);
+        }
+        damon_spec_done(&spec);
+        ck_assert_ok(damon_spec_copy(&spec, &p->compiled.spec));
+        manager_tune_overlay(p, &spec);
+        ck_assert_uint_eq(spec.schemes[0].quota.bytes, 1);
+}
+END_TEST
+
 #define CEILING_CONF \
         "[Profile]\nOperations=paddr\nPressureCeiling=20%\n[Target]\nRegion=4G-8G\n" \
         "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=64M\nQuotaResetInterval=1s\n"
@@ -581,6 +629,7 @@ int main(void) {
         tcase_add_test(tc, test_own_quota_follows_pressure);
         tcase_add_test(tc, test_trigger_cuts_at_once);
         tcase_add_test(tc, test_unguarded_scheme_untouched);
+        tcase_add_test(tc, test_unguardable_goal_kept_paused);
         tcase_add_test(tc, test_ceiling_pause_and_resume);
         tcase_add_test(tc, test_ceiling_key);
         tcase_add_test(tc, test_usage_share_of_limit);
