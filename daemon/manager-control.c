@@ -466,12 +466,21 @@ static int validate_profiles(Manager *m, char * const *paths, char * const *data
         return r < 0 ? r : valid;
 }
 
-/* A name the daemon would load from a config directory (profile_enumerate()). */
+/* A name the daemon would load from a config directory (profile_enumerate()) as a profile: NAME.conf
+ * with NAME under the profile name rule (the ownership record and the journal carry it). */
 static bool valid_file_name(const char *s) {
         size_t n = strlen(s);
+        char stem[PROFILE_NAME_MAX + 1];
 
-        return n > strlen(".conf") && s[0] != '.' && !strchr(s, '/') &&
-               streq(s + n - strlen(".conf"), ".conf") && !streq(s, "damond.conf");
+        if (n <= strlen(".conf") || s[0] == '.' || strchr(s, '/') ||
+            !streq(s + n - strlen(".conf"), ".conf") || streq(s, "damond.conf"))
+                return false;
+        n -= strlen(".conf");
+        if (n > PROFILE_NAME_MAX)
+                return false;
+        memcpy(stem, s, n);
+        stem[n] = '\0';
+        return profile_name_is_valid(stem);
 }
 
 int manager_validate_check(const char * const *names, const char * const *contents, size_t n, char **reterr) {

@@ -19,6 +19,7 @@
 #include "fake-kernel.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-control.h"
 #include "message-ids.h"
 #include "state-file.h"
 #include "test-util.h"
@@ -635,6 +636,31 @@ START_TEST(test_follow_storm) {
         ck_assert_int_eq(app->applied.targets[0].pid, 30000);
         ck_assert_uint_eq(app->follow_left_out, 0);
         ck_assert_uint_le(count_lines("now monitors", LOG_INFO), 5);
+}
+END_TEST
+
+/* Validate takes only file names that the profile name rule allows as NAME.conf: what damond would
+ * load, and what the ownership record and the journal may carry. */
+START_TEST(test_validate_file_names) {
+        static const char * const bad[] = {
+                "a b.conf", "x\nkdamond 7 -1 evil.conf", "caf\xc3\xa9.conf", "tab\t.conf", "..conf",
+                "../x.conf", "damond.conf", ".conf", "x.conf.d",
+                "a123456789012345678901234567890123456789X.conf",       /* 41 characters */
+        };
+        static const char * const good[] = { "web.conf", "a-b_c.d.conf",
+                "a12345678901234567890123456789012345678X.conf" };    /* 40 */
+        const char *content = "[Profile]\n";
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *err = NULL;
+
+                ck_assert_msg(manager_validate_check(&bad[i], &content, 1, &err) == -EINVAL,
+                              "accepted the file name '%s'", bad[i]);
+                ck_assert_ptr_nonnull(err);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                ck_assert_msg(manager_validate_check(&good[i], &content, 1, NULL) == 0,
+                              "refused the file name '%s'", good[i]);
 }
 END_TEST
 
@@ -1348,6 +1374,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_follow_process_name);
         tcase_add_test(tc, test_follow_by_events);
         tcase_add_test(tc, test_follow_storm);
+        tcase_add_test(tc, test_validate_file_names);
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_adoption);
