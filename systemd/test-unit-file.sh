@@ -25,3 +25,15 @@ if [ -n "$out" ] || [ "${rc:-0}" != 0 ]; then
         exit 1
 fi
 echo "systemd-analyze verify: clean"
+
+# A crash loop ends by the start limit: StartLimitBurst= restarts RestartSec= apart must fit in
+# StartLimitIntervalSec= (with the default 10 s and 2 s they never did: only exit status 78 stopped it).
+sec() { case $1 in *min) echo $(( ${1%min} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac; }
+burst=$(sed -n 's/^StartLimitBurst=//p' "$unit")
+interval=$(sec "$(sed -n 's/^StartLimitIntervalSec=//p' "$unit")")
+restart=$(sec "$(sed -n 's/^RestartSec=//p' "$unit")")
+[ -n "$burst" ] && [ -n "$interval" ] && [ -n "$restart" ] ||
+        { echo "FAIL: StartLimitBurst=, StartLimitIntervalSec= and RestartSec= must all be set"; exit 1; }
+[ $(( burst * restart * 2 )) -le "$interval" ] ||
+        { echo "FAIL: $burst restarts $restart s apart cannot happen within $interval s: the crash loop never ends"; exit 1; }
+echo "start limit: $burst starts within $interval s, restarts $restart s apart"
