@@ -52,6 +52,12 @@ int bus_profile_enumerate(sd_bus *bus, const char *prefix, void *userdata, char 
 /* Every profile name: the managed ones and those the last load found (with errors too), sorted. */
 int bus_profile_names(Manager *m, char ***ret);
 
+/* bus-modules.c: the Manager's Modules and DamonStat */
+int bus_get_modules(sd_bus *bus, const char *path, const char *interface, const char *property,
+                    sd_bus_message *reply, void *userdata, sd_bus_error *error);
+int bus_get_damon_stat(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error);
+
 /* bus-observe.c: org.damond1.Observe on the profile objects */
 extern const sd_bus_vtable bus_observe_vtable[];
 

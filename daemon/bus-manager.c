@@ -292,6 +292,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SystemPressure", "(uuutt)", get_system_pressure, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Modules", "a(sbx)", bus_get_modules, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("DamonStat", "(bttax)", bus_get_damon_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("Reload", "", "", "bas", SD_BUS_PARAM(valid) SD_BUS_PARAM(diagnostics),
                                  method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("StartProfile", "s", SD_BUS_PARAM(name), "", "",
@@ -311,5 +313,7 @@ const BusTracked bus_manager_tracked[] = {
         { "LastReload", get_last_reload, false },
         { "LastReloadErrors", get_last_reload_errors, false },
         { "SystemPressure", get_system_pressure, true },
+        { "Modules", bus_get_modules, true },
+        { "DamonStat", bus_get_damon_stat, true },
 };
 const size_t bus_manager_n_tracked = ELEMENTSOF(bus_manager_tracked);

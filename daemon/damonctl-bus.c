@@ -361,6 +361,60 @@ static int parse_system_pressure(sd_bus_message *m, void *field) {
                                    &p->some_total_usec, &p->full_total_usec);
 }
 
+static int parse_modules(sd_bus_message *m, void *field) {
+        CtlManager *mg = (CtlManager *) ((char *) field - offsetof(CtlManager, modules));
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sbx)");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *name;
+                int enabled;
+                int64_t pid;
+                CtlModule *mod;
+
+                r = sd_bus_message_read(m, "(sbx)", &name, &enabled, &pid);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                mod = grow(&mg->modules, &mg->n_modules, sizeof(CtlModule));
+                if (!mod)
+                        return -ENOMEM;
+                *mod = (CtlModule) { string_escape(name), enabled, pid };
+                if (!mod->name)
+                        return -ENOMEM;
+        }
+        return sd_bus_message_exit_container(m);
+}
+
+static int parse_damon_stat(sd_bus_message *m, void *field) {
+        CtlDamonStat *d = field;
+        const void *a;
+        size_t n;
+        int running, r;
+
+        r = sd_bus_message_enter_container(m, 'r', "bttax");
+        if (r >= 0)
+                r = sd_bus_message_read(m, "btt", &running, &d->aggr_interval_us, &d->bandwidth);
+        if (r >= 0)
+                r = sd_bus_message_read_array(m, 'x', &a, &n);
+        if (r < 0)
+                return r;
+        d->running = running;
+        free(d->idle_ms);
+        d->idle_ms = NULL;
+        d->n_idle = n / sizeof(int64_t);
+        if (d->n_idle > 0) {
+                d->idle_ms = malloc(n);
+                if (!d->idle_ms)
+                        return -ENOMEM;
+                memcpy(d->idle_ms, a, n);
+        }
+        return sd_bus_message_exit_container(m);
+}
+
 #define P(name, sig, fn, type, field) { name, sig, fn, offsetof(type, field) }
 
 static const Prop manager_props[] = {
@@ -372,6 +426,8 @@ static const Prop manager_props[] = {
         P("LastReload", "(tbs)", parse_last_reload, CtlManager, last_reload_usec),
         P("LastReloadErrors", "as", parse_as, CtlManager, last_reload_errors),
         P("SystemPressure", "(uuutt)", parse_system_pressure, CtlManager, pressure),
+        P("Modules", "a(sbx)", parse_modules, CtlManager, modules),
+        P("DamonStat", "(bttax)", parse_damon_stat, CtlManager, damon_stat),
 };
 
 static const Prop profile_props[] = {

@@ -199,6 +199,47 @@ static const char *format_rate(char *buf, size_t size, uint64_t stall_usec, uint
         return buf;
 }
 
+/* "-1.2s" for DAMON_STAT's negative idle times (bytes accessed, for that long). */
+static const char *format_signed_ms(char *buf, size_t size, int64_t ms) {
+        char d[CTL_FORMAT_MAX];
+        uint64_t abs_ms = ms < 0 ? (uint64_t) -(ms + 1) + 1 : (uint64_t) ms;
+
+        snprintf(buf, size, "%s%s", ms < 0 ? "-" : "", ctl_format_usec(d, sizeof(d), abs_ms * USEC_PER_MSEC));
+        return buf;
+}
+
+/* The kernel's own DAMON modules (Modules), and what DAMON_STAT measures for the whole machine
+ * (DamonStat); nothing from a damond without them, or on a kernel without modules. */
+static void print_modules(FILE *f, const CtlManager *m) {
+        static const unsigned pcts[] = { 10, 25, 50, 75, 90, 95, 99 };
+        const CtlDamonStat *d = &m->damon_stat;
+        char a[CTL_FORMAT_MAX];
+
+        /* only the modules that run: one that is off changes nothing for damond (features lists all) */
+        for (size_t i = 0; i < m->n_modules; i++) {
+                const CtlModule *mod = &m->modules[i];
+
+                if (!mod->enabled)
+                        continue;
+                label(f, "Module");
+                fprintf(f, "%s on", strempty_or(mod->name, "?"));
+                if (mod->kdamond_pid > 0)
+                        fprintf(f, ", kdamond pid %" PRIi64, mod->kdamond_pid);
+                fputs(": it holds DAMON exclusively, the kernel starts no other kdamond beside it\n", f);
+        }
+        if (!d->running || d->n_idle != 101)
+                return;
+        label(f, "Machine idle");
+        for (size_t i = 0; i < ELEMENTSOF(pcts); i++)
+                fprintf(f, "%sp%u %s", i ? ", " : "", pcts[i], format_signed_ms(a, sizeof(a), d->idle_ms[pcts[i]]));
+        fputs(" (DAMON_STAT; negative: accessed for that long)\n", f);
+        label(f, "Bandwidth");
+        fprintf(f, "%s/s, estimated by DAMON_STAT", ctl_format_bytes(a, sizeof(a), d->bandwidth));
+        if (d->aggr_interval_us != CTL_UNKNOWN)
+                fprintf(f, " (aggregation interval %s)", ctl_format_usec(a, sizeof(a), d->aggr_interval_us));
+        fputc('\n', f);
+}
+
 static void print_header(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
         char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX];
 
@@ -232,6 +273,7 @@ static void print_header(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
                 label(f, i == 0 ? "Errors" : NULL);
                 fprintf(f, "%s\n", m->last_reload_errors[i]);
         }
+        print_modules(f, m);
 }
 
 static void print_goal(FILE *f, const CtlGoal *g) {
@@ -626,6 +668,23 @@ finish:
         return r;
 }
 
+/* The kernel's DAMON modules below the features: a module holds DAMON exclusively while it runs. */
+static void print_module_table(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
+        if (m->n_modules == 0)
+                return;
+        fputc('\n', f);
+        if (fmt->legend)
+                fprintf(f, "%-15s %-5s %s\n", "MODULE", "STATE", "KDAMOND");
+        for (size_t i = 0; i < m->n_modules; i++) {
+                const CtlModule *mod = &m->modules[i];
+                char pid[32] = "-";
+
+                if (mod->enabled && mod->kdamond_pid > 0)
+                        snprintf(pid, sizeof pid, "%" PRIi64, mod->kdamond_pid);
+                fprintf(f, "%-15s %-5s %s\n", strempty_or(mod->name, "?"), mod->enabled ? "on" : "off", pid);
+        }
+}
+
 int ctl_print_features(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
         static const char * const headers[] = { "FEATURE", "VERSION", "STATE", "USED" };
         enum { N = ELEMENTSOF(headers) };
@@ -656,6 +715,7 @@ int ctl_print_features(FILE *f, const CtlManager *m, const CtlFormat *fmt) {
                         present++;
         }
         print_table(f, headers, N, rows, m->n_features, fmt->legend);
+        print_module_table(f, m, fmt);
         if (fmt->legend) {
                 fprintf(f, "\n%zu of %zu features present", present, m->n_features);
                 if (!isempty(m->damon_version))
@@ -786,6 +846,17 @@ int ctl_print_show_manager(FILE *f, const CtlManager *m) {
         fprintf(f, "SystemPressure.FullAvg10=%" PRIu32 "\n", m->pressure.full_avg10);
         show_u64(f, "SystemPressure.", "SomeTotalUSec", m->pressure.some_total_usec);
         show_u64(f, "SystemPressure.", "FullTotalUSec", m->pressure.full_total_usec);
+        for (size_t i = 0; i < m->n_modules; i++)
+                fprintf(f, "Module=%s;%s;%" PRIi64 "\n", strempty(m->modules[i].name),
+                        m->modules[i].enabled ? "on" : "off", m->modules[i].kdamond_pid);
+        if (m->damon_stat.running) {
+                show_u64(f, "DamonStat.", "AggrIntervalUSec", m->damon_stat.aggr_interval_us);
+                show_u64(f, "DamonStat.", "EstimatedBandwidth", m->damon_stat.bandwidth);
+                fputs("DamonStat.IdleMSecPercentiles=", f);
+                for (size_t i = 0; i < m->damon_stat.n_idle; i++)
+                        fprintf(f, "%s%" PRIi64, i ? "," : "", m->damon_stat.idle_ms[i]);
+                fputc('\n', f);
+        }
         return finish(f);
 }
 
@@ -1027,6 +1098,38 @@ json_object *ctl_json_profile(const CtlProfile *p) {
         return jfinish(&j, json_profile(&j, p));
 }
 
+static json_object *json_modules(J *j, const CtlManager *m) {
+        json_object *a = jnew(j, json_object_new_array());
+
+        for (size_t i = 0; a && i < m->n_modules; i++) {
+                json_object *o = jnew(j, json_object_new_object());
+
+                jset_str(j, o, "name", m->modules[i].name);
+                jset_bool(j, o, "enabled", m->modules[i].enabled);
+                jset(j, o, "kdamond_pid",
+                     m->modules[i].kdamond_pid > 0 ? json_object_new_int64(m->modules[i].kdamond_pid) : NULL, true);
+                jappend(j, a, o);
+        }
+        return a;
+}
+
+/* DAMON_STAT's read-outs, or null when it does not run. */
+static json_object *json_damon_stat(J *j, const CtlManager *m) {
+        const CtlDamonStat *d = &m->damon_stat;
+        json_object *o, *a;
+
+        if (!d->running || d->n_idle == 0)
+                return NULL;
+        o = jnew(j, json_object_new_object());
+        a = jnew(j, json_object_new_array());
+        jset_u64(j, o, "aggr_interval_usec", d->aggr_interval_us);
+        jset_u64(j, o, "estimated_bandwidth_bytes_per_sec", d->bandwidth);
+        for (size_t i = 0; a && i < d->n_idle; i++)
+                jappend(j, a, json_object_new_int64(d->idle_ms[i]));
+        jset(j, o, "idle_ms_percentiles", a, false);
+        return o;
+}
+
 /* The manager's own properties, shared by status and show. */
 static json_object *json_manager_head(J *j, const CtlManager *m) {
         json_object *o = jnew(j, json_object_new_object()), *lr, *sp;
@@ -1047,6 +1150,8 @@ static json_object *json_manager_head(J *j, const CtlManager *m) {
         jset_u64(j, sp, "some_total_usec", m->pressure.some_total_usec);
         jset_u64(j, sp, "full_total_usec", m->pressure.full_total_usec);
         jset(j, o, "system_pressure", sp, false);
+        jset(j, o, "modules", json_modules(j, m), false);
+        jset(j, o, "damon_stat", json_damon_stat(j, m), true);
         return o;
 }
 
@@ -1119,6 +1224,7 @@ json_object *ctl_json_features(const CtlManager *m) {
         jset_str_or_null(&j, o, "damon_version", m->damon_version);
         jset_str(&j, o, "kernel_release", m->kernel_release);
         jset(&j, o, "features", json_features(&j, m), false);
+        jset(&j, o, "modules", json_modules(&j, m), false);
         return jfinish(&j, o);
 }
 

@@ -101,6 +101,10 @@ void ctl_manager_done(CtlManager *m) {
         free(m->features);
         free(m->last_reload_summary);
         strv_free(m->last_reload_errors);
+        for (size_t i = 0; i < m->n_modules; i++)
+                free(m->modules[i].name);
+        free(m->modules);
+        free(m->damon_stat.idle_ms);
         for (size_t i = 0; i < m->n_profiles; i++)
                 ctl_profile_done(&m->profiles[i]);
         free(m->profiles);

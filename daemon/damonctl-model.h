@@ -135,6 +135,22 @@ typedef struct CtlSystemPressure {
         uint64_t full_total_usec;
 } CtlSystemPressure;
 
+/* A DAMON module of the kernel (Modules). */
+typedef struct CtlModule {
+        char *name;                     /* damon_stat */
+        bool enabled;
+        int64_t kdamond_pid;            /* -1: none, or not found */
+} CtlModule;
+
+/* What DAMON_STAT measures for the whole machine (DamonStat). */
+typedef struct CtlDamonStat {
+        bool running;
+        uint64_t aggr_interval_us;      /* CTL_UNKNOWN */
+        uint64_t bandwidth;             /* bytes per second, CTL_UNKNOWN */
+        int64_t *idle_ms;               /* p0..p100, negative: accessed for that long */
+        size_t n_idle;
+} CtlDamonStat;
+
 typedef struct CtlManager {
         char *version;
         char *kernel_release;
@@ -146,6 +162,9 @@ typedef struct CtlManager {
         char *last_reload_summary;
         char **last_reload_errors;
         CtlSystemPressure pressure;
+        CtlModule *modules;
+        size_t n_modules;
+        CtlDamonStat damon_stat;
         CtlProfile *profiles;           /* sorted by name, as Profiles lists them */
         size_t n_profiles;
 } CtlManager;

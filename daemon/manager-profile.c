@@ -233,12 +233,23 @@ static void profile_blocked(ManagedProfile *p, uint64_t now_usec, const char *wh
 
 /* Whether a DAMON module holds DAMON; fills @why. */
 static bool module_blocks(Manager *m, char *why, size_t size) {
+        DamonModuleState s = {};
         DamonModule mod;
+        const char *name;
+        char pid[32] = "";
+        int64_t kpid;
 
         if (damon_modules_holder(m->io, &mod) <= 0)
                 return false;
-        snprintf(why, size, "the kernel module %s holds DAMON exclusively (its parameters/enabled is Y); "
-                 "no kdamond of sysfs can start while it runs", damon_module_to_string(mod));
+        name = damon_module_to_string(mod);
+        if (damon_module_read_state(m->io, mod, &s) >= 0 && damon_module_kdamond_pid(m->io, mod, &s, &kpid) > 0)
+                snprintf(pid, sizeof pid, " (pid %" PRIi64 ")", kpid);
+        /* the kernel starts a module's kdamond exclusively (damon_start(..., true)) and then refuses every
+         * other one with EBUSY; the module is the administrator's, so damond only says how to turn it off */
+        snprintf(why, size, "the kernel's %s runs its own kdamond%s exclusively, and while it runs the kernel "
+                 "refuses every other kdamond (EBUSY); to run damond's profiles, boot with %s.enabled=N on the "
+                 "kernel command line, or write N to /sys/module/%s/parameters/enabled (damond never changes "
+                 "the module)", name, pid, name, name);
         return true;
 }
 

@@ -126,6 +126,25 @@ typedef struct DamonModuleState {
 
 /* The module's state; a module that does not exist gives 0 and present = false. */
 int damon_module_read_state(DamonIO *io, DamonModule m, DamonModuleState *ret);
+/* The pid of @m's kdamond (@s from damon_module_read_state()): its kdamond_pid parameter where the
+ * kernel has one (damon_stat only from 7.2), else, while @m is enabled, the kernel thread named
+ * "kdamond.N" below proc/ (an enabled module holds DAMON exclusively, so any kdamond is its own).
+ * 1 and *ret_pid, or 0 and -1 when it runs none or none was found. Only reads. */
+int damon_module_kdamond_pid(DamonIO *io, DamonModule m, const DamonModuleState *s, int64_t *ret_pid);
+
+/* What DAMON_STAT publishes for the whole machine (damon-abi.md 5.3), read without writing anything. */
+typedef struct DamonStatReadout {
+        bool present;                   /* the kernel has DAMON_STAT */
+        bool enabled;                   /* it runs: the rest is filled */
+        int64_t kdamond_pid;            /* -1: not known */
+        uint64_t aggr_interval_us;      /* its auto-tuned aggregation interval; UINT64_MAX before 6.18 */
+        uint64_t bandwidth;             /* estimated_memory_bandwidth, bytes per second */
+        bool has_percentiles;
+        int64_t idle_ms[DAMON_STAT_N_PERCENTILES];      /* p0..p100; negative: accessed for that long */
+} DamonStatReadout;
+
+int damon_stat_read(DamonIO *io, DamonStatReadout *ret);
+
 /* A module holds DAMON when enabled=Y or its kdamond_pid is not -1 (a kdamond that is still stopping). */
 bool damon_module_state_holds(const DamonModuleState *s);
 

@@ -81,6 +81,8 @@ static const DamonModuleParamInfo stat_params[] = {
         STAT("estimated_memory_bandwidth", U64, "6.17", "B/s"),
         STAT("memory_idle_ms_percentiles", STRING, "6.17", "ms"),
         STAT("aggr_interval_us", U64, "6.18", "us"),
+        /* on Debian's 7.2; the mainline release that brought it is not verified */
+        P("kdamond_pid", S64, true, false, "7.2", NULL),
 };
 
 static const struct {
@@ -775,4 +777,93 @@ int damon_module_apply(
 finish:
         damon_io_unlock(io);
         return r;
+}
+
+/* A kernel thread named "kdamond.N" (the kernel's own name for every kdamond): 1 and its pid, or 0. */
+static int find_kdamond_thread(DamonIO *io, int64_t *ret_pid) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        r = damon_io_list(io, "proc", &names);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; names[i]; i++) {
+                char p[64], comm[32];
+                int64_t pid;
+
+                if (parse_s64_kernel(names[i], &pid) < 0 || pid <= 0 || names[i][0] == '0')
+                        continue;
+                snprintf(p, sizeof(p), "proc/%s/comm", names[i]);
+                /* a process that exited since the listing is skipped, as is anything unreadable */
+                if (damon_io_read(io, p, comm, sizeof(comm)) < 0)
+                        continue;
+                if (strncmp(comm, "kdamond.", strlen("kdamond.")) == 0) {
+                        *ret_pid = pid;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+int damon_module_kdamond_pid(DamonIO *io, DamonModule m, const DamonModuleState *s, int64_t *ret_pid) {
+        if (!io || !s || !ret_pid || !module_valid(m))
+                return -EINVAL;
+        *ret_pid = -1;
+        if (!s->present)
+                return 0;
+        if (s->has_kdamond_pid) {
+                *ret_pid = s->kdamond_pid;
+                return s->kdamond_pid > 0;
+        }
+        if (!s->enabled)
+                return 0;
+        /* An enabled module holds DAMON exclusively: whatever kdamond runs is its own. */
+        return find_kdamond_thread(io, ret_pid);
+}
+
+int damon_stat_read(DamonIO *io, DamonStatReadout *ret) {
+        DamonStatReadout o = { .kdamond_pid = -1, .aggr_interval_us = UINT64_MAX };
+        DamonModuleState s;
+        char buf[4096], p[256];
+        int r;
+
+        if (!io || !ret)
+                return -EINVAL;
+        r = damon_module_read_state(io, DAMON_MODULE_STAT, &s);
+        if (r < 0)
+                return r;
+        o.present = s.present;
+        o.enabled = s.enabled;
+        if (!s.present || !s.enabled) {
+                *ret = o;
+                return 0;
+        }
+        r = damon_module_kdamond_pid(io, DAMON_MODULE_STAT, &s, &o.kdamond_pid);
+        if (r < 0)
+                return r;
+        r = damon_module_has_param(io, DAMON_MODULE_STAT, "aggr_interval_us");
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = param_path(DAMON_MODULE_STAT, "aggr_interval_us", p, sizeof(p));
+                if (r >= 0)
+                        r = damon_io_read_u64(io, p, &o.aggr_interval_us);
+                if (r < 0)
+                        return r;
+        }
+        r = param_path(DAMON_MODULE_STAT, "estimated_memory_bandwidth", p, sizeof(p));
+        if (r >= 0)
+                r = damon_io_read_u64(io, p, &o.bandwidth);
+        if (r < 0)
+                return r;
+        r = read_raw(io, DAMON_MODULE_STAT, "memory_idle_ms_percentiles", buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        if (damon_stat_parse_percentiles(buf, o.idle_ms) < 0)
+                return -EBADMSG;
+        o.has_percentiles = true;
+        *ret = o;
+        return 0;
 }

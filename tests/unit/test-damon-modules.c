@@ -45,7 +45,7 @@ START_TEST(test_tables) {
         ck_assert_int_eq(damon_module_from_name("damon_foo"), -EINVAL);
 
         n = damon_module_param_table(DAMON_MODULE_STAT, &t);
-        ck_assert_uint_eq(n, 4);
+        ck_assert_uint_eq(n, 5);
         i = damon_module_param_info(DAMON_MODULE_RECLAIM, "kdamond_pid");
         ck_assert_ptr_nonnull(i);
         ck_assert(i->read_only && !i->stat);
@@ -542,12 +542,54 @@ START_TEST(test_stat_module) {
 }
 END_TEST
 
+/* What status shows of DAMON_STAT: read only, the kdamond found by name where the kernel has no
+ * kdamond_pid (before 7.2), by kdamond_pid where it has. */
+START_TEST(test_stat_readout) {
+        DamonStatReadout o;
+        DamonModuleState st;
+        int64_t pid;
+
+        ck_assert_ok(damon_stat_read(io, &o));
+        ck_assert(!o.present && !o.enabled && !o.has_percentiles);
+
+        add_stat_module(true);
+        ck_assert_ok(fake_kernel_write_file(k, "proc/77/comm", "kdamond.0\n"));
+        ck_assert_ok(damon_stat_read(io, &o));
+        ck_assert(o.present && o.enabled && o.has_percentiles);
+        ck_assert_int_eq(o.kdamond_pid, 77);
+        ck_assert_uint_eq(o.aggr_interval_us, 100000);
+        ck_assert_uint_eq(o.bandwidth, 123456789);
+        ck_assert_int_eq(o.idle_ms[0], -100);
+        ck_assert_int_eq(o.idle_ms[50], 500);
+        ck_assert_int_eq(o.idle_ms[100], 1000);
+
+        /* 7.2's kdamond_pid wins over the thread's name */
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "kdamond_pid", "4242\n"));
+        ck_assert_ok(damon_module_read_state(io, DAMON_MODULE_STAT, &st));
+        ck_assert_int_eq(damon_module_kdamond_pid(io, DAMON_MODULE_STAT, &st, &pid), 1);
+        ck_assert_int_eq(pid, 4242);
+
+        /* a percentiles file that does not parse is not passed on */
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "memory_idle_ms_percentiles", "1,2\n"));
+        ck_assert_int_eq(damon_stat_read(io, &o), -EBADMSG);
+
+        /* off: nothing but that */
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "enabled", "N\n"));
+        ck_assert_ok(fake_kernel_write_file(k, STAT_DIR "kdamond_pid", "-1\n"));
+        ck_assert_ok(damon_stat_read(io, &o));
+        ck_assert(o.present && !o.enabled && !o.has_percentiles);
+        ck_assert_int_eq(o.kdamond_pid, -1);
+        ck_assert_uint_eq(fake_kernel_n_writes(k), 0);
+}
+END_TEST
+
 static Suite *modules_suite(void) {
         Suite *s = suite_create("damon-modules");
         TCase *tc = tcase_create("damon-modules");
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_tables);
+        tcase_add_test(tc, test_stat_readout);
         tcase_add_test(tc, test_present);
         tcase_add_test(tc, test_read_params);
         tcase_add_test(tc, test_read_params_unknown_and_bad);

@@ -461,6 +461,48 @@ START_TEST(test_features) {
 }
 END_TEST
 
+/* A kernel that runs DAMON_STAT (6.17's default): the modules, its kdamond and its read-outs, in
+ * status, features and --json. */
+static void add_damon_stat(CtlManager *m) {
+        static const char *names[] = { "damon_reclaim", "damon_lru_sort", "damon_stat" };
+
+        m->modules = calloc(ELEMENTSOF(names), sizeof(CtlModule));
+        ck_assert_ptr_nonnull(m->modules);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                m->modules[i] = (CtlModule) { xstrdup(names[i]), i == 2, i == 2 ? 87 : -1 };
+        m->n_modules = ELEMENTSOF(names);
+        m->damon_stat = (CtlDamonStat) { .running = true, .aggr_interval_us = 1600000, .bandwidth = 52428800 };
+        m->damon_stat.idle_ms = calloc(101, sizeof(int64_t));
+        ck_assert_ptr_nonnull(m->damon_stat.idle_ms);
+        m->damon_stat.n_idle = 101;
+        for (int i = 0; i < 101; i++)
+                m->damon_stat.idle_ms[i] = i < 20 ? -(20 - i) * 400 : (i - 20) * 1500;
+}
+
+START_TEST(test_damon_stat) {
+        _cleanup_(ctl_manager_done) CtlManager m = {};
+        _cleanup_free_ char *status = NULL, *feat = NULL, *json = NULL, *fjson = NULL;
+
+        make_manager(&m);
+        add_damon_stat(&m);
+        status = render(status_all, &m);
+        check_golden("status-damon-stat.txt", status);
+        feat = render(features, &m);
+        check_golden("features-modules.txt", feat);
+        json = render_json(ctl_json_status(&m, NULL));
+        ck_assert_ptr_nonnull(strstr(json, "\"estimated_bandwidth_bytes_per_sec\": 52428800"));
+        ck_assert_ptr_nonnull(strstr(json, "\"name\": \"damon_stat\",\n      \"enabled\": true,\n      \"kdamond_pid\": 87"));
+        fjson = render_json(ctl_json_features(&m));
+        ck_assert_ptr_nonnull(strstr(fjson, "\"kdamond_pid\": 87"));
+
+        /* not running: no read-outs */
+        m.damon_stat.running = false;
+        free(json);
+        json = render_json(ctl_json_status(&m, NULL));
+        ck_assert_ptr_nonnull(strstr(json, "\"damon_stat\": null"));
+}
+END_TEST
+
 START_TEST(test_show) {
         _cleanup_(ctl_manager_done) CtlManager m = {};
         _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
@@ -568,6 +610,7 @@ int main(void) {
         tcase_add_test(tc, test_empty_manager);
         tcase_add_test(tc, test_validation);
         tcase_add_test(tc, test_units);
+        tcase_add_test(tc, test_damon_stat);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

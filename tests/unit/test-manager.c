@@ -768,6 +768,38 @@ START_TEST(test_module_blocks_then_retry) {
 }
 END_TEST
 
+/* DAMON_STAT as 6.17's CONFIG_DAMON_STAT_ENABLED_DEFAULT=y starts it: damond's profiles wait, the reason
+ * names the module and how to turn it off, and nothing of the module (nor of sysfs) is written; once the
+ * administrator turns it off, the profiles start at the next retry. */
+START_TEST(test_damon_stat_blocks) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *reclaim;
+
+        if (gen < FAKE_GEN_6_17)
+                return;
+        ck_assert_ok(fake_kernel_add_stat_module(k, true));
+        fake_kernel_clear_write_log(k);
+        m = started_manager();
+        reclaim = profile(m, "reclaim");
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ptr_nonnull(strstr(reclaim->reason, "damon_stat runs its own kdamond"));
+        ck_assert_ptr_nonnull(strstr(reclaim->reason, "(EBUSY)"));
+        ck_assert_ptr_nonnull(strstr(reclaim->reason, "damon_stat.enabled=N"));
+        ck_assert_ptr_nonnull(strstr(logbuf, "damon_stat.enabled=N"));
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "damon_stat"));
+        ck_assert_ptr_null(strstr(config_writes(), "state"));
+
+        ck_assert_ok(manager_health_tick(m, T0 + MANAGER_RETRY_USEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_BLOCKED);
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "damon_stat"));
+
+        ck_assert_ok(fake_kernel_set_module_enabled(k, DAMON_MODULE_STAT, false));
+        ck_assert_ok(manager_health_tick(m, T0 + 2 * MANAGER_RETRY_USEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "damon_stat"));
+}
+END_TEST
+
 /* What a write log line's kdamond index is, or -1 (nr_kdamonds, modules). */
 static bool log_touches(const char *log, unsigned index) {
         char prefix[16];
@@ -1377,6 +1409,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_validate_file_names);
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
+        tcase_add_test(tc, test_damon_stat_blocks);
         tcase_add_test(tc, test_adoption);
         tcase_add_test(tc, test_adoption_of_changed_profile);
         tcase_add_test(tc, test_adoption_of_invalid_profile);
