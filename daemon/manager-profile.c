@@ -189,11 +189,19 @@ int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
                 }
                 t->n_regions = 0;
                 t->regions = mfree(t->regions);
-                for (size_t i = 0; i < n; i++)
-                        if (!damon_target_add_region(t, ranges[i].start, ranges[i].end)) {
+                for (size_t i = 0; i < n; i++) {
+                        /* the kernel reads region addresses in units of addr_unit (paddr multiplies them
+                         * back, 6.18): a byte address would name memory addr_unit times further out */
+                        uint64_t u = MAX(ret->addr_unit, UINT64_C(1));
+                        uint64_t start = ranges[i].start / u + (ranges[i].start % u != 0), end = ranges[i].end / u;
+
+                        if (start >= end)
+                                continue;
+                        if (!damon_target_add_region(t, start, end)) {
                                 damon_spec_done(ret);
                                 return -ENOMEM;
                         }
+                }
         }
         /* Where the kernel can keep the stats fresh by itself (refresh_ms, 6.17), let it: status then
          * costs no state command that blocks the loop. */

@@ -768,6 +768,31 @@ START_TEST(test_module_blocks_then_retry) {
 }
 END_TEST
 
+/* AddrUnit= (6.18): the kernel reads region addresses in units of addr_unit, so Region=auto writes the
+ * System RAM ranges divided by it (a byte address would name memory 4096 times further out). */
+START_TEST(test_addr_unit_regions) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *stat;
+        char buf[64];
+
+        if (gen < FAKE_GEN_6_18)
+                return;
+        write_conf("stat.conf", "[Profile]\nOperations=paddr\n[Monitor]\nAddrUnit=4096\n[Target]\nRegion=auto\n"
+                   "[Scheme all]\nAction=stat\n");
+        m = started_manager();
+        stat = profile(m, "stat");
+        ck_assert_int_eq(stat->state, PROFILE_RUN_RUNNING);
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond, "contexts/0/addr_unit", buf, sizeof buf));
+        ck_assert_str_eq(buf, "4096");
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond,
+                                               "contexts/0/targets/0/regions/0/start", buf, sizeof buf));
+        ck_assert_str_eq(buf, "1048576");
+        ck_assert_ok(fake_kernel_running_value(k, (unsigned) stat->kdamond,
+                                               "contexts/0/targets/0/regions/0/end", buf, sizeof buf));
+        ck_assert_str_eq(buf, "2359296");
+}
+END_TEST
+
 /* DAMON_STAT as 6.17's CONFIG_DAMON_STAT_ENABLED_DEFAULT=y starts it: damond's profiles wait, the reason
  * names the module and how to turn it off, and nothing of the module (nor of sysfs) is written; once the
  * administrator turns it off, the profiles start at the next retry. */
@@ -1410,6 +1435,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_damon_stat_blocks);
+        tcase_add_test(tc, test_addr_unit_regions);
         tcase_add_test(tc, test_adoption);
         tcase_add_test(tc, test_adoption_of_changed_profile);
         tcase_add_test(tc, test_adoption_of_invalid_profile);
