@@ -538,7 +538,8 @@ static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
         for (size_t i = 0; i < p->n_schemes; i++) {
                 uint64_t v = ctl_scheme_stat(&p->schemes[i], "sz_applied");
 
-                if (v != CTL_UNKNOWN) {
+                /* a stat scheme acts on nothing, whatever its sz_applied counts */
+                if (v != CTL_UNKNOWN && !(p->schemes[i].action && streq(p->schemes[i].action, "stat"))) {
                         total += v;
                         have_total = true;
                 }

@@ -56,8 +56,11 @@ int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, boo
                 return log_debug_errno(r, "Failed to read the stats of kdamond %d, ignoring: %m", p->kdamond);
         p->status_read_usec = now_usec;
 
+        /* a stat scheme acts on nothing: its sz_applied (all it saw, every aggregation) is no work done */
         for (size_t i = 0; i < st.n_schemes; i++)
-                applied += st.schemes[i].sz_applied;
+                if (!(p->has_applied && i < p->applied.n_schemes &&
+                      p->applied.schemes[i].action == DAMOS_ACTION_STAT))
+                        applied += st.schemes[i].sz_applied;
         account_window(p, applied, now_usec);
 
         /* The tuning status describes the compiled schemes; a kdamond that runs something else (an
