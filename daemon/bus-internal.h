@@ -60,6 +60,7 @@ int bus_get_damon_stat(sd_bus *bus, const char *path, const char *interface, con
 
 /* bus-observe.c: org.damond1.Observe on the profile objects */
 extern const sd_bus_vtable bus_observe_vtable[];
+extern const sd_bus_vtable bus_observe_manager_vtable[];
 
 /* bus.c */
 /* Append @s (NULL: "") and each string of @l (NULL: none) made safe (utf8.h): D-Bus refuses a string

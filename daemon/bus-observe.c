@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bus-internal.h"
+#include "metrics.h"
 #include "observe.h"
 
 static ManagedProfile *lookup(Manager *m, const char *path) {
@@ -144,6 +145,28 @@ static int method_get_snapshots(sd_bus_message *msg, void *userdata, sd_bus_erro
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
+
+/* On /org/damond1: the metrics of every profile and of damond, as `damonctl metrics` prints them. */
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        Manager *m = userdata;
+        int r;
+
+        /* the schemes' counters at most StatusInterval= old, as the Profile properties give them */
+        for (size_t i = 0; i < manager_n_profiles(m); i++)
+                (void) manager_refresh_status(m, manager_profile(m, i), manager_now_monotonic(), true);
+        r = manager_metrics_to_string(m, &text);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
+const sd_bus_vtable bus_observe_manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", text), method_get_metrics,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
 
 const sd_bus_vtable bus_observe_vtable[] = {
         SD_BUS_VTABLE_START(0),

@@ -305,6 +305,9 @@ int bus_attach(Manager *m) {
                                                DAMOND_BUS_OBSERVE_INTERFACE, bus_observe_vtable,
                                                bus_profile_find, m);
         if (r >= 0)
+                r = sd_bus_add_object_vtable(b->bus, NULL, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_OBSERVE_INTERFACE,
+                                             bus_observe_manager_vtable, m);
+        if (r >= 0)
                 r = sd_bus_add_node_enumerator(b->bus, NULL, DAMOND_BUS_PROFILE_PREFIX, bus_profile_enumerate,
                                                m);
         if (r == -ENOMEM)

@@ -755,3 +755,23 @@ int ctl_bus_start_profile(sd_bus *bus, const char *name, sd_bus_error *error) {
 int ctl_bus_stop_profile(sd_bus *bus, const char *name, sd_bus_error *error) {
         return call_profile_method(bus, "StopProfile", name, error);
 }
+
+int ctl_bus_get_metrics(sd_bus *bus, char **ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text;
+        char *copy;
+        int r;
+
+        r = sd_bus_call_method(bus, DAMOND_BUS_NAME, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_OBSERVE_INTERFACE,
+                               "GetMetrics", error, &reply, "");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return r;
+        copy = strdup(text);
+        if (!copy)
+                return -ENOMEM;
+        *ret = copy;
+        return 0;
+}

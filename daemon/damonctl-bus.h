@@ -33,3 +33,6 @@ int ctl_bus_validate(sd_bus *bus, char * const *names, char * const *contents, s
 /* StartProfile / StopProfile. */
 int ctl_bus_start_profile(sd_bus *bus, const char *name, sd_bus_error *error);
 int ctl_bus_stop_profile(sd_bus *bus, const char *name, sd_bus_error *error);
+
+/* org.damond1.Observe.GetMetrics on the manager: the Prometheus text exposition (damond(8), METRICS). */
+int ctl_bus_get_metrics(sd_bus *bus, char **ret, sd_bus_error *error);

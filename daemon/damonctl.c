@@ -56,7 +56,8 @@ static void help(void) {
                "  validate [FILE...]     Check profile files (or the installed configuration)\n"
                "  reload                 Reload the configuration (root)\n"
                "  start PROFILE          Start a stopped, failed or blocked profile (root)\n"
-               "  stop PROFILE           Stop a running profile (root)\n\n"
+               "  stop PROFILE           Stop a running profile (root)\n"
+               "  metrics                Print the metrics in the Prometheus text format\n\n"
                "Options:\n"
                "  -h --help              Show this help and exit\n"
                "     --version           Show the version and exit\n"
@@ -384,6 +385,22 @@ static int verb_stop(sd_bus *bus, char **args) {
         return profile_method(bus, "stop", args[0]);
 }
 
+static int verb_metrics(sd_bus *bus, char **args) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *text = NULL;
+        int r, ret;
+
+        r = ctl_bus_get_metrics(bus, &text, &error);
+        if (r < 0) {
+                ret = bus_failure("metrics", r, &error);
+                sd_bus_error_free(&error);
+                return ret;
+        }
+        /* damond wrote it: the label values are escaped, and a terminal shows them as they are */
+        fputs(text, stdout);
+        return EXIT_OK;
+}
+
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args;    /* after the verb */
@@ -400,6 +417,7 @@ static const Verb verbs[] = {
         { "reload",   0, 0,          false, verb_reload   },
         { "start",    1, 1,          false, verb_start    },
         { "stop",     1, 1,          false, verb_stop     },
+        { "metrics",  0, 0,          false, verb_metrics  },
 };
 
 static int parse_argv(int argc, char *argv[]) {

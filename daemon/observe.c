@@ -14,6 +14,7 @@
 #include "manager-internal.h"
 #include "mem-counters.h"
 #include "message-ids.h"
+#include "metrics.h"
 #include "observe.h"
 #include "psi.h"
 #include "units.h"
@@ -27,6 +28,8 @@ typedef struct ManagerObserve {
         uint64_t next_cookie;
         size_t next_profile;            /* round robin */
         bool setup_done;
+        uint64_t next_metrics_usec;     /* CLOCK_MONOTONIC of the next MetricsDirectory= write */
+        int metrics_error;              /* of the last write, logged once per change */
 } ManagerObserve;
 
 ProfileObserve *profile_observe_free(ProfileObserve *o) {
@@ -360,6 +363,27 @@ int manager_observe_collect(Manager *m, uint64_t now_usec) {
         }
 }
 
+/* MetricsDirectory=: the file every StatusInterval=; a failure is logged when it first happens and when
+ * it changes, not every interval. */
+static int metrics_tick(Manager *m, uint64_t now_usec) {
+        ManagerObserve *mo = m->observe;
+        const char *dir = m->has_config ? m->config.metrics_directory : NULL;
+        int r;
+
+        if (!mo || isempty(dir) || now_usec < mo->next_metrics_usec)
+                return 0;
+        mo->next_metrics_usec = now_usec + manager_status_interval(m);
+        r = manager_metrics_write(m, dir);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 && r != mo->metrics_error)
+                log_warning_errno(r, "Failed to write the metrics to %s/damond.prom, ignoring: %m", dir);
+        else if (r >= 0 && mo->metrics_error < 0)
+                log_info("Writing the metrics to %s/damond.prom again.", dir);
+        mo->metrics_error = r < 0 ? r : 0;
+        return 0;
+}
+
 int manager_observe_tick(Manager *m, uint64_t now_usec) {
         uint64_t status = manager_status_interval(m);
         bool tried;
@@ -408,6 +432,9 @@ int manager_observe_tick(Manager *m, uint64_t now_usec) {
                 }
                 journal_hourly(p, o, now_usec);
         }
+        r = metrics_tick(m, now_usec);
+        if (r == -ENOMEM)
+                return r;
         r = queue_next_snapshot(m, now_usec);
         return r < 0 ? r : 0;
 }

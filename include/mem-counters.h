@@ -44,3 +44,6 @@ int mem_counters_read(const Root *root, const char *cgroup, MemCounters *ret);
 int proc_stat_parse_cpu_usec(const char *stat, long clk_tck, uint64_t *ret);
 /* The same from proc/PID/stat below @root. -ESRCH if there is no such process. */
 int proc_pid_cpu_usec(const Root *root, pid_t pid, uint64_t *ret);
+/* The resident memory of process @pid from proc/PID/statm below @root (its second field, times the page
+ * size). -ESRCH if there is no such process, -EINVAL for a malformed file. */
+int proc_pid_rss_bytes(const Root *root, pid_t pid, uint64_t *ret);

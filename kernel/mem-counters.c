@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memcg.h"
 #include "mem-counters.h"
@@ -262,4 +264,27 @@ int proc_pid_cpu_usec(const Root *root, pid_t pid, uint64_t *ret) {
         if (n < 0)
                 return (int) n;
         return proc_stat_parse_cpu_usec(buf, sysconf(_SC_CLK_TCK), ret);
+}
+
+int proc_pid_rss_bytes(const Root *root, pid_t pid, uint64_t *ret) {
+        char path[64], buf[256];
+        unsigned long long size, resident;
+        long page;
+        ssize_t n;
+
+        if (pid <= 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "proc/%d/statm", (int) pid);
+        n = root_read_head(root, path, buf, sizeof(buf));
+        if (n == -ENOENT)
+                return -ESRCH;
+        if (n < 0)
+                return (int) n;
+        if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+                return -EINVAL;
+        page = sysconf(_SC_PAGESIZE);
+        if (page <= 0 || resident > UINT64_MAX / (uint64_t) page)
+                return -EINVAL;
+        *ret = (uint64_t) resident * (uint64_t) page;
+        return 0;
 }

@@ -4,7 +4,7 @@
 # damonctl end to end: the private system bus of tests/bus (its bus-config.xml.in with the installed
 # policy, systemd/org.damond1.conf) and damond-fake on a fake kernel of generation GEN. Before damond
 # owns its name damonctl exits 3; then `status`, `status --json`, `list`, `list --json`, `show`,
-# `show --json`, `features`, `validate` (files and the installed configuration), `stop`/`start` are
+# `show --json`, `features`, `metrics` (promtool), `validate` (files and the installed configuration), `stop`/`start` are
 # compared with golden files in tests/damonctl/golden/bus@GEN/, after normalising what changes from run
 # to run (the temporary directory, pids, times, the host's kernel release); an unprivileged caller reads
 # the status and is refused reload, stop and start with exit status 4.
@@ -202,6 +202,17 @@ run show-manager.json 0 "$damonctl" show --json
 run status-reclaim.json 0 "$damonctl" --json status reclaim
 run features 0 "$damonctl" features
 run features.json 0 "$damonctl" features --json
+
+# --- metrics: the Prometheus text exposition, for anyone; promtool checks it where Debian's prometheus
+# package installed it (tests/unit/test-metrics.c parses it strictly in any case) ---
+as_nobody "$damonctl" metrics >"$tmp/metrics" || fail "metrics as nobody: exit status $?"
+grep -q '^damond_profile_state{profile="reclaim",state="running"} 1$' "$tmp/metrics" ||
+        fail "metrics: no running reclaim profile: $(head -n 20 "$tmp/metrics")"
+grep -q '^damond_scheme_applied_bytes_total{profile="reclaim",' "$tmp/metrics" ||
+        fail "metrics: no scheme counters of the reclaim profile"
+if command -v promtool >/dev/null; then
+        promtool check metrics <"$tmp/metrics" || fail "promtool check metrics failed"
+fi
 
 # --- validate: damonctl reads the files, damond checks them ---
 printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n' >"$tmp/good.conf"

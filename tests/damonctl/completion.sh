@@ -35,7 +35,7 @@ expect() {
         fi
 }
 
-expect "status list show features validate reload start stop" damonctl ""
+expect "status list show features validate reload start stop metrics" damonctl ""
 expect "status show start stop" damonctl s
 expect "list" damonctl --json l
 expect "--help --version --json --json=pretty --json=short --json=off --no-pager --no-legend --quiet" damonctl --
