@@ -775,3 +775,74 @@ int ctl_bus_get_metrics(sd_bus *bus, char **ret, sd_bus_error *error) {
         *ret = copy;
         return 0;
 }
+
+int ctl_bus_get_snapshots(sd_bus *bus, const char *name, AccessSnapshot **ret, size_t *ret_n, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        AccessSnapshot *snaps = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_path_encode(DAMOND_BUS_PROFILE_PREFIX, name, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, DAMOND_BUS_NAME, path, DAMOND_BUS_OBSERVE_INTERFACE, "GetSnapshots", error,
+                               &reply, "");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ttta(ttuu))");
+        while (r >= 0) {
+                AccessSnapshot s = {};
+                AccessSnapshot *t;
+                size_t cap = 0;
+
+                r = sd_bus_message_enter_container(reply, 'r', "ttta(ttuu)");
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_read(reply, "ttt", &s.time_usec, &s.sample_us, &s.aggr_us);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "(ttuu)");
+                while (r >= 0) {
+                        AccessRegion g;
+
+                        r = sd_bus_message_read(reply, "(ttuu)", &g.start, &g.end, &g.nr_accesses, &g.age);
+                        if (r <= 0)
+                                break;
+                        if (s.n_regions == cap) {
+                                AccessRegion *x = reallocarray(s.regions, cap ? cap * 2 : 64, sizeof(AccessRegion));
+
+                                if (!x) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                s.regions = x;
+                                cap = cap ? cap * 2 : 64;
+                        }
+                        s.regions[s.n_regions++] = g;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                t = r >= 0 ? reallocarray(snaps, n + 1, sizeof(AccessSnapshot)) : NULL;
+                if (!t) {
+                        access_snapshot_done(&s);
+                        if (r >= 0)
+                                r = -ENOMEM;
+                        break;
+                }
+                snaps = t;
+                snaps[n++] = s;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        access_snapshot_done(&snaps[i]);
+                free(snaps);
+                return r;
+        }
+        *ret = snaps;
+        *ret_n = n;
+        return 0;
+}

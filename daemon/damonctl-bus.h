@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "damon-snapshot.h"
 #include "damonctl-model.h"
 
 /* The manager's properties; with @profiles also every profile's (a profile that went away meanwhile is
@@ -36,3 +37,7 @@ int ctl_bus_stop_profile(sd_bus *bus, const char *name, sd_bus_error *error);
 
 /* org.damond1.Observe.GetMetrics on the manager: the Prometheus text exposition (damond(8), METRICS). */
 int ctl_bus_get_metrics(sd_bus *bus, char **ret, sd_bus_error *error);
+
+/* org.damond1.Observe.GetSnapshots of profile @name: the snapshots damond keeps, oldest first (@ret: an
+ * array of @ret_n, each to be freed with access_snapshot_done(), then the array). */
+int ctl_bus_get_snapshots(sd_bus *bus, const char *name, AccessSnapshot **ret, size_t *ret_n, sd_bus_error *error);

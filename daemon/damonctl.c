@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "damonctl-bus.h"
 #include "damonctl-format.h"
 #include "damonctl-pager.h"
+#include "damonctl-report.h"
 #include "damond-bus.h"
 #include "macro.h"
 #include "utf8.h"
@@ -44,6 +46,7 @@ static JsonMode arg_json = JSON_OFF;
 static bool arg_legend = true;
 static bool arg_pager = true;
 static bool arg_quiet = false;
+static const char *arg_output = NULL;
 
 static void help(void) {
         printf("Usage: damonctl [OPTIONS...] [VERB] [ARGS...]\n\n"
@@ -57,15 +60,18 @@ static void help(void) {
                "  reload                 Reload the configuration (root)\n"
                "  start PROFILE          Start a stopped, failed or blocked profile (root)\n"
                "  stop PROFILE           Stop a running profile (root)\n"
-               "  metrics                Print the metrics in the Prometheus text format\n\n"
+               "  metrics                Print the metrics in the Prometheus text format\n"
+               "  report wss|heatmap|footprint [PROFILE]\n"
+               "                         What the access snapshots say over time\n\n"
                "Options:\n"
                "  -h --help              Show this help and exit\n"
                "     --version           Show the version and exit\n"
                "     --json=MODE         Print JSON: pretty (as bare --json), short (one line) or off\n"
-               "                         (status, list, show, features, validate, reload)\n"
+               "                         (status, list, show, features, validate, reload, report)\n"
                "     --no-pager          Do not pipe the output into a pager\n"
                "     --no-legend         Print tables without their header and count line\n"
-               "  -q --quiet             Print no warnings or notes when reload or validate succeeds\n\n"
+               "  -q --quiet             Print no warnings or notes when reload or validate succeeds\n"
+               "     --output=FILE       report heatmap: write an image (FILE.png or FILE.svg, gnuplot)\n\n"
                "Exit status: 0 ok, 1 failure or invalid configuration, 2 usage error,\n"
                "3 damond is not running, 4 access denied. See damonctl(1).\n");
 }
@@ -401,6 +407,115 @@ static int verb_metrics(sd_bus *bus, char **args) {
         return EXIT_OK;
 }
 
+static bool endswith(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+
+        return a >= b && streq(s + a - b, suffix);
+}
+
+/* The profile a report is of when none is named: the first running one that has snapshots. */
+static int default_report_profile(sd_bus *bus, char **ret) {
+        _cleanup_(ctl_manager_done) CtlManager m = {};
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_bus_read_manager(bus, true, &m, &error);
+        if (r < 0) {
+                r = bus_failure("report", r, &error);
+                sd_bus_error_free(&error);
+                return -r;
+        }
+        for (size_t i = 0; i < m.n_profiles; i++)
+                if (m.profiles[i].observe.n_held > 0) {
+                        *ret = strdup(m.profiles[i].name);
+                        if (!*ret)
+                                return -EXIT_FAIL;
+                        return 0;
+                }
+        fprintf(stderr, "damonctl: report: no profile has access snapshots (damonctl status says why).\n");
+        return -EXIT_FAIL;
+}
+
+/* gnuplot draws the image (gnuplot-nox); the script comes on its standard input */
+static int heatmap_image(const CtlReport *rep, const char *output) {
+        FILE *gp;
+        int r, status;
+
+        gp = popen("gnuplot", "we");
+        if (!gp) {
+                fprintf(stderr, "damonctl: report: cannot run gnuplot: %m\n");
+                return EXIT_FAIL;
+        }
+        r = ctl_report_heatmap_gnuplot(gp, rep, output);
+        status = pclose(gp);
+        if (r < 0) {
+                fprintf(stderr, "damonctl: report: %s\n", strerror(-r));
+                return EXIT_FAIL;
+        }
+        if (status != 0) {
+                fprintf(stderr, "damonctl: report: gnuplot failed (%s); is gnuplot installed?\n",
+                        WIFEXITED(status) ? "exit status" : "signal");
+                return EXIT_FAIL;
+        }
+        if (!arg_quiet)
+                fprintf(stderr, "Wrote %s.\n", output);
+        return EXIT_OK;
+}
+
+static int verb_report(sd_bus *bus, char **args) {
+        _cleanup_free_ char *name = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        AccessSnapshot *snaps = NULL;
+        CtlReport rep;
+        size_t n = 0;
+        int r, ret;
+
+        if (!streq(args[0], "wss") && !streq(args[0], "heatmap") && !streq(args[0], "footprint"))
+                return usage_error("report: unknown report '%s' (wss, heatmap or footprint).", args[0]);
+        if (arg_output && !streq(args[0], "heatmap"))
+                return usage_error("report %s: --output= is for heatmap only.", args[0]);
+        if (arg_output && !endswith(arg_output, ".png") && !endswith(arg_output, ".svg"))
+                return usage_error("--output=%s: the file name must end in .png or .svg.", arg_output);
+        if (args[1])
+                name = strdup(args[1]);
+        else {
+                r = default_report_profile(bus, &name);
+                if (r < 0)
+                        return -r;
+        }
+        if (!name) {
+                fprintf(stderr, "damonctl: out of memory.\n");
+                return EXIT_FAIL;
+        }
+        r = ctl_bus_get_snapshots(bus, name, &snaps, &n, &error);
+        if (r < 0) {
+                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                        fprintf(stderr, "damonctl: report: no profile '%s'.\n", name);
+                        ret = EXIT_FAIL;
+                } else
+                        ret = bus_failure("report", r, &error);
+                sd_bus_error_free(&error);
+                return ret;
+        }
+        rep = (CtlReport) {
+                .profile = name, .snaps = snaps, .n = n, .now_usec = now_usec(),
+                .json = arg_json == JSON_PRETTY ? 1 : arg_json == JSON_SHORT ? 2 : 0,
+        };
+        if (arg_output)
+                ret = heatmap_image(&rep, arg_output);
+        else {
+                r = streq(args[0], "wss") ? ctl_report_wss(stdout, &rep) :
+                    streq(args[0], "heatmap") ? ctl_report_heatmap(stdout, &rep) : ctl_report_footprint(stdout, &rep);
+                if (r < 0)
+                        fprintf(stderr, "damonctl: report: %s\n", strerror(-r));
+                ret = r < 0 ? EXIT_FAIL : EXIT_OK;
+        }
+        for (size_t i = 0; i < n; i++)
+                access_snapshot_done(&snaps[i]);
+        free(snaps);
+        return ret;
+}
+
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args;    /* after the verb */
@@ -418,6 +533,7 @@ static const Verb verbs[] = {
         { "start",    1, 1,          false, verb_start    },
         { "stop",     1, 1,          false, verb_stop     },
         { "metrics",  0, 0,          false, verb_metrics  },
+        { "report",   1, 2,          true,  verb_report   },
 };
 
 static int parse_argv(int argc, char *argv[]) {
@@ -426,6 +542,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_JSON,
                 ARG_NO_LEGEND,
                 ARG_NO_PAGER,
+                ARG_OUTPUT,
         };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h'           },
@@ -434,6 +551,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
                 { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
                 { "quiet",     no_argument,       NULL, 'q'           },
+                { "output",    required_argument, NULL, ARG_OUTPUT    },
                 {}
         };
         int c;
@@ -466,6 +584,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case 'q':
                         arg_quiet = true;
+                        break;
+                case ARG_OUTPUT:
+                        arg_output = optarg;
                         break;
                 case '?':
                         if (optopt)

@@ -199,6 +199,10 @@ static void emit_snapshots(Manager *m, FILE *f) {
                "How long the kernel made the last snapshot's state command wait (on damond's worker thread).");
         EACH if (O->n_snapshots > 0)
                 sample_usec(f, "damond_snapshot_command_seconds", m->profiles[i]->name, NULL, O->last_command_usec);
+        family(f, "damond_snapshot_command_max_seconds", "gauge",
+               "The longest such wait since the profile's observation started.");
+        EACH if (O->n_snapshots > 0)
+                sample_usec(f, "damond_snapshot_command_max_seconds", m->profiles[i]->name, NULL, O->max_command_usec);
 #undef O
 #undef EACH
 }

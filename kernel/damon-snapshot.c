@@ -15,31 +15,6 @@ static uint64_t now_usec(clockid_t clock) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-void access_snapshot_done(AccessSnapshot *s) {
-        if (!s)
-                return;
-        s->regions = mfree(s->regions);
-        s->n_regions = 0;
-}
-
-int access_snapshot_copy(const AccessSnapshot *s, AccessSnapshot *ret) {
-        AccessSnapshot c = *s;
-
-        c.regions = NULL;
-        if (s->n_regions > 0) {
-                c.regions = malloc(s->n_regions * sizeof(AccessRegion));
-                if (!c.regions)
-                        return -ENOMEM;
-                memcpy(c.regions, s->regions, s->n_regions * sizeof(AccessRegion));
-        }
-        *ret = c;
-        return 0;
-}
-
-size_t access_snapshot_footprint(const AccessSnapshot *s) {
-        return sizeof(AccessSnapshot) + s->n_regions * sizeof(AccessRegion);
-}
-
 static bool scheme_sees_everything(const DamonSpec *spec, const DamosScheme *s) {
         /* nr_accesses never exceeds aggr/sample (the ratio stays when the kernel tunes the intervals) */
         uint64_t max_nr = spec->attrs.sample_us > 0 ? MAX(spec->attrs.aggr_us / spec->attrs.sample_us, UINT64_C(1))

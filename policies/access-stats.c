@@ -5,6 +5,34 @@
 
 const unsigned access_percentiles[ACCESS_N_PERCENTILES] = { 10, 25, 50, 75, 90, 95, 99 };
 
+/* The snapshot's own helpers (damon-snapshot.h) live here, not beside the worker, so that damonctl can
+ * link this file (pure arithmetic) for its reports without the kernel layer. */
+void access_snapshot_done(AccessSnapshot *s) {
+        if (!s)
+                return;
+        s->regions = mfree(s->regions);
+        s->n_regions = 0;
+}
+
+int access_snapshot_copy(const AccessSnapshot *s, AccessSnapshot *ret) {
+        AccessSnapshot c = *s;
+
+        c.regions = NULL;
+        if (s->n_regions > 0) {
+                c.regions = malloc(s->n_regions * sizeof(AccessRegion));
+                if (!c.regions)
+                        return -ENOMEM;
+                memcpy(c.regions, s->regions, s->n_regions * sizeof(AccessRegion));
+        }
+        *ret = c;
+        return 0;
+}
+
+size_t access_snapshot_footprint(const AccessSnapshot *s) {
+        return sizeof(AccessSnapshot) + s->n_regions * sizeof(AccessRegion);
+}
+
+
 static uint64_t mul_sat(uint64_t a, uint64_t b) {
         uint64_t r;
 

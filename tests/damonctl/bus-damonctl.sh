@@ -214,6 +214,23 @@ if command -v promtool >/dev/null; then
         promtool check metrics <"$tmp/metrics" || fail "promtool check metrics failed"
 fi
 
+# --- report: the reclaim profile has no stat scheme, so no snapshots: each report says so, as text and
+# JSON, for anyone (tests/unit/test-damonctl-report.c renders real ones); no profile to default to ---
+for kind in wss heatmap footprint; do
+        as_nobody "$damonctl" report $kind reclaim >"$tmp/report" || fail "report $kind: exit status $?"
+        grep -qx "reclaim: no access snapshot yet" "$tmp/report" || fail "report $kind: $(cat "$tmp/report")"
+        as_nobody "$damonctl" --json=short report $kind reclaim >"$tmp/report.json" ||
+                fail "report $kind --json: exit status $?"
+        python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["profile"] == "reclaim"' \
+                "$tmp/report.json" || fail "report $kind --json: not the profile's JSON: $(cat "$tmp/report.json")"
+done
+"$damonctl" report wss >/dev/null 2>"$tmp/err" && fail "report without a profile that has snapshots succeeded"
+grep -q "no profile has access snapshots" "$tmp/err" || fail "report without snapshots: $(cat "$tmp/err")"
+"$damonctl" report wss nope >/dev/null 2>&1 && fail "report of an unknown profile succeeded"
+"$damonctl" report bogus >/dev/null 2>&1 || [ $? = 2 ] || fail "report bogus: not a usage error"
+"$damonctl" report wss reclaim --output=x.png >/dev/null 2>&1 || [ $? = 2 ] ||
+        fail "report wss --output: not a usage error"
+
 # --- validate: damonctl reads the files, damond checks them ---
 printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n' >"$tmp/good.conf"
 printf '[Profile]\nOperations=paddr\n[Scheme cold]\nAction=sleep\n' >"$tmp/bad.conf"

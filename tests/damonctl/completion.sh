@@ -35,10 +35,11 @@ expect() {
         fi
 }
 
-expect "status list show features validate reload start stop metrics" damonctl ""
+expect "status list show features validate reload start stop metrics report" damonctl ""
 expect "status show start stop" damonctl s
 expect "list" damonctl --json l
-expect "--help --version --json --json=pretty --json=short --json=off --no-pager --no-legend --quiet" damonctl --
+expect "--help --version --json --json=pretty --json=short --json=off --no-pager --no-legend --quiet --output=" damonctl --
+expect "wss heatmap footprint" damonctl report ""
 expect "batch default web-cache" damonctl show ""
 expect "web-cache" damonctl start w
 expect "default" damonctl --json status d
