@@ -31,9 +31,12 @@ int tier_status_build(const CompiledProfile *c, const ProfileTuneStatus *tune, c
                                     .demoted_in = TUNE_UNKNOWN, .demoted_out = TUNE_UNKNOWN, .free_bytes = TUNE_UNKNOWN, .total_bytes = TUNE_UNKNOWN };
                 /* Only a tier with a slower one below it has memory demoted out of it, and so a goal that
                  * keeps its nodes' free memory; tiering.off means no scheme runs at all. */
-                if (!t->off && i + 1 < topo->n_tiers)
-                        s->free_target_bp = t->free_target_bp;
                 for (size_t n = mt->first; n < mt->first + mt->n_nodes && n < topo->n_nodes; n++) {
+                        /* the goal counts above each node's promotion watermark: the tier's largest */
+                        if (!t->off && i + 1 < topo->n_tiers && t->free_target_bp > 0)
+                                s->free_target_bp = MAX(s->free_target_bp,
+                                                        profile_tier_free_target(&topo->nodes[n],
+                                                                                 t->free_target_bp));
                         s->nodes[s->n_nodes++] = topo->nodes[n].id;
                         if (!node_mem || node_mem[n].total == 0)
                                 continue;

@@ -15,6 +15,7 @@
  *              "sys/devices/system/node/node<N>/meminfo"   (meminfo.h)
  *              "sys/devices/system/node/node<N>/memory<M>" one entry per memory block of the node
  *   blocks:    "sys/devices/system/memory/block_size_bytes" "8000000" (hex, no 0x)
+ *   marks:     "proc/zoneinfo" each zone's min, low, high and promo (6.1+) watermarks, in pages
  *
  * Nothing here blocks beyond reading small files and listing directories; nothing logs.
  */
@@ -53,6 +54,11 @@ typedef struct MemoryNode {
         bool has_cpu;
         uint64_t total;         /* MemTotal of the node, bytes */
         uint64_t free;          /* MemFree of the node, bytes */
+        /* The kernel's watermarks summed over the node's zones, bytes; 0: not known (no zoneinfo).
+         * Below low, allocations that may not reclaim (migration targets) fail and kswapd wakes; it
+         * reclaims (or demotes) until high. NUMA balancing promotes only while free is above promo
+         * (6.1+; high plus the low-high gap before). */
+        uint64_t wmark_low, wmark_high, wmark_promo;
         MemoryRange ranges[MEMORY_NODE_RANGES_MAX];  /* its memory blocks, merged, by address */
         size_t n_ranges;        /* 0: the kernel shows no memory blocks (no CONFIG_MEMORY_HOTPLUG) */
         bool spanned;           /* more ranges than fit: ranges[0] is the node's span */
@@ -86,12 +92,18 @@ typedef struct MemoryTopology {
  */
 int memory_topology_read(const Root *root, MemoryTopology *ret);
 
+/* The parser of /proc/zoneinfo's watermarks: the sums over the zones of node @id, in pages, into
+ * @ret_low, @ret_high, @ret_promo (promo: high plus the low-high gap when the kernel shows none).
+ * Returns 0, -ENOENT when the node has no zone with watermarks, or -EINVAL. */
+int memory_parse_zoneinfo(const char *text, unsigned id, uint64_t *ret_low, uint64_t *ret_high,
+                          uint64_t *ret_promo);
+
 /* The parser of a distance line ("10 28\n"): exactly @n decimal numbers, each 1..255, into @ret.
  * Returns 0 or -EINVAL. */
 int memory_parse_distances(const char *text, unsigned *ret, size_t n);
 
-/* Whether @a and @b have the same tiers, nodes (with CPU or not), distances and address ranges: what
- * the compiled tiering depends on (memory free is not compared). */
+/* Whether @a and @b have the same tiers, nodes (with CPU or not), distances, address ranges and
+ * watermarks: what the compiled tiering depends on (memory free is not compared). */
 bool memory_topology_same_layout(const MemoryTopology *a, const MemoryTopology *b);
 
 /* The index of node @id in @t, or -ENOENT. */

@@ -73,6 +73,17 @@ typedef struct ProfileTiering {
         ProfileTierScheme *schemes;     /* by spec scheme: spec.n_schemes of them (NULL without auto) */
 } ProfileTiering;
 
+/*
+ * Nodes=auto: the targets of the node goals, as the faster node's watermarks (memory-tiers.h) allow.
+ * Promotion allocates on the faster node without reclaim: below the node's low watermark it fails and
+ * wakes kswapd, so a fill (node_mem_used_bp) target is capped below the high watermark. Demotion makes
+ * the room promotion needs: a free (node_mem_free_bp) target counts above the node's promotion
+ * watermark, the free memory the kernel's own NUMA balancing keeps to admit promotions. Both in bp of
+ * the node's memory; a node whose watermarks are not known keeps the target as configured.
+ */
+uint64_t profile_tier_free_target(const MemoryNode *n, uint64_t target_bp);
+uint64_t profile_tier_fill_target(const MemoryNode *n, uint64_t target_bp);
+
 /* PressureCeiling='s default ("200ms", profile-keys.c), in µs of stall per second */
 #define PROFILE_PRESSURE_CEILING_DEFAULT_USEC UINT64_C(200000)
 

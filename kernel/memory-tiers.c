@@ -15,6 +15,9 @@
 #define NODE_LIST_FILE_MAX 8192U
 /* a distance line: at most 1024 numbers of 3 digits */
 #define DISTANCE_FILE_MAX 8192U
+/* /proc/zoneinfo: about 2 KiB per zone plus a few lines per CPU and zone */
+#define ZONEINFO_FILE_MAX (16U << 20)
+#define ZONEINFO_PATH "proc/zoneinfo"
 
 static int read_node_list(const Root *root, const char *path, unsigned **ret, size_t *ret_n) {
         _cleanup_free_ char *text = NULL;
@@ -258,6 +261,55 @@ static int read_node_ranges(const Root *root, MemoryNode *node, uint64_t block_s
         return 0;
 }
 
+int memory_parse_zoneinfo(const char *text, unsigned id, uint64_t *ret_low, uint64_t *ret_high,
+                          uint64_t *ret_promo) {
+        uint64_t low = 0, high = 0, promo = 0;
+        bool mine = false, found = false, zone_promo = false, zone_high = false, zone_low = false;
+        uint64_t zlow = 0, zhigh = 0;
+
+        if (!text)
+                return -EINVAL;
+        for (const char *l = text; *l; ) {
+                const char *eol = strchrnul(l, '\n');
+                char line[128], key[16];
+                unsigned node;
+                unsigned long long v;
+
+                /* sscanf() on the text itself would measure all of it on every line */
+                snprintf(line, sizeof(line), "%.*s", (int) MIN((size_t) (eol - l), sizeof(line) - 1), l);
+                if (sscanf(line, "Node %u, zone", &node) == 1) {
+                        /* the previous zone had no promo line: the kernel's own fallback */
+                        if (mine && zone_low && zone_high && !zone_promo)
+                                promo += zhigh + (zhigh > zlow ? zhigh - zlow : 0);
+                        mine = node == id;
+                        zone_promo = zone_high = zone_low = false;
+                } else if (mine && line[0] == ' ' && sscanf(line, " %15s %llu", key, &v) == 2) {
+                        /* each zone's first min/low/high/promo lines; pagesets say "high:" */
+                        if (streq(key, "low") && !zone_low) {
+                                low += v;
+                                zlow = v;
+                                zone_low = found = true;
+                        } else if (streq(key, "high") && !zone_high) {
+                                high += v;
+                                zhigh = v;
+                                zone_high = found = true;
+                        } else if (streq(key, "promo") && !zone_promo) {
+                                promo += v;
+                                zone_promo = true;
+                        }
+                }
+                l = *eol ? eol + 1 : eol;
+        }
+        if (mine && zone_low && zone_high && !zone_promo)
+                promo += zhigh + (zhigh > zlow ? zhigh - zlow : 0);
+        if (!found)
+                return -ENOENT;
+        *ret_low = low;
+        *ret_high = high;
+        *ret_promo = MAX(promo, high);
+        return 0;
+}
+
 static int read_node(const Root *root, MemoryNode *node, bool numa) {
         MemInfo mi;
         int r;
@@ -400,6 +452,24 @@ int memory_topology_read(const Root *root, MemoryTopology *ret) {
         }
         if (!numa && ret->n_nodes == 1)
                 ret->distance[0][0] = 10;
+
+        /* watermarks: without zoneinfo (or with one that does not parse) they stay unknown */
+        {
+                _cleanup_free_ char *zi = NULL;
+                long page = sysconf(_SC_PAGESIZE);
+
+                if (root_read_file(root, ZONEINFO_PATH, ZONEINFO_FILE_MAX, &zi) >= 0 && page > 0)
+                        for (size_t i = 0; i < ret->n_nodes; i++) {
+                                MemoryNode *node = &ret->nodes[i];
+                                uint64_t low, high, promo;
+
+                                if (memory_parse_zoneinfo(zi, numa ? node->id : 0, &low, &high, &promo) < 0)
+                                        continue;
+                                node->wmark_low = low * (uint64_t) page;
+                                node->wmark_high = high * (uint64_t) page;
+                                node->wmark_promo = promo * (uint64_t) page;
+                        }
+        }
         r = 0;
 finish:
         tiers_found_free(found, n_tiers);
@@ -418,6 +488,8 @@ bool memory_topology_same_layout(const MemoryTopology *a, const MemoryTopology *
 
                 if (x->id != y->id || x->tier != y->tier || x->has_cpu != y->has_cpu ||
                     x->n_ranges != y->n_ranges || x->spanned != y->spanned ||
+                    x->wmark_low != y->wmark_low || x->wmark_high != y->wmark_high ||
+                    x->wmark_promo != y->wmark_promo ||
                     memcmp(x->ranges, y->ranges, x->n_ranges * sizeof(x->ranges[0])) != 0)
                         return false;
                 for (size_t j = 0; j < a->n_nodes; j++)

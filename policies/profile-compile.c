@@ -23,7 +23,8 @@ typedef struct Ctx {
 typedef struct TierBinding {
         ProfileTierScheme ts;
         const MemoryNode *from; /* whose memory the scheme acts on */
-        unsigned fast_node;     /* the node its node goals measure */
+        const MemoryNode *fast; /* the node its node goals measure */
+        unsigned fast_node;     /* ... its id */
 } TierBinding;
 
 static const char * const tier_role_table[_PROFILE_TIER_ROLE_MAX] = {
@@ -273,7 +274,35 @@ static DamonFeature goal_metric_feature(int metric) {
         return metric < _DAMOS_GOAL_METRIC_MAX ? damon_goal_metric_feature(metric) : _DAMON_FEATURE_INVALID;
 }
 
-static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const ProfileGoal *g, uint64_t node) {
+static uint64_t node_bp(const MemoryNode *n, uint64_t bytes) {
+        return (uint64_t) MIN(((unsigned __int128) bytes * 10000 + n->total - 1) / n->total, (unsigned __int128) 10000);
+}
+
+uint64_t profile_tier_free_target(const MemoryNode *n, uint64_t target_bp) {
+        if (!n || n->total == 0 || n->wmark_promo == 0)
+                return target_bp;
+        return MIN(target_bp + node_bp(n, n->wmark_promo), (uint64_t) 10000);
+}
+
+uint64_t profile_tier_fill_target(const MemoryNode *n, uint64_t target_bp) {
+        if (!n || n->total == 0 || n->wmark_high == 0)
+                return target_bp;
+        return MAX(MIN(target_bp, 10000 - node_bp(n, n->wmark_high)), (uint64_t) 1);
+}
+
+/* A goal's target for the scheme @b binds: see profile_tier_free_target() */
+static uint64_t goal_target(const ProfileGoal *g, const TierBinding *b) {
+        if (!b)
+                return g->target_value;
+        if (g->metric == DAMOS_GOAL_NODE_MEM_FREE_BP && b->ts.role == PROFILE_TIER_DEMOTE)
+                return profile_tier_free_target(b->fast, g->target_value);
+        if (g->metric == DAMOS_GOAL_NODE_MEM_USED_BP && b->ts.role == PROFILE_TIER_PROMOTE)
+                return profile_tier_fill_target(b->fast, g->target_value);
+        return g->target_value;
+}
+
+static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const ProfileGoal *g, uint64_t node,
+                    uint64_t target) {
         ProfileFeed *a = realloc(out->feeds, (out->n_feeds + 1) * sizeof(*a));
 
         if (!a)
@@ -283,7 +312,7 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
                 .scheme = scheme,
                 .goal = goal,
                 .metric = g->metric,
-                .target = g->target_value,
+                .target = target,
                 .target_of_limit = g->target_of_limit,
                 .node = node,
         };
@@ -302,20 +331,21 @@ static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, 
                          size_t index, const TierBinding *b) {
         for (size_t i = 0; i < c->p->n_goals; i++) {
                 const ProfileGoal *g = c->p->goals[i];
-                uint64_t node;
+                uint64_t node, target;
                 DamonFeature need;
                 DamosGoal *dg;
 
                 if (!g->scheme || !streq(g->scheme, sc->head.name) || g->metric < 0)
                         continue;
                 node = b && metric_has_node(g->metric) ? b->fast_node : g->node;
+                target = goal_target(g, b);
                 need = goal_metric_feature(g->metric);
                 if (need >= 0 && has(c, need)) {
                         dg = damos_scheme_add_goal(ds);
                         if (!dg)
                                 return -ENOMEM;
                         dg->metric = g->metric;
-                        dg->target_value = g->target_value;
+                        dg->target_value = target;
                         dg->nid = (int) node;
                         if (g->cgroup && !(dg->path = strdup(g->cgroup)))
                                 return -ENOMEM;
@@ -326,15 +356,15 @@ static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, 
                         if (!dg)
                                 return -ENOMEM;
                         dg->metric = DAMOS_GOAL_USER_INPUT;
-                        dg->target_value = g->target_value;
-                        TRY(add_feed(out, index, (ssize_t) ds->quota.n_goals - 1, g, node));
+                        dg->target_value = target;
+                        TRY(add_feed(out, index, (ssize_t) ds->quota.n_goals - 1, g, node, target));
                         if (need >= 0)
                                 TRY(emulate(c, &g->head, "Metric", need,
                                             "damond measures it and feeds a user_input goal every "
                                             "QuotaResetInterval="));
                         continue;
                 }
-                TRY(add_feed(out, index, -1, g, node));
+                TRY(add_feed(out, index, -1, g, node, target));
                 TRY(emulate(c, &g->head, "Metric", DAMON_FEATURE_QUOTA_GOALS,
                             "damond measures it and tunes the size quota itself every QuotaResetInterval="));
         }
@@ -734,6 +764,7 @@ static int compile_tiered(Ctx *c, CompiledProfile *ret, const ProfileScheme *sc)
                                         .to_tier = to_tier,
                                 },
                                 .from = &t->nodes[i],
+                                .fast = demote ? &t->nodes[i] : &t->nodes[to],
                                 .fast_node = demote ? t->nodes[i].id : t->nodes[to].id,
                         };
                         TRY(compile_one(c, ret, sc, &b));
@@ -928,6 +959,15 @@ static void dump_tiering(FILE *out, const char *ctx, const CompiledProfile *c) {
 
                 memory_tier_nodes_string(t->topology, i, nodes, sizeof(nodes));
                 fprintf(out, "# memory tier %zu (memory_tier%u): nodes %s\n", i, t->topology->tiers[i].id, nodes);
+                for (size_t n = t->topology->tiers[i].first;
+                     n < t->topology->tiers[i].first + t->topology->tiers[i].n_nodes; n++) {
+                        const MemoryNode *mn = &t->topology->nodes[n];
+
+                        if (mn->wmark_high > 0)
+                                fprintf(out, "# node %u: %" PRIu64 "M, watermarks low %" PRIu64 "K, high %"
+                                        PRIu64 "K, promo %" PRIu64 "K\n", mn->id, mn->total >> 20,
+                                        mn->wmark_low >> 10, mn->wmark_high >> 10, mn->wmark_promo >> 10);
+                }
         }
         if (t->off)
                 fprintf(out, "# tiering off: %s\n", t->off);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The memory tiers, their nodes, distances and address ranges, from the fixture trees of
  * tests/fixtures/tiers (see each one's README) and from hostile files in a fake root. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,50 @@ START_TEST(test_parse_distances) {
 }
 END_TEST
 
+/* The watermarks of the 6.12 VM's node 0 (bench/tiering-vm; THP raises min_free_kbytes to 47 MiB on
+ * 1 GiB), trimmed: per-node stats, a pageset's "high:" and a zone without promo (before 6.1). */
+START_TEST(test_parse_zoneinfo) {
+        static const char zi[] =
+                "Node 0, zone      DMA\n"
+                "  per-node stats\n"
+                "      nr_inactive_anon 1\n"
+                "  pages free     3840\n"
+                "        boost    0\n"
+                "        min      190\n"
+                "        low      237\n"
+                "        high     284\n"
+                "        promo    331\n"
+                "  pagesets\n"
+                "    cpu: 0\n"
+                "              count: 0\n"
+                "              high:  12\n"
+                "Node 0, zone    DMA32\n"
+                "  pages free     1000\n"
+                "        min      6199\n"
+                "        low      7748\n"
+                "        high     9297\n"
+                "        promo    10846\n"
+                "Node 1, zone    DMA32\n"
+                "  pages free     1000\n"
+                "        min      5803\n"
+                "        low      7253\n"
+                "        high     8703\n";
+        uint64_t low, high, promo;
+
+        ck_assert_ok(memory_parse_zoneinfo(zi, 0, &low, &high, &promo));
+        ck_assert_uint_eq(low, 237 + 7748);
+        ck_assert_uint_eq(high, 284 + 9297);
+        ck_assert_uint_eq(promo, 331 + 10846);
+        /* no promo line: high plus the low-high gap, as the kernel computes it */
+        ck_assert_ok(memory_parse_zoneinfo(zi, 1, &low, &high, &promo));
+        ck_assert_uint_eq(high, 8703);
+        ck_assert_uint_eq(promo, 8703 + 8703 - 7253);
+        ck_assert_int_eq(memory_parse_zoneinfo(zi, 2, &low, &high, &promo), -ENOENT);
+        ck_assert_int_eq(memory_parse_zoneinfo("", 0, &low, &high, &promo), -ENOENT);
+        ck_assert_int_eq(memory_parse_zoneinfo("garbage\n\n  high x\n", 0, &low, &high, &promo), -ENOENT);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("memory-tiers");
         TCase *tc = tcase_create("memory-tiers");
@@ -276,6 +321,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_hostile);
         tcase_add_test(tc, test_fragmented);
         tcase_add_test(tc, test_parse_distances);
+        tcase_add_test(tc, test_parse_zoneinfo);
         suite_add_tcase(s, tc);
         return s;
 }

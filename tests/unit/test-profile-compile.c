@@ -364,6 +364,33 @@ START_TEST(test_tiering_two_tiers) {
 }
 END_TEST
 
+/* The node goals' targets against the faster node's watermarks: the 6.12 VM's node 0 (502 MiB, low
+ * 31 MiB, high 37 MiB, promo 43 MiB) and a 256 GiB node whose watermarks are small. */
+START_TEST(test_tiering_watermarks) {
+        MemoryNode vm = { .total = UINT64_C(502) << 20, .wmark_low = UINT64_C(31) << 20,
+                          .wmark_high = UINT64_C(37) << 20, .wmark_promo = UINT64_C(43) << 20 };
+        MemoryNode big = { .total = UINT64_C(256) << 30, .wmark_low = UINT64_C(300) << 20,
+                           .wmark_high = UINT64_C(400) << 20, .wmark_promo = UINT64_C(500) << 20 };
+        MemoryNode unknown = { .total = UINT64_C(1) << 30 };
+
+        /* demotion keeps 2% above the promotion watermark (8.57%, rounded up) */
+        ck_assert_uint_eq(profile_tier_free_target(&vm, 200), 200 + 857);
+        ck_assert_uint_eq(profile_tier_free_target(&big, 200), 200 + 20);
+        ck_assert_uint_eq(profile_tier_free_target(&unknown, 200), 200);
+        ck_assert_uint_eq(profile_tier_free_target(NULL, 200), 200);
+        ck_assert_uint_eq(profile_tier_free_target(&vm, 9900), 10000);
+        /* promotion fills the node up to its high watermark (7.38%, rounded up), or to 99% */
+        ck_assert_uint_eq(profile_tier_fill_target(&vm, 9900), 10000 - 738);
+        ck_assert_uint_eq(profile_tier_fill_target(&big, 9900), 9900);
+        ck_assert_uint_eq(profile_tier_fill_target(&unknown, 9900), 9900);
+        /* the promotion target stays below the demotion one */
+        ck_assert_uint_lt(10000 - profile_tier_fill_target(&vm, 9900), profile_tier_free_target(&vm, 200));
+        /* a node all watermark: the fill target is never 0 (the kernel divides by it) */
+        vm.wmark_high = vm.total;
+        ck_assert_uint_eq(profile_tier_fill_target(&vm, 9900), 1);
+}
+END_TEST
+
 START_TEST(test_tiering_three_tiers) {
         static const char * const names[] = { "up:2>0", "up:3>1", "up:4>2", "down:0>2", "down:1>3", "down:2>4",
                                               "down:3>4" };
@@ -412,6 +439,7 @@ int main(void) {
         tcase_add_test(tc, test_tiering_one_tier);
         tcase_add_test(tc, test_tiering_two_tiers);
         tcase_add_test(tc, test_tiering_three_tiers);
+        tcase_add_test(tc, test_tiering_watermarks);
         tcase_add_test(tc, test_tiering_refused);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
