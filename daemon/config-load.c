@@ -103,8 +103,12 @@ int config_profile_load(ConfigProfile *c, const char *path, const char *data, si
         if (!c->path)
                 return -ENOMEM;
         r = profile_load_data(path, data, size, dirs, &c->profile, &c->diags);
-        if (r >= 0 && c->profile)
-                r = profile_validate(c->profile, root, &c->diags);
+        if (r >= 0 && c->profile) {
+                ProfileMachine machine;
+
+                profile_machine_root(root, &machine);
+                r = profile_validate(c->profile, &machine, &c->diags);
+        }
         if (r < 0)
                 return r;
         if (!c->profile && !diag_list_has_errors(&c->diags)) {

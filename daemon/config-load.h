@@ -11,6 +11,7 @@
  * Every problem lands in the ConfigProfile's DiagList; functions return <0 only for -ENOMEM.
  */
 
+#include "config-files.h"
 #include "memory-tiers.h"
 #include "profile-compile.h"
 #include "profile.h"

@@ -87,3 +87,9 @@ int memcg_parse_node_lru(const char *numa_stat, unsigned node, uint64_t *ret_byt
  * cgroup path itself, not this). Returns 0 and a new string in *ret, or the path errors above.
  */
 int memcg_pressure_path(const char *cgroup, char **ret);
+
+/*
+ * Whether the cgroup @path exists: a directory "sys/fs/cgroup<path>" below the root (@path absolute, as
+ * a profile's CGroup= takes it). Returns 1 if it does, 0 if it does not or cannot be opened, -ENOMEM.
+ */
+int memcg_cgroup_exists(const Root *root, const char *path);

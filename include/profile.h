@@ -5,18 +5,19 @@
  * Policy profiles: the INI files under /etc/damond that describe one kdamond each, and damond.conf.
  *
  * Life of a profile:
- *   profile_load()      reads the file with inih, its Include= chain (built-in policies or other profiles,
- *                       read before the including file) and its drop-ins (NAME.conf.d/ *.conf), and fills a
- *                       typed Profile in which every set value remembers its file and line;
- *   profile_validate()  checks what one key alone cannot: min <= max, sampling <= aggregation, watermark
- *                       order, goals and filters that name existing schemes, cgroups that exist;
- *   profile_compile()   (profile-compile.h) turns it into the kernel model for the probed kernel features.
+ *   profile_load_files()  parses the main file, its Include= chain (built-in policies or other profiles,
+ *                         parsed before the including file) and its drop-ins, and fills a typed Profile in
+ *                         which every set value remembers its file and line;
+ *   profile_validate()    checks what one key alone cannot: min <= max, sampling <= aggregation, watermark
+ *                         order, goals and filters that name existing schemes, cgroups that exist;
+ *   profile_compile()     (profile-compile.h) turns it into the kernel model for the probed kernel features.
  * Each step appends every problem it finds to a DiagList ("path:line: Key=value: what is wrong") and goes
  * on, so that a user sees all errors at once. The functions return <0 only for -ENOMEM; whether the
  * profile is usable is diag_list_has_errors().
  *
- * The only I/O here is reading configuration files (below the directories of a ProfileDirs) and, in
- * validation, checking that cgroups exist below a Root. Nothing logs.
+ * Nothing here opens a file or asks the machine: the files' contents come through a ProfileFiles and
+ * what validation needs of the machine through a ProfileMachine, both given by the caller
+ * (daemon/config-files.h serves them from the disk and the kernel/ layer). Nothing logs.
  */
 
 #include <stdbool.h>
@@ -27,18 +28,35 @@
 #include "damon-model.h"
 #include "macro.h"
 #include "profile-diag.h"
-#include "root.h"
 #include "strmap.h"
 
-/* Where configuration lives. Directories are tried in order, first wins for a file name: an
- * /etc/damond/foo.conf hides /usr/lib/damond/foo.conf. All arrays are NULL-terminated. */
-typedef struct ProfileDirs {
-        const char * const *config_dirs;        /* profiles, damond.conf, drop-ins: /etc, /run, /usr/lib */
-        const char * const *policy_dirs;        /* includable policies: .../policies, then the datadir */
-} ProfileDirs;
+/*
+ * How the parser reaches configuration files. Every path is a name the parser only passes back and shows
+ * in diagnostics. Each member may be NULL: then that file cannot be read (or has no canonical name).
+ */
+typedef struct ProfileFiles ProfileFiles;
+struct ProfileFiles {
+        /* Reads the file @path: a regular file of at most @max bytes, NUL-terminated in *ret. Returns 0,
+         * -EFBIG (larger than @max), -EISDIR, -EBADFD (not a regular file: a FIFO, a device), -ENOMEM or
+         * another -errno (-ENOENT, -ELOOP, ...). */
+        int (*read)(const ProfileFiles *f, const char *path, size_t max, char **ret, size_t *ret_size);
+        /* The canonical name of @path, the same for every path that leads to one file: include cycles are
+         * found and a file included twice is read once by it. *ret NULL: none (the file is not there).
+         * Returns 0 or -ENOMEM. */
+        int (*canonical)(const ProfileFiles *f, const char *path, char **ret);
+        /* The file that Include=@name names in the file @from. Returns 0 and a new path in *ret, -EINVAL
+         * (not a valid name), -ENOENT (no such policy or profile) or -ENOMEM. */
+        int (*include)(const ProfileFiles *f, const char *name, const char *from, char **ret);
+        const void *userdata;
+};
 
-/* The installed layout (paths from the build configuration). */
-extern const ProfileDirs profile_dirs_default;
+/* What validation asks of the machine. A NULL ProfileMachine (or member) skips that check. */
+typedef struct ProfileMachine ProfileMachine;
+struct ProfileMachine {
+        /* Whether the cgroup @path (absolute, as CGroup= takes it) exists: 1 yes, 0 no, or -ENOMEM. */
+        int (*cgroup_exists)(const ProfileMachine *m, const char *path);
+        const void *userdata;
+};
 
 /* Longest physical line accepted, in bytes without the newline (inih's line buffer, less its margin). */
 #define PROFILE_LINE_MAX 197
@@ -324,36 +342,25 @@ Profile *profile_free(Profile *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Profile *, profile_free);
 
 /*
- * Loads the profile whose main file is @path: its includes (resolved by name in @dirs' policy
- * directories, then in its config directories; or a path when the name contains '/', relative to the
- * including file) and drop-ins (NAME.conf.d/ *.conf in every config directory and beside @path; a
- * drop-in file name in an earlier directory hides the same name in later ones; read in file-name order).
- * A main file that holds no setting at all is an error (to disable a shipped profile, use Enabled=no or
- * a symlink to /dev/null, see profile_enumerate()). Always sets *ret (unless -ENOMEM), even with errors.
+ * Parses the profile whose main file is @path, then the files of @dropins (NULL-terminated, may be NULL)
+ * in order, every file read through @files (NULL: none). Includes are resolved by @files' include(),
+ * parsed before the including file, each file once, and every budget above applies. @data non-NULL: the
+ * main file's contents (@size bytes, NUL-terminated), not read through @files. A main file that holds no
+ * setting at all is an error (to disable a shipped profile, use Enabled=no or a link to /dev/null).
+ * Always sets *ret (unless -ENOMEM), even with errors.
  */
-int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags);
+int profile_load_files(const char *path, const char *data, size_t size, char * const *dropins,
+                       const ProfileFiles *files, Profile **ret, DiagList *diags);
 
-/* profile_load() with the main file's contents given in memory (@data, @size bytes, NUL-terminated), as
- * if @path held them and were installed: its includes and the config directories' drop-ins are read
- * from disk, and every check of profile_load() applies. @data NULL: read @path. */
-int profile_load_data(const char *path, const char *data, size_t size, const ProfileDirs *dirs, Profile **ret,
-                      DiagList *diags);
-
-/* Parses a profile held in memory, as if read from a file named @name: for tests and the fuzzer.
- * Includes are resolved through @dirs, which may be NULL (then every Include= is an error). */
-int profile_load_string(const char *name, const char *data, size_t size, const ProfileDirs *dirs,
+/* Parses a profile held in memory, as if read from a file named @name: for tests, the fuzzer and
+ * Validate's probe. Includes are read through @files, which may be NULL (then every Include= is an
+ * error). */
+int profile_load_string(const char *name, const char *data, size_t size, const ProfileFiles *files,
                         Profile **ret, DiagList *diags);
 
-/* Cross-key validation; fills the goals' target_value. @root (may be NULL: skipped) is used to check
- * that cgroups exist below sys/fs/cgroup. */
-int profile_validate(Profile *p, const Root *root, DiagList *diags);
-
-/*
- * The profiles to run: every NAME.conf directly in the config directories but damond.conf, the first
- * directory holding a name winning; names whose winning file is empty-by-symlink (a link to /dev/null)
- * are masked and left out. Returns the paths, sorted by profile name, NULL-terminated, in *ret.
- */
-int profile_enumerate(const ProfileDirs *dirs, char ***ret);
+/* Cross-key validation; fills the goals' target_value. @machine (may be NULL: skipped) says whether the
+ * cgroups named exist. */
+int profile_validate(Profile *p, const ProfileMachine *machine, DiagList *diags);
 
 /* The key table: the one description of every key, shared by the parser, the validation, the compiler
  * and the test that the man page documents exactly these keys. */
@@ -413,7 +420,8 @@ typedef struct DamondConfig {
         size_t n_files;
 } DamondConfig;
 
-/* Reads damond.conf from the first config directory that has it, then damond.conf.d/ *.conf drop-ins.
- * A missing damond.conf is not an error: @ret then holds the defaults. */
-int damond_config_load(const ProfileDirs *dirs, DamondConfig *ret, DiagList *diags);
+/* Parses damond.conf from @path (NULL: none, the defaults), then the files of @dropins (NULL-terminated,
+ * may be NULL), read through @files. */
+int damond_config_parse(const char *path, char * const *dropins, const ProfileFiles *files, DamondConfig *ret,
+                        DiagList *diags);
 void damond_config_done(DamondConfig *c);

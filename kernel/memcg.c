@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -275,4 +277,17 @@ int memcg_read_node_lru(const Root *root, const char *cgroup, unsigned node, uin
         if (r < 0)
                 return r;
         return memcg_parse_node_lru(text, node, ret_bytes);
+}
+
+int memcg_cgroup_exists(const Root *root, const char *path) {
+        _cleanup_free_ char *rel = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        assert(root);
+        assert(path);
+
+        if (asprintf(&rel, MEMCG_ROOT_PATH "%s", path) < 0)
+                return -ENOMEM;
+        fd = root_openat(root, rel, O_PATH | O_DIRECTORY);
+        return fd >= 0;
 }

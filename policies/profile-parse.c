@@ -1,57 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reading profiles with inih. The distribution's libinih calls its handler without line numbers, so
- * damond hands it lines through ini_parse_stream() with a reader that counts them (style-anchors 6 and
- * 9.6). The reader also screens each physical line before inih sees it: lines too long for inih's buffer,
- * NUL bytes, lines that are neither "Key=value", "[Section]" nor a comment are reported here with their
- * line number (inih would only report the first) and replaced by an empty line. Leading whitespace is
- * dropped, so an indented key is a key and never inih's multi-line continuation.
+ * Parsing profiles with inih. Nothing here opens a file: contents come through a ProfileFiles
+ * (profile.h), which daemon/config-files.c implements on the disk. The distribution's libinih calls its
+ * handler without line numbers, so damond hands it lines through ini_parse_stream() with a reader that
+ * counts them. The reader also screens each physical line before inih sees it: lines too long for inih's
+ * buffer, NUL bytes, lines that are neither "Key=value", "[Section]" nor a comment are reported here with
+ * their line number (inih would only report the first) and replaced by an empty line. Leading whitespace
+ * is dropped, so an indented key is a key and never inih's multi-line continuation.
  */
 #include <assert.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "profile.h"
 #include "strmap.h"
 #include "utf8.h"
-
-#ifndef DAMOND_SYSCONFDIR
-#define DAMOND_SYSCONFDIR "/etc"
-#endif
-#ifndef DAMOND_LIBDIR
-#define DAMOND_LIBDIR "/usr/lib"
-#endif
-#ifndef DAMOND_DATADIR
-#define DAMOND_DATADIR "/usr/share"
-#endif
-
-static const char * const default_config_dirs[] = {
-        DAMOND_SYSCONFDIR "/damond",
-        "/run/damond",
-        DAMOND_LIBDIR "/damond",
-        NULL
-};
-
-static const char * const default_policy_dirs[] = {
-        DAMOND_SYSCONFDIR "/damond/policies",
-        "/run/damond/policies",
-        DAMOND_LIBDIR "/damond/policies",
-        DAMOND_DATADIR "/damond/policies",
-        NULL
-};
-
-const ProfileDirs profile_dirs_default = {
-        .config_dirs = default_config_dirs,
-        .policy_dirs = default_policy_dirs,
-};
 
 #define BAD_HEADER "invalid section header: expected [Section] or [Section NAME]"
 
@@ -81,9 +49,9 @@ typedef struct EntryList {
 } EntryList;
 
 typedef struct Loader {
-        const ProfileDirs *dirs;
+        const ProfileFiles *files;     /* NULL: none */
         DiagList *diags;
-        char ***files;
+        char ***file_list;
         size_t *n_files;
         EntryList entries;
         char **loaded;          /* canonical paths read so far: a file included twice is read once */
@@ -173,15 +141,15 @@ static const char *intern_file(Loader *l, const char *path) {
         char *copy;
 
         for (size_t i = 0; i < *l->n_files; i++)
-                if (streq((*l->files)[i], path))
-                        return (*l->files)[i];
+                if (streq((*l->file_list)[i], path))
+                        return (*l->file_list)[i];
         copy = strdup(path);
         if (!copy)
                 return NULL;
-        a = realloc(*l->files, (*l->n_files + 2) * sizeof(*a));
+        a = realloc(*l->file_list, (*l->n_files + 2) * sizeof(*a));
         if (!a)
                 return free(copy), NULL;
-        *l->files = a;
+        *l->file_list = a;
         a[(*l->n_files)++] = copy;
         a[*l->n_files] = NULL;
         return copy;
@@ -329,62 +297,6 @@ static int entry_handler(void *user, const char *section, const char *name, cons
         return 1;
 }
 
-/*
- * Reads a regular file of at most @max bytes. The type is checked before the file is opened for reading:
- * an O_PATH descriptor opens nothing (a device's open may act, e.g. arm a watchdog; a FIFO's blocks), and
- * the file is then reopened through that descriptor, so a path swapped in between cannot slip through.
- */
-static int read_file(const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        char proc[64];
-        struct stat st, st2;
-        size_t n = 0;
-
-        pfd = open(path, O_PATH | O_CLOEXEC);
-        if (pfd < 0)
-                return -errno;
-        if (fstat(pfd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if (!snprintf_ok(proc, "/proc/self/fd/%d", pfd))
-                return -EINVAL;
-        fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st2) < 0)
-                return -errno;
-        if (!S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
-                return -EBADFD;
-        if ((uint64_t) st2.st_size > max)
-                return -EFBIG;
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
-        /* the size may change while reading: never more than @max + 1 */
-        while (n <= max) {
-                ssize_t k = read(fd, buf + n, max + 1 - n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        if (n > max)
-                return -EFBIG;
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
-}
-
 static int load_data(Loader *l, const char *file, const char *data, size_t size, EntryList *ret) {
         ReadCtx c = { .loader = l, .file = file, .data = data, .size = size };
         int r;
@@ -404,76 +316,14 @@ static bool is_include(const Entry *e) {
         return e->key && e->section && streq(e->section, "Profile") && streq(e->key, "Include");
 }
 
-static char *path_join(const char *dir, const char *name) {
-        char *p;
-
-        if (asprintf(&p, "%s/%s", dir, name) < 0)
-                return NULL;
-        return p;
-}
-
-static bool valid_include_name(const char *s) {
-        if (isempty(s) || strlen(s) > 64 || s[0] == '.')
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *p))
-                        return false;
-        return true;
-}
-
 static int load_file(Loader *l, const char *path, const Entry *from, bool main);
 
 static int resolve_include(Loader *l, const Entry *e, char **ret) {
-        const char *name = e->value;
-        _cleanup_free_ char *self = NULL;
-
         *ret = NULL;
-        /* without directories (profile_load_string()) nothing is read from the file system */
-        if (!l->dirs)
+        /* without files (profile_load_string() with none) nothing is read */
+        if (!l->files || !l->files->include)
                 return -ENOENT;
-        if (strchr(name, '/')) {
-                _cleanup_free_ char *dir = NULL;
-                char *slash;
-
-                if (name[0] == '/') {
-                        *ret = strdup(name);
-                        return *ret ? 0 : -ENOMEM;
-                }
-                dir = strdup(e->file);
-                if (!dir)
-                        return -ENOMEM;
-                slash = strrchr(dir, '/');
-                if (slash)
-                        *slash = '\0';
-                *ret = slash ? path_join(dir, name) : strdup(name);
-                return *ret ? 0 : -ENOMEM;
-        }
-        if (!valid_include_name(name))
-                return -EINVAL;
-
-        self = realpath(e->file, NULL);
-        for (int pass = 0; pass < 2; pass++) {
-                const char * const *dirs = pass == 0 ? l->dirs->policy_dirs : l->dirs->config_dirs;
-
-                for (size_t i = 0; dirs && dirs[i]; i++) {
-                        _cleanup_free_ char *p = NULL, *conf = NULL, *real = NULL;
-
-                        if (asprintf(&conf, "%s.conf", name) < 0)
-                                return -ENOMEM;
-                        p = path_join(dirs[i], conf);
-                        if (!p)
-                                return -ENOMEM;
-                        if (access(p, F_OK) < 0)
-                                continue;
-                        /* /etc/damond/reclaim.conf saying Include=reclaim means the policy, not itself */
-                        real = realpath(p, NULL);
-                        if (self && real && streq(self, real))
-                                continue;
-                        *ret = TAKE_PTR(p);
-                        return 0;
-                }
-        }
-        return -ENOENT;
+        return l->files->include(l->files, e->value, e->file, ret);
 }
 
 static int include_chain(Loader *l, const char *last, char **ret) {
@@ -537,7 +387,11 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                 return -ENOMEM;
 
         /* a main file given in memory has no place on disk: nothing can include it */
-        real = main && l->main_data ? NULL : realpath(path, NULL);
+        if (!(main && l->main_data) && l->files && l->files->canonical) {
+                r = l->files->canonical(l->files, path, &real);
+                if (r < 0)
+                        return r;
+        }
         if (real)
                 for (size_t i = 0; i < l->depth; i++)
                         if (l->stack_real[i] && streq(l->stack_real[i], real)) {
@@ -581,8 +435,11 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
                         data[size] = '\0';
                         r = 0;
                 }
-        } else
-                r = read_file(path, MIN((size_t) PROFILE_FILE_MAX, PROFILE_BYTES_MAX - l->bytes), &data, &size);
+        } else if (!l->files || !l->files->read)
+                r = -ENOENT;
+        else
+                r = l->files->read(l->files, path, MIN((size_t) PROFILE_FILE_MAX, PROFILE_BYTES_MAX - l->bytes),
+                                   &data, &size);
         if (r == -ENOMEM)
                 return r;
         if (r == -EFBIG && l->bytes > 0) {
@@ -647,82 +504,6 @@ static int load_file(Loader *l, const char *path, const Entry *from, bool main) 
 finish:
         entry_list_done(&own);
         return r;
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(const char * const *) a, *(const char * const *) b);
-}
-
-/* Drop-ins: NAME.conf.d/ *.conf in every config directory and in @extra_dir; a file name in an earlier
- * directory hides it in later ones. Returned paths are sorted by file name. */
-static int find_dropins(const ProfileDirs *dirs, const char *extra_dir, const char *name, char ***ret,
-                        size_t *ret_n) {
-        _cleanup_strv_free_ char **paths = NULL;
-        size_t n = 0, n_dirs = 0;
-        const char *search[16];
-
-        for (size_t i = 0; dirs && dirs->config_dirs && dirs->config_dirs[i] && n_dirs < 15; i++)
-                search[n_dirs++] = dirs->config_dirs[i];
-        if (extra_dir) {
-                bool dup = false;
-
-                for (size_t i = 0; i < n_dirs; i++)
-                        if (streq(search[i], extra_dir))
-                                dup = true;
-                if (!dup)
-                        search[n_dirs++] = extra_dir;
-        }
-
-        for (size_t i = 0; i < n_dirs; i++) {
-                _cleanup_free_ char *d = NULL;
-                DIR *dir;
-                struct dirent *de;
-
-                if (asprintf(&d, "%s/%s.conf.d", search[i], name) < 0)
-                        return -ENOMEM;
-                dir = opendir(d);
-                if (!dir)
-                        continue;
-                while ((de = readdir(dir))) {
-                        size_t len = strlen(de->d_name);
-                        bool hidden = false;
-                        char **a;
-
-                        if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".conf"))
-                                continue;
-                        for (size_t j = 0; j < n; j++)
-                                if (streq(strrchr(paths[j], '/') + 1, de->d_name))
-                                        hidden = true;
-                        if (hidden)
-                                continue;
-                        a = realloc(paths, (n + 2) * sizeof(*a));
-                        if (!a) {
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        paths = a;
-                        paths[n] = path_join(d, de->d_name);
-                        paths[n + 1] = NULL;
-                        if (!paths[n]) {
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        n++;
-                }
-                closedir(dir);
-        }
-        /* sort by file name, not by directory */
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp(strrchr(paths[j - 1], '/'), strrchr(paths[j], '/')) > 0;
-                     j--) {
-                        char *t = paths[j];
-
-                        paths[j] = paths[j - 1];
-                        paths[j - 1] = t;
-                }
-        *ret = TAKE_PTR(paths);
-        *ret_n = n;
-        return 0;
 }
 
 /* The file name without directory and ".conf". */
@@ -1078,18 +859,10 @@ static int finish_profile(Profile *p, Loader *l, DiagList *diags) {
         return 0;
 }
 
-int profile_load(const char *path, const ProfileDirs *dirs, Profile **ret, DiagList *diags) {
-        return profile_load_data(path, NULL, 0, dirs, ret, diags);
-}
-
-int profile_load_data(const char *path, const char *data, size_t size, const ProfileDirs *dirs, Profile **ret,
-                      DiagList *diags) {
+int profile_load_files(const char *path, const char *data, size_t size, char * const *dropins,
+                       const ProfileFiles *files, Profile **ret, DiagList *diags) {
         _cleanup_(profile_freep) Profile *p = NULL;
-        _cleanup_strv_free_ char **dropins = NULL;
-        _cleanup_free_ char *name = NULL, *dir = NULL;
-        Loader l = { .dirs = dirs, .diags = diags, .main_data = data, .main_size = size };
-        size_t n_dropins = 0;
-        char *slash;
+        Loader l = { .files = files, .diags = diags, .main_data = data, .main_size = size };
         int r;
 
         assert(path);
@@ -1099,44 +872,23 @@ int profile_load_data(const char *path, const char *data, size_t size, const Pro
         r = profile_new(path, &p);
         if (r < 0)
                 return r;
-        l.files = &p->files;
+        l.file_list = &p->files;
         l.n_files = &p->n_files;
-
         r = load_file(&l, path, NULL, true);
-        if (r < 0)
-                goto finish;
-
-        name = profile_name_from_path(path);
-        dir = strdup(path);
-        if (!name || !dir) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        /* in memory: the drop-ins of the config directories only, as if the file were installed there */
-        r = find_dropins(dirs, data ? NULL : slash ? dir : ".", name, &dropins, &n_dropins);
-        if (r < 0)
-                goto finish;
-        for (size_t i = 0; i < n_dropins; i++) {
+        for (size_t i = 0; r >= 0 && dropins && dropins[i]; i++)
                 r = load_file(&l, dropins[i], NULL, false);
-                if (r < 0)
-                        goto finish;
-        }
-        r = finish_profile(p, &l, diags);
-        if (r < 0)
-                goto finish;
-        *ret = TAKE_PTR(p);
-finish:
+        if (r >= 0)
+                r = finish_profile(p, &l, diags);
+        if (r >= 0)
+                *ret = TAKE_PTR(p);
         loader_done(&l);
         return r;
 }
 
-int profile_load_string(const char *name, const char *data, size_t size, const ProfileDirs *dirs,
+int profile_load_string(const char *name, const char *data, size_t size, const ProfileFiles *files,
                         Profile **ret, DiagList *diags) {
         _cleanup_(profile_freep) Profile *p = NULL;
-        Loader l = { .dirs = dirs, .diags = diags };
+        Loader l = { .files = files, .diags = diags };
         EntryList own = {};
         const char *file;
         int r;
@@ -1144,7 +896,7 @@ int profile_load_string(const char *name, const char *data, size_t size, const P
         r = profile_new(name, &p);
         if (r < 0)
                 return r;
-        l.files = &p->files;
+        l.file_list = &p->files;
         l.n_files = &p->n_files;
         file = intern_file(&l, name);
         if (!file)
@@ -1174,123 +926,28 @@ int profile_load_string(const char *name, const char *data, size_t size, const P
         return 0;
 }
 
-int profile_enumerate(const ProfileDirs *dirs, char ***ret) {
-        _cleanup_strv_free_ char **names = NULL, **paths = NULL;
-        size_t n = 0;
-
-        for (size_t i = 0; dirs->config_dirs && dirs->config_dirs[i]; i++) {
-                DIR *dir = opendir(dirs->config_dirs[i]);
-                struct dirent *de;
-
-                if (!dir)
-                        continue;
-                while ((de = readdir(dir))) {
-                        size_t len = strlen(de->d_name);
-                        bool seen = false;
-                        char **a, **b;
-                        char *name;
-
-                        if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".conf") ||
-                            streq(de->d_name, "damond.conf"))
-                                continue;
-                        for (size_t j = 0; j < n; j++)
-                                if (strlen(names[j]) == len - 5 && strneq(names[j], de->d_name, len - 5))
-                                        seen = true;
-                        if (seen)
-                                continue;
-                        name = strndup(de->d_name, len - 5);
-                        a = realloc(names, (n + 2) * sizeof(*a));
-                        if (a)
-                                names = a;
-                        b = realloc(paths, (n + 2) * sizeof(*b));
-                        if (b)
-                                paths = b;
-                        if (!name || !a || !b) {
-                                free(name);
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        names[n] = name;
-                        paths[n] = path_join(dirs->config_dirs[i], de->d_name);
-                        names[n + 1] = paths[n + 1] = NULL;
-                        if (!paths[n]) {
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        n++;
-                }
-                closedir(dir);
-        }
-
-        /* drop masked names, then sort by name (the paths' base names) */
-        for (size_t i = 0; i < n;) {
-                _cleanup_free_ char *real = realpath(paths[i], NULL);
-
-                if (real && streq(real, "/dev/null")) {
-                        free(paths[i]);
-                        free(names[i]);
-                        memmove(paths + i, paths + i + 1, (n - i) * sizeof(char *));
-                        memmove(names + i, names + i + 1, (n - i) * sizeof(char *));
-                        n--;
-                } else
-                        i++;
-        }
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-                        char *t = names[j];
-
-                        names[j] = names[j - 1];
-                        names[j - 1] = t;
-                        t = paths[j];
-                        paths[j] = paths[j - 1];
-                        paths[j - 1] = t;
-                }
-        if (!paths) {
-                paths = calloc(1, sizeof(char *));
-                if (!paths)
-                        return -ENOMEM;
-        }
-        (void) cmp_str;
-        *ret = TAKE_PTR(paths);
-        return 0;
-}
-
-int damond_config_load(const ProfileDirs *dirs, DamondConfig *ret, DiagList *diags) {
-        _cleanup_strv_free_ char **dropins = NULL;
-        Loader l = { .dirs = dirs, .diags = diags };
+int damond_config_parse(const char *path, char * const *dropins, const ProfileFiles *files, DamondConfig *ret,
+                        DiagList *diags) {
+        Loader l = { .files = files, .diags = diags };
         Applier a = { .config = ret, .diags = diags };
-        size_t n_dropins = 0;
         int r;
+
+        assert(ret);
+        assert(diags);
 
         *ret = (DamondConfig) {};
         r = profile_section_init(&ret->head, PROFILE_SECTION_DAEMON);
         if (r < 0)
                 return r;
-        l.files = &ret->files;
+        l.file_list = &ret->files;
         l.n_files = &ret->n_files;
 
-        for (size_t i = 0; dirs->config_dirs && dirs->config_dirs[i]; i++) {
-                _cleanup_free_ char *p = path_join(dirs->config_dirs[i], "damond.conf");
-
-                if (!p)
-                        return -ENOMEM;
-                if (access(p, F_OK) < 0)
-                        continue;
-                r = load_file(&l, p, NULL, false);
-                if (r < 0)
-                        goto finish;
-                break;
-        }
-        r = find_dropins(dirs, NULL, "damond", &dropins, &n_dropins);
-        if (r < 0)
-                goto finish;
-        for (size_t i = 0; i < n_dropins; i++) {
+        if (path)
+                r = load_file(&l, path, NULL, false);
+        for (size_t i = 0; r >= 0 && dropins && dropins[i]; i++)
                 r = load_file(&l, dropins[i], NULL, false);
-                if (r < 0)
-                        goto finish;
-        }
-        r = apply_entries(&a, &l.entries);
-finish:
+        if (r >= 0)
+                r = apply_entries(&a, &l.entries);
         applier_done(&a);
         loader_done(&l);
         return r;

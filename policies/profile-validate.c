@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Cross-key checks: what no single key can know alone. */
 #include <assert.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "profile.h"
 #include "profile-internal.h"
@@ -92,27 +90,21 @@ static int validate_monitor(Profile *p, DiagList *d) {
         return 0;
 }
 
-static bool cgroup_exists(const Root *root, const char *path) {
-        _cleanup_free_ char *rel = NULL;
-        int fd;
+static int check_cgroup(const Profile *p, DiagList *d, const ProfileMachine *machine, const char *path,
+                        ConfigLoc l, const char *key) {
+        int r;
 
-        if (asprintf(&rel, "sys/fs/cgroup%s", path) < 0)
-                return true;    /* out of memory: do not invent an error */
-        fd = root_openat(root, rel, O_PATH | O_DIRECTORY);
-        if (fd < 0)
-                return false;
-        close(fd);
-        return true;
-}
-
-static int check_cgroup(const Profile *p, DiagList *d, const Root *root, const char *path, ConfigLoc l,
-                        const char *key) {
-        if (!root || !path || cgroup_exists(root, path))
+        if (!machine || !machine->cgroup_exists || !path)
+                return 0;
+        r = machine->cgroup_exists(machine, path);
+        if (r < 0)
+                return r;
+        if (r > 0)
                 return 0;
         return diag_add(d, DIAG_ERROR, l.file, l.line, key, path, "no such cgroup");
 }
 
-static int validate_target(Profile *p, const Root *root, DiagList *d) {
+static int validate_target(Profile *p, const ProfileMachine *machine, DiagList *d) {
         const ProfileTarget *t = &p->target;
         const ProfileSection *s = &t->head;
         int ops = p->general.operations;
@@ -177,7 +169,7 @@ static int validate_target(Profile *p, const Root *root, DiagList *d) {
                              "too many targets: Pid=, ProcessName= and CGroup= name %zu, at most %d per "
                              "profile", t->pids.n + t->process_names.n + t->cgroups.n, PROFILE_TARGETS_MAX));
         for (size_t i = 0; i < t->cgroups.n; i++)
-                TRY(check_cgroup(p, d, root, t->cgroups.items[i], t->cgroups.locs[i], "CGroup"));
+                TRY(check_cgroup(p, d, machine, t->cgroups.items[i], t->cgroups.locs[i], "CGroup"));
         return 0;
 }
 
@@ -341,7 +333,7 @@ static bool goal_of_migration(const Profile *p, const ProfileGoal *g) {
         return false;
 }
 
-static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList *d) {
+static int validate_goal(Profile *p, ProfileGoal *g, const ProfileMachine *machine, DiagList *d) {
         const ProfileSection *s = &g->head;
         bool node_metric, cgroup_metric;
 
@@ -374,11 +366,11 @@ static int validate_goal(Profile *p, ProfileGoal *g, const Root *root, DiagList 
         if (!cgroup_metric && g->cgroup)
                 TRY(fail(p, d, s, "CGroup", "only node_memcg_* and cgroup_* metrics use a cgroup"));
         if (g->cgroup)
-                TRY(check_cgroup(p, d, root, g->cgroup, profile_section_where(p, s, "CGroup"), "CGroup"));
+                TRY(check_cgroup(p, d, machine, g->cgroup, profile_section_where(p, s, "CGroup"), "CGroup"));
         return 0;
 }
 
-static int validate_filter(Profile *p, ProfileFilter *f, const Root *root, DiagList *d) {
+static int validate_filter(Profile *p, ProfileFilter *f, const ProfileMachine *machine, DiagList *d) {
         const ProfileSection *s = &f->head;
         static const struct {
                 const char *key;
@@ -416,7 +408,7 @@ static int validate_filter(Profile *p, ProfileFilter *f, const Root *root, DiagL
                                  n > 1 ? "s" : ""));
         }
         if (f->memcg)
-                TRY(check_cgroup(p, d, root, f->memcg, profile_section_where(p, s, "MemCG"), "MemCG"));
+                TRY(check_cgroup(p, d, machine, f->memcg, profile_section_where(p, s, "MemCG"), "MemCG"));
         return 0;
 }
 
@@ -442,13 +434,13 @@ static int validate_general(Profile *p, DiagList *d) {
         return 0;
 }
 
-int profile_validate(Profile *p, const Root *root, DiagList *d) {
+int profile_validate(Profile *p, const ProfileMachine *machine, DiagList *d) {
         assert(p);
         assert(d);
 
         TRY(validate_general(p, d));
         TRY(validate_monitor(p, d));
-        TRY(validate_target(p, root, d));
+        TRY(validate_target(p, machine, d));
         /* one pass over the goals marks the schemes they bound, instead of a search per scheme */
         for (size_t i = 0; i < p->n_schemes; i++)
                 p->schemes[i]->has_measured_goal = false;
@@ -461,8 +453,8 @@ int profile_validate(Profile *p, const Root *root, DiagList *d) {
         for (size_t i = 0; i < p->n_schemes; i++)
                 TRY(validate_scheme(p, p->schemes[i], d));
         for (size_t i = 0; i < p->n_goals; i++)
-                TRY(validate_goal(p, p->goals[i], root, d));
+                TRY(validate_goal(p, p->goals[i], machine, d));
         for (size_t i = 0; i < p->n_filters; i++)
-                TRY(validate_filter(p, p->filters[i], root, d));
+                TRY(validate_filter(p, p->filters[i], machine, d));
         return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config-files.h"
 #include "profile.h"
 #include "strmap.h"
 #include "test-util.h"
@@ -100,10 +101,12 @@ static bool load_says(const char *text, const char *needle) {
         static const char * const none[] = { NULL };
         static const ProfileDirs dirs = { .config_dirs = none, .policy_dirs = none };
         _cleanup_(profile_freep) Profile *p = NULL;
+        ProfileFiles files;
         DiagList d = {};
         bool found = false;
 
-        ck_assert_ok(profile_load_string("t.conf", text, strlen(text), &dirs, &p, &d));
+        profile_files_disk(&dirs, &files);
+        ck_assert_ok(profile_load_string("t.conf", text, strlen(text), &files, &p, &d));
         ck_assert_ptr_nonnull(p);
         ck_assert_ok(profile_validate(p, NULL, &d));
         for (size_t i = 0; i < d.n; i++)

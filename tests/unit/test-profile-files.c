@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config-files.h"
 #include "profile-compile.h"
 #include "profile-kernels.h"
 #include "profile.h"
@@ -102,6 +103,7 @@ START_TEST(test_invalid_profile) {
         _cleanup_(profile_freep) Profile *p = NULL;
         _cleanup_(root_freep) Root *root = NULL;
         _cleanup_free_ char *out = NULL, *expected_path = NULL;
+        ProfileMachine machine;
         CompiledProfile c = {};
         DamonFeatures f;
         DiagList d = {};
@@ -116,7 +118,8 @@ START_TEST(test_invalid_profile) {
 
         ck_assert_ok(profile_load(name, &dirs, &p, &d));
         ck_assert_ptr_nonnull(p);
-        ck_assert_ok(profile_validate(p, root, &d));
+        profile_machine_root(root, &machine);
+        ck_assert_ok(profile_validate(p, &machine, &d));
         if (!diag_list_has_errors(&d))
                 ck_assert_ok(profile_compile(p, &f, &c, &d));
         compiled_profile_done(&c);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config-files.h"
 #include "profile-compile.h"
 #include "profile-kernels.h"
 #include "profile.h"
