@@ -4,7 +4,7 @@
  *
  *   vm-workload --total=MIB [--hot=MIB] [--grow=MIB] [--delay=SEC] [--spinners=N] [--duration=SEC]
  *               [--hot-node=N --cold-node=N] [--report=SEC]
- *               [--interleave] [--move-at=SEC] [--residency=SEC]
+ *               [--interleave] [--move-at=SEC] [--residency=SEC] [--small-pages]
  *
  * Allocates TOTAL MiB of anonymous memory, fills every page with data that compresses about 8:1 (so
  * zram swap behaves as with real data, and no page is the zero page), prints "ready total_kib=..
@@ -33,7 +33,16 @@
  * With --residency, every SEC seconds it prints how much of the hot and of the cold set is resident
  * (mincore(): a page paged out to swap is not, unless it is still in the swap cache) and the sweeps of
  * the hot set done so far:
- *   "residency t=SEC sweeps=N hot_kib=TOTAL,RESIDENT cold_kib=TOTAL,RESIDENT"
+ *   "residency t=SEC sweeps=N hot_kib=TOTAL,RESIDENT cold_kib=TOTAL,RESIDENT cg_current=B cg_swap=B
+ *    cg_some_us=US refault_anon=N refault_file=N anon_thp_kib=K"
+ * where the cg_ figures are its own cgroup's (memory.current, memory.swap.current, memory.pressure's
+ * "some" total, memory.stat), read at the same instant as the residency, from the cgroup
+ * /proc/self/cgroup names at that moment (a runner reading them later, or from a cgroup the workload
+ * was started in, measured a cgroup the workload had already left, or one whose workload had ended).
+ * With --small-pages the mapping is madvise(MADV_NOHUGEPAGE): base pages even where transparent huge
+ * pages are "always" (Debian's kernels), as memory that is fragmented or mapped in small pieces is.
+ * Without it, under THP "always", every 2 MiB of an --interleave mapping is one huge page with hot
+ * pages in it, and its accessed bit (one per huge page) is set whenever any of them is touched.
  *
  * Under qemu's TCG a process that runs alone on its CPU does not set accessed bits after they are
  * cleared (../shared/notes/vm-testing.md), so DAMON would see the hot set as idle: SPINNERS child
@@ -146,6 +155,72 @@ static bool hot_has(const HotSet *h, uint64_t idx) {
         return idx >= h->first && (idx - h->first) % h->stride == 0 && (idx - h->first) / h->stride < h->n;
 }
 
+/* Its own cgroup's directory, as /proc/self/cgroup names it now (cgroup v2: "0::/PATH"). */
+static int own_cgroup(char *buf, size_t size) {
+        char line[2048];
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "0::", 3) == 0) {
+                        line[strcspn(line, "\n")] = '\0';
+                        snprintf(buf, size, "/sys/fs/cgroup%s", strcmp(line + 3, "/") == 0 ? "" : line + 3);
+                        r = 0;
+                        break;
+                }
+        fclose(f);
+        return r;
+}
+
+/* The number after KEY (at the start of a line, or after "some " for a pressure file's total=) in
+ * DIR/FILE; UINT64_MAX when it cannot be read. */
+static uint64_t cg_read(const char *dir, const char *file, const char *key) {
+        char path[4352], line[512];
+        uint64_t v = UINT64_MAX;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, file);
+        f = fopen(path, "re");
+        if (!f)
+                return v;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long long x;
+                char *p;
+
+                if (!key) {
+                        if (sscanf(line, "%llu", &x) == 1)
+                                v = x;
+                        break;
+                }
+                if (strncmp(line, key, strlen(key)) != 0)
+                        continue;
+                p = strcmp(key, "some ") == 0 ? strstr(line, "total=") : line + strlen(key);
+                if (p && sscanf(p + (strcmp(key, "some ") == 0 ? 6 : 0), "%llu", &x) == 1)
+                        v = x;
+                break;
+        }
+        fclose(f);
+        return v;
+}
+
+static void print_cgroup(void) {
+        char dir[4096];
+        uint64_t thp;
+
+        if (own_cgroup(dir, sizeof(dir)) < 0)
+                return;
+        thp = cg_read(dir, "memory.stat", "anon_thp ");
+        /* -1: not readable (no such controller, or no cgroup v2) */
+        printf(" cg_current=%" PRId64 " cg_swap=%" PRId64 " cg_some_us=%" PRId64 " refault_anon=%" PRId64
+               " refault_file=%" PRId64 " anon_thp_kib=%" PRId64, (int64_t) cg_read(dir, "memory.current", NULL),
+               (int64_t) cg_read(dir, "memory.swap.current", NULL), (int64_t) cg_read(dir, "memory.pressure", "some "),
+               (int64_t) cg_read(dir, "memory.stat", "workingset_refault_anon "),
+               (int64_t) cg_read(dir, "memory.stat", "workingset_refault_file "),
+               thp == UINT64_MAX ? (int64_t) -1 : (int64_t) (thp / 1024));
+}
+
 static void residency(uint8_t *mem, uint64_t npages, uint64_t page, const HotSet *h, double t, uint64_t sweeps) {
         enum { CHUNK = 65536 };
         static unsigned char vec[CHUNK];
@@ -171,8 +246,10 @@ static void residency(uint8_t *mem, uint64_t npages, uint64_t page, const HotSet
                 }
         }
         printf("residency t=%.1f sweeps=%" PRIu64 " hot_kib=%" PRIu64 ",%" PRIu64 " cold_kib=%" PRIu64 ",%" PRIu64
-               "\n", t, sweeps, hot_total * page / 1024, hot_res * page / 1024, cold_total * page / 1024,
+               , t, sweeps, hot_total * page / 1024, hot_res * page / 1024, cold_total * page / 1024,
                cold_res * page / 1024);
+        print_cgroup();
+        printf("\n");
         fflush(stdout);
 }
 
@@ -209,13 +286,14 @@ int main(int argc, char **argv) {
                 { "interleave", no_argument, NULL, 'i' },
                 { "move-at", required_argument, NULL, 'm' },
                 { "residency", required_argument, NULL, 'R' },
+                { "small-pages", no_argument, NULL, 'S' },
                 {}
         };
         uint64_t total = 0, hot = 0, delay = 0, spinners = 0, duration = 0, grow_to = 0,
                  seed = 0x9e3779b97f4a7c15, hot_node = UINT64_MAX, cold_node = UINT64_MAX, report_sec = 0,
                  sweeps = 0, move_at = 0, residency_sec = 0;
         double started, next_report = 0, next_residency = 0;
-        bool interleave = false, moved = false;
+        bool interleave = false, moved = false, small_pages = false;
         HotSet hs;
         long page = sysconf(_SC_PAGESIZE);
         double grown_at = 0;
@@ -224,8 +302,8 @@ int main(int argc, char **argv) {
         int opt;
 
         while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-                if (opt == 'i') {
-                        interleave = true;
+                if (opt == 'i' || opt == 'S') {
+                        *(opt == 'i' ? &interleave : &small_pages) = true;
                         continue;
                 }
                 uint64_t *dst = opt == 't' ? &total : opt == 'h' ? &hot : opt == 'd' ? &delay :
@@ -236,7 +314,7 @@ int main(int argc, char **argv) {
                 if (!dst || parse_u64(optarg, dst) < 0) {
                         fprintf(stderr, "usage: vm-workload --total=MIB [--hot=MIB] [--grow=MIB] "
                                 "[--delay=SEC] [--spinners=N] [--duration=SEC] [--hot-node=N --cold-node=N] "
-                                "[--report=SEC] [--interleave] [--move-at=SEC] [--residency=SEC]\n");
+                                "[--report=SEC] [--interleave] [--move-at=SEC] [--residency=SEC] [--small-pages]\n");
                         return 2;
                 }
         }
@@ -275,6 +353,10 @@ int main(int argc, char **argv) {
         mem = mmap(NULL, total * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (mem == MAP_FAILED) {
                 fprintf(stderr, "vm-workload: cannot map %" PRIu64 " MiB: %m\n", total);
+                return 1;
+        }
+        if (small_pages && madvise(mem, total * MIB, MADV_NOHUGEPAGE) < 0) {
+                fprintf(stderr, "vm-workload: madvise(MADV_NOHUGEPAGE): %m\n");
                 return 1;
         }
         /* 512 random bytes per page, the rest zero: compressible, but never a same-filled page */
