@@ -225,7 +225,24 @@ static int check_daemon_config(const ProfileDirs *dirs) {
         if (r >= 0)
                 r = print_diags(&d);
         if (r >= 0)
+                profile_set_allowed_stall_ppm(c.allowed_stall_ppm);
+        if (r >= 0)
                 r = !diag_list_has_errors(&d);
+        damond_config_done(&c);
+        diag_list_done(&d);
+        return r;
+}
+
+/* Profiles named on the command line are checked against the installed damond.conf's AllowedStall=
+ * (the Target= of their stall goals without one), without its diagnostics. */
+static int load_allowed_stall(const ProfileDirs *dirs) {
+        DamondConfig c = {};
+        DiagList d = {};
+        int r;
+
+        r = damond_config_load(dirs, &c, &d);
+        if (r >= 0 && !diag_list_has_errors(&d))
+                profile_set_allowed_stall_ppm(c.allowed_stall_ppm);
         damond_config_done(&c);
         diag_list_done(&d);
         return r;
@@ -272,6 +289,10 @@ static int run_check_config(char **files, size_t n_files) {
                         n_files++;
                 if (n_files == 0)
                         printf("# no profiles\n");
+        } else {
+                r = load_allowed_stall(&dirs.dirs);
+                if (r < 0)
+                        goto finish;
         }
         r = check_profiles(files, n_files, &dirs.dirs, root, &f);
         if (r < 0)

@@ -427,6 +427,8 @@ static int manager_load_config(Manager *m) {
                         damond_config_done(&m->config);
                 m->config = c;
                 m->has_config = true;
+                /* before the profiles are read: their stall goals without a Target= follow it */
+                profile_set_allowed_stall_ppm(m->config.allowed_stall_ppm);
                 (void) apply_log_level(&m->config);
         }
         diag_list_done(&d);

@@ -415,6 +415,8 @@ typedef struct DamondConfig {
         uint64_t backoff_window_usec;
         uint64_t snapshot_interval_usec;        /* 0: no access snapshots */
         uint64_t snapshot_history_max_bytes;    /* per profile */
+        uint64_t allowed_stall_ppm;             /* AllowedStall=: the stall goal of every PSI goal without a
+                                                 * Target=, in ppm of its QuotaResetInterval= */
         char *metrics_directory;                /* node_exporter's textfile directory, NULL: none */
         char **files;
         size_t n_files;
@@ -424,4 +426,13 @@ typedef struct DamondConfig {
  * may be NULL), read through @files. */
 int damond_config_parse(const char *path, char * const *dropins, const ProfileFiles *files, DamondConfig *ret,
                         DiagList *diags);
+
+/* AllowedStall= of damond.conf, which profile_validate() gives every goal on a stall metric
+ * (some_mem_psi_us, mem_psi_full_us, cgroup_mem_psi_us) that has no Target= of its own: the shipped
+ * policies leave Target= unset, so that one setting steers them all. Process-wide: damond sets it
+ * whenever it (re)reads damond.conf, before it reads the profiles; until then it is the default,
+ * PROFILE_ALLOWED_STALL_PPM_DEFAULT (0.1%). */
+#define PROFILE_ALLOWED_STALL_PPM_DEFAULT 1000
+void profile_set_allowed_stall_ppm(uint64_t ppm);
+uint64_t profile_allowed_stall_ppm(void);
 void damond_config_done(DamondConfig *c);

@@ -197,6 +197,8 @@ const ProfileKey profile_keys[] = {
             0, 3600 * USEC_PER_SEC, 1000, NOF, NULL),
         KEY(DAEMON, "SnapshotHistoryMax", SIZE, DamondConfig, snapshot_history_max_bytes, "4M", "size",
             64 * 1024, UINT64_C(1) << 30, 0, NOF, NULL),
+        KEY(DAEMON, "AllowedStall", RATIO, DamondConfig, allowed_stall_ppm, "0.1%", "ratio", 1, 100000, 0, NOF,
+            NULL),
         KEY(DAEMON, "MetricsDirectory", STRING, DamondConfig, metrics_directory, NULL, "directory",
             0, 0, 0, NOF, NULL),
 };

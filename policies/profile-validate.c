@@ -255,6 +255,21 @@ static int check_scheme_ref(Profile *p, DiagList *d, const ProfileSection *s, co
         return 0;
 }
 
+static uint64_t allowed_stall_ppm = PROFILE_ALLOWED_STALL_PPM_DEFAULT;
+
+void profile_set_allowed_stall_ppm(uint64_t ppm) {
+        allowed_stall_ppm = ppm > 0 && ppm <= 1000000 ? ppm : PROFILE_ALLOWED_STALL_PPM_DEFAULT;
+}
+
+uint64_t profile_allowed_stall_ppm(void) {
+        return allowed_stall_ppm;
+}
+
+static bool metric_is_stall(int metric) {
+        return metric == DAMOS_GOAL_SOME_MEM_PSI_US || metric == PROFILE_GOAL_MEM_PSI_FULL_US ||
+               metric == PROFILE_GOAL_CGROUP_MEM_PSI_US;
+}
+
 static int parse_goal_target(Profile *p, ProfileGoal *g, DiagList *d) {
         const ProfileSection *s = &g->head;
         ProfileScheme *sc = find_scheme(p, g->scheme);
@@ -269,8 +284,15 @@ static int parse_goal_target(Profile *p, ProfileGoal *g, DiagList *d) {
         case DAMOS_GOAL_SOME_MEM_PSI_US:
         case PROFILE_GOAL_MEM_PSI_FULL_US:
         case PROFILE_GOAL_CGROUP_MEM_PSI_US:
-                /* stall time per quota reset interval, or a share of it */
-                if (strchr(g->target, '%')) {
+                /* stall time per quota reset interval, or a share of it; none: AllowedStall= */
+                if (!g->target) {
+                        uint64_t reset = sc ? sc->quota_reset_usec : USEC_PER_SEC;
+
+                        v = (uint64_t) ((unsigned __int128) allowed_stall_ppm * reset / 1000000);
+                        if (v == 0)
+                                return fail(p, d, s, "Target", "AllowedStall= of damond.conf is less than "
+                                            "1us of QuotaResetInterval=: set a Target=");
+                } else if (strchr(g->target, '%')) {
                         uint64_t ppm, reset = sc ? sc->quota_reset_usec : USEC_PER_SEC;
 
                         r = parse_ratio_ppm(g->target, &ppm);
@@ -340,7 +362,7 @@ static int validate_goal(Profile *p, ProfileGoal *g, const ProfileMachine *machi
         TRY(check_scheme_ref(p, d, s, g->scheme));
         if (g->metric < 0)
                 return fail(p, d, s, "Metric", "Metric= is required");
-        if (!g->target)
+        if (!g->target && !metric_is_stall(g->metric))
                 TRY(fail(p, d, s, "Target", "Target= is required"));
         else
                 TRY(parse_goal_target(p, g, d));

@@ -103,6 +103,25 @@ START_TEST(test_units_reach_the_kernel_model) {
 }
 END_TEST
 
+/* A stall goal without Target= aims at damond.conf's AllowedStall=, a share of QuotaResetInterval=; a
+ * Target= of its own overrides it. */
+START_TEST(test_allowed_stall) {
+        Result r;
+
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=some_mem_psi_us\n", "6.12", &r);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.goals[0].target_value, 1000);  /* 0.1% of 1s */
+        result_done(&r);
+        profile_set_allowed_stall_ppm(5000);
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=some_mem_psi_us\n", "6.12", &r);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.goals[0].target_value, 5000);
+        result_done(&r);
+        compile_text(RECLAIM "[Goal g]\nScheme=r\nMetric=some_mem_psi_us\nTarget=2ms\n", "6.12", &r);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.goals[0].target_value, 2000);
+        result_done(&r);
+        profile_set_allowed_stall_ppm(PROFILE_ALLOWED_STALL_PPM_DEFAULT);
+}
+END_TEST
+
 START_TEST(test_kernel_metric_used_where_present) {
         Result r;
 
@@ -436,6 +455,7 @@ int main(void) {
         tcase_add_test(tc, test_single_dest_becomes_target_nid);
         tcase_add_test(tc, test_vaddr_targets);
         tcase_add_test(tc, test_intervals_goal);
+        tcase_add_test(tc, test_allowed_stall);
         tcase_add_test(tc, test_tiering_one_tier);
         tcase_add_test(tc, test_tiering_two_tiers);
         tcase_add_test(tc, test_tiering_three_tiers);
