@@ -460,6 +460,32 @@ static int get_schemes(sd_bus *bus, const char *path, const char *interface, con
         return sd_bus_message_close_container(reply);
 }
 
+/* Per scheme, in the order of Schemes: why it acts or idles and what would wake it (tune-status.h). */
+static int get_scheme_activity(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        ManagedProfile *p;
+        const ProfileInfo *info;
+        size_t n = 0;
+        int r;
+
+        LOOKUP(userdata, path, p, info);
+        refresh_for_caller(m, p);
+        if (p && p->tune.n_schemes > 0)
+                n = p->tune.n_schemes;
+        else if (has_compiled(p))
+                n = p->compiled.spec.n_schemes;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const SchemeTuneStatus *t = p->tune.n_schemes > 0 ? &p->tune.schemes[i] : NULL;
+
+                r = sd_bus_message_append(reply, "s", t && t->activity ? t->activity : "");
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 /* Nodes=auto: per memory tier its nodes, what was promoted into it and demoted out of it, and its free
  * memory now (read from the nodes' meminfo on each call: a few small sysfs files). */
 static int get_tiers(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -559,6 +585,7 @@ const sd_bus_vtable bus_profile_vtable[] = {
         SD_BUS_PROPERTY("Restarts", "u", get_restarts, 0, CHANGE),
         SD_BUS_PROPERTY("AppliedLastMinute", "t", get_applied_last_minute, 0, CHANGE),
         SD_BUS_PROPERTY("Schemes", "a(ssa{st}tttsa(sbttst)ts)", get_schemes, 0, CHANGE),
+        SD_BUS_PROPERTY("SchemeActivity", "as", get_scheme_activity, 0, CHANGE),
         SD_BUS_PROPERTY("Pressure", "(suutttt)", get_pressure, 0, CHANGE),
         SD_BUS_PROPERTY("Tiers", "aa{sv}", get_tiers, 0, 0),
         SD_BUS_VTABLE_END,

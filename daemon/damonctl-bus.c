@@ -446,6 +446,7 @@ static const Prop profile_props[] = {
         P("Restarts", "u", parse_u, CtlProfile, restarts),
         P("AppliedLastMinute", "t", parse_t, CtlProfile, applied_last_minute),
         P("Schemes", "a(ssa{st}tttsa(sbttst)ts)", parse_schemes, CtlProfile, schemes),
+        P("SchemeActivity", "as", parse_as, CtlProfile, scheme_activity),
         P("Pressure", "(suutttt)", parse_pressure, CtlProfile, pressure),
         P("Tiers", "aa{sv}", parse_tiers, CtlProfile, tiers),
 };
@@ -639,6 +640,13 @@ int ctl_bus_read_profile(sd_bus *bus, const char *path, CtlProfile *ret, sd_bus_
                 ctl_profile_done(&p);
                 return -ENOMEM;
         }
+        /* the properties arrive in any order: the activity joins its scheme once both are in (an older
+         * damond has none) */
+        for (size_t i = 0; p.scheme_activity && p.scheme_activity[i] && i < p.n_schemes; i++)
+                if (!isempty(p.scheme_activity[i]) && !(p.schemes[i].activity = strdup(p.scheme_activity[i]))) {
+                        ctl_profile_done(&p);
+                        return -ENOMEM;
+                }
         *ret = p;
         return 0;
 }

@@ -327,6 +327,11 @@ static void print_scheme(FILE *f, const CtlScheme *s, const CtlFormat *fmt) {
         for (size_t i = 0; i < s->n_goals; i++)
                 print_goal(f, &s->goals[i]);
 
+        if (!isempty(s->activity)) {
+                label(f, NULL);
+                fprintf(f, "%s\n", s->activity);
+        }
+
         if (s->last_decision_usec != 0 || !isempty(s->last_decision)) {
                 label(f, NULL);
                 fputs("last decision", f);
@@ -799,6 +804,7 @@ int ctl_print_show_profile(FILE *f, const CtlProfile *p) {
                 }
                 show_time(f, prefix, "LastDecisionTime", s->last_decision_usec);
                 fprintf(f, "%sLastDecision=%s\n", prefix, strempty(s->last_decision));
+                fprintf(f, "%sActivity=%s\n", prefix, strempty(s->activity));
         }
 
         fprintf(f, "Pressure.Source=%s\n", strempty(ps->source));
@@ -964,6 +970,7 @@ static json_object *json_scheme(J *j, const CtlScheme *s) {
         jset(j, o, "goals", goals, false);
         jset_time(j, o, "last_decision_usec", s->last_decision_usec);
         jset_str_or_null(j, o, "last_decision", s->last_decision);
+        jset_str_or_null(j, o, "activity", s->activity);
         return o;
 }
 

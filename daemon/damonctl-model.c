@@ -33,6 +33,7 @@ void ctl_scheme_done(CtlScheme *s) {
         free(s->action);
         free(s->tune_state);
         free(s->last_decision);
+        free(s->activity);
         *s = (CtlScheme) {};
 }
 
@@ -79,6 +80,7 @@ void ctl_profile_done(CtlProfile *p) {
         for (size_t i = 0; i < p->n_schemes; i++)
                 ctl_scheme_done(&p->schemes[i]);
         free(p->schemes);
+        strv_free(p->scheme_activity);
         free(p->pressure.source);
         for (size_t i = 0; i < p->n_tiers; i++)
                 free(p->tiers[i].nodes);

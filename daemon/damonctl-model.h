@@ -46,6 +46,7 @@ typedef struct CtlScheme {
         size_t n_goals;
         uint64_t last_decision_usec;    /* 0: none yet */
         char *last_decision;
+        char *activity;                 /* SchemeActivity: why it acts or idles; NULL: not told */
 } CtlScheme;
 
 typedef struct CtlPressure {
@@ -114,6 +115,7 @@ typedef struct CtlProfile {
         uint64_t applied_last_minute;   /* CTL_UNKNOWN */
         CtlScheme *schemes;
         size_t n_schemes;
+        char **scheme_activity;         /* as read; moved into schemes[].activity */
         CtlPressure pressure;
         CtlTier *tiers;
         size_t n_tiers;

@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "manager-internal.h"
+#include "meminfo.h"
 
 /* Whether reading the stats costs a state command that blocks the loop: kernels without refresh_ms, or
  * with it off. On kernels before 6.14 such a command waits for the kdamond's next aggregation (after a
@@ -31,6 +32,29 @@ static void account_window(ManagedProfile *p, uint64_t applied, uint64_t now_use
         p->window_start_applied = applied;
 }
 
+/* Why each scheme acts or idles (tune-status.h), from the stats just read and the free memory now. */
+static void update_activity(Manager *m, ManagedProfile *p) {
+        const DamonSpec *spec = &p->compiled.spec;
+        uint64_t free_permil = UINT64_MAX;
+        MemInfo mi;
+
+        if (p->tune.n_schemes != spec->n_schemes)
+                return;
+        if (meminfo_read_system(m->root, &mi) >= 0 && mi.total > 0)
+                free_permil = meminfo_free_permil(&mi);
+        for (size_t i = 0; i < spec->n_schemes; i++) {
+                SchemeTuneStatus *t = &p->tune.schemes[i];
+                char *a = NULL;
+
+                if (scheme_activity(&spec->schemes[i], spec->attrs.aggr_us, t, free_permil, &a) < 0) {
+                        (void) log_oom();
+                        return;
+                }
+                free(t->activity);
+                t->activity = a;
+        }
+}
+
 int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, bool on_demand) {
         _cleanup_(damon_kdamond_status_done) DamonKdamondStatus st = {};
         uint64_t interval, applied = 0;
@@ -49,6 +73,7 @@ int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, boo
          * every D-Bus caller waiting): keep the last numbers. */
         if (p->has_applied && status_read_blocks(m, p) && damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
                 p->status_read_usec = now_usec;
+                update_activity(m, p);
                 return 0;
         }
         r = damon_sysfs_read_status(m->sysfs, (unsigned) p->kdamond, &st);
@@ -74,5 +99,6 @@ int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, boo
                         if (st.schemes[i].has_effective_bytes)
                                 t->effective_quota = st.schemes[i].effective_bytes;
                 }
+        update_activity(m, p);
         return 1;
 }

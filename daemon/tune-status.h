@@ -55,6 +55,7 @@ typedef struct SchemeTuneStatus {
         size_t n_goals;
         uint64_t last_decision_usec;    /* CLOCK_REALTIME µs of the last tuning decision; 0: none yet */
         char *last_decision;            /* one line with the numbers that caused it, or NULL */
+        char *activity;                 /* why it acts or is idle, and what would wake it; NULL: not known */
 } SchemeTuneStatus;
 
 typedef struct PressureStatus {
@@ -76,3 +77,14 @@ typedef struct ProfileTuneStatus {
 } ProfileTuneStatus;
 
 void tune_status_done(ProfileTuneStatus *s);
+
+/* One line saying whether scheme @sc (compiled; @aggr_us its aggregation interval) acts, and if not why
+ * and what would wake it, from its status @st and the free memory now (@free_permil, as the
+ * free_mem_rate watermarks measure it; UINT64_MAX: not known):
+ *   "idle: free memory 65% is above the 50% watermark; it resumes below 40%"
+ *   "backed off: stall 3.0ms/s against a 1.0ms goal"
+ *   "waiting: no memory has been idle for 2min yet"
+ *   "active: applied 12.0M of 80.0M tried"
+ * Returns a new string in *ret, or -ENOMEM. */
+int scheme_activity(const DamosScheme *sc, uint64_t aggr_us, const SchemeTuneStatus *st, uint64_t free_permil,
+                    char **ret);

@@ -95,6 +95,9 @@ normalise() {
                 -e 's/"(nr_tried|sz_tried|nr_applied|sz_applied|qt_exceeds|sz_ops_filter_passed|nr_snapshots)": [0-9]+/"\1": @N@/' \
                 -e 's/"(some_avg10|full_avg10|window_stall_usec|window_usec)": [0-9]+/"\1": @N@/' \
                 -e 's/"last_decision": ".*"/"last_decision": @DECISION@/' \
+                -e 's/^( {14})(active|waiting|starting|idle|backed off|paused): .*/\1@ACTIVITY@/' \
+                -e 's/^(Scheme\.[^.]+\.Activity)=.+$/\1=@ACTIVITY@/' \
+                -e 's/"activity": ".*"/"activity": @ACTIVITY@/' \
                 -e 's/^( +Applied: ).*/\1@APPLIED@/' \
                 -e 's/^( +Savings: since start) .*/\1 @SAVINGS@/' \
                 -e '/^ {14}last hour \(/d' \

@@ -20,6 +20,7 @@
 #include "psi.h"
 #include "state-file.h"
 #include "test-util.h"
+#include "tune-status.h"
 #include "tuner.h"
 
 #define SEC USEC_PER_SEC
@@ -153,6 +154,41 @@ static unsigned n_config_writes(void) {
 
 /* A goal the kernel cannot measure: damond feeds a user_input goal once per reset interval (2 s), and
  * commits it only when the value changed; without goals (6.1) it tunes the size quota itself. */
+/* The one line that says why a scheme acts or idles, for each reason, in the order they win. */
+START_TEST(test_scheme_activity) {
+        DamosScheme sc;
+        GoalStatus goal = { .metric = DAMOS_GOAL_SOME_MEM_PSI_US, .target = 1000, .current = 3000 };
+        SchemeTuneStatus st = { .state = TUNE_STATE_TUNING, .goals = &goal, .n_goals = 1 };
+        char *a = NULL;
+
+        damon_scheme_init(&sc);
+        sc.wmarks = (DamosWatermarks) { .metric = DAMOS_WMARK_FREE_MEM_RATE, .high = 500, .mid = 400, .low = 0 };
+        sc.age.min = 1200;      /* 2min of 100ms aggregations */
+        sc.nr_accesses.max = 0;
+
+        ck_assert_ok(scheme_activity(&sc, 100000, &st, 650, &a));
+        ck_assert_str_eq(a, "idle: free memory 65% is above the 50% watermark; it resumes below 40%");
+        a = mfree(a);
+        ck_assert_ok(scheme_activity(&sc, 100000, &st, 300, &a));
+        ck_assert_str_eq(a, "starting: no statistics read yet");
+        a = mfree(a);
+        st.has_stats = true;
+        ck_assert_ok(scheme_activity(&sc, 100000, &st, 300, &a));
+        ck_assert_str_eq(a, "waiting: no memory has been idle for 2min yet");
+        a = mfree(a);
+        st.stats.sz_tried = 80 << 20;
+        st.stats.sz_applied = 12 << 20;
+        ck_assert_ok(scheme_activity(&sc, 100000, &st, UINT64_MAX, &a));
+        ck_assert_str_eq(a, "active: applied 12M of 80M tried");
+        a = mfree(a);
+        st.state = TUNE_STATE_BACKED_OFF;
+        ck_assert_ok(scheme_activity(&sc, 100000, &st, 300, &a));
+        ck_assert_str_eq(a, "backed off: stall 3.0ms/s against a 1.0ms goal");
+        a = mfree(a);
+
+}
+END_TEST
+
 START_TEST(test_feed_once_per_reset_interval) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagedProfile *p;
@@ -624,6 +660,7 @@ int main(void) {
 
         log_open();
         tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_scheme_activity);
         tcase_add_test(tc, test_feed_once_per_reset_interval);
         tcase_add_test(tc, test_nothing_written_when_nothing_changed);
         tcase_add_test(tc, test_own_quota_follows_pressure);
