@@ -313,7 +313,6 @@ END_TEST
 START_TEST(test_file) {
         _cleanup_(manager_freep) Manager *m = start_manager();
         char dir[PATH_MAX], path[PATH_MAX + 32];
-        _cleanup_free_ char *text = NULL;
         struct stat st;
         mode_t old = umask(0077);       /* as the unit's UMask= */
 
@@ -325,6 +324,7 @@ START_TEST(test_file) {
         snprintf(path, sizeof path, "%s/damond.prom", dir);
         ck_assert_int_eq(stat(path, &st), 0);
         ck_assert_uint_eq(st.st_mode & 07777, 0644);
+        ck_assert_int_gt(st.st_size, 0);
         snprintf(path, sizeof path, "%s/.damond.prom.tmp", dir);
         ck_assert_int_eq(access(path, F_OK), -1);
         snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/missing");
