@@ -280,18 +280,6 @@ static int find_dropins(const ProfileDirs *dirs, const char *extra_dir, const ch
         return 0;
 }
 
-/* The file name without directory and ".conf". */
-static char *name_from_path(const char *path) {
-        const char *base = strrchr(path, '/');
-        size_t len;
-
-        base = base ? base + 1 : path;
-        len = strlen(base);
-        if (len > 5 && streq(base + len - 5, ".conf"))
-                len -= 5;
-        return strndup(base, len);
-}
-
 int profile_load_data(const char *path, const char *data, size_t size, const ProfileDirs *dirs, Profile **ret,
                       DiagList *diags) {
         _cleanup_strv_free_ char **dropins = NULL;
@@ -304,7 +292,7 @@ int profile_load_data(const char *path, const char *data, size_t size, const Pro
         assert(ret);
         assert(diags);
 
-        name = name_from_path(path);
+        name = profile_name_from_path(path);
         dir = strdup(path);
         if (!name || !dir)
                 return -ENOMEM;

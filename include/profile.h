@@ -111,6 +111,9 @@ bool profile_section_type_is_named(ProfileSectionType t);
  * word in all of them. */
 bool profile_name_is_valid(const char *s);
 
+/* The profile name a file's path gives: its base name without ".conf". NULL when out of memory. */
+char *profile_name_from_path(const char *path);
+
 typedef enum ProfileValueType {
         PROFILE_VALUE_BOOL,             /* bool */
         PROFILE_VALUE_UINT,             /* uint64_t */

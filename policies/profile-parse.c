@@ -506,8 +506,7 @@ finish:
         return r;
 }
 
-/* The file name without directory and ".conf". */
-static char *profile_name_from_path(const char *path) {
+char *profile_name_from_path(const char *path) {
         const char *base = strrchr(path, '/');
         size_t len;
 
