@@ -403,20 +403,24 @@ static int append_compiled_goals(sd_bus_message *reply, const CompiledProfile *c
         return r;
 }
 
+/* The schemes Schemes and SchemeActivity list: the tuner's view once it exists, else the compiled spec's. */
+static size_t schemes_count(const ManagedProfile *p) {
+        if (p && p->tune.n_schemes > 0)
+                return p->tune.n_schemes;
+        return has_compiled(p) ? p->compiled.spec.n_schemes : 0;
+}
+
 static int get_schemes(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         ManagedProfile *p;
         const ProfileInfo *info;
-        size_t n = 0;
+        size_t n;
         int r;
 
         LOOKUP(userdata, path, p, info);
         refresh_for_caller(m, p);
-        if (p && p->tune.n_schemes > 0)
-                n = p->tune.n_schemes;
-        else if (has_compiled(p))
-                n = p->compiled.spec.n_schemes;
+        n = schemes_count(p);
 
         r = sd_bus_message_open_container(reply, 'a', "(ssa{st}tttsa(sbttst)ts)");
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -466,15 +470,12 @@ static int get_scheme_activity(sd_bus *bus, const char *path, const char *interf
         Manager *m = userdata;
         ManagedProfile *p;
         const ProfileInfo *info;
-        size_t n = 0;
+        size_t n;
         int r;
 
         LOOKUP(userdata, path, p, info);
         refresh_for_caller(m, p);
-        if (p && p->tune.n_schemes > 0)
-                n = p->tune.n_schemes;
-        else if (has_compiled(p))
-                n = p->compiled.spec.n_schemes;
+        n = schemes_count(p);
         r = sd_bus_message_open_container(reply, 'a', "s");
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const SchemeTuneStatus *t = p->tune.n_schemes > 0 ? &p->tune.schemes[i] : NULL;
