@@ -13,22 +13,21 @@
 #include "log.h"
 #include "manager.h"
 #include "test-util.h"
+#include "test-manager-util.h"
 
 #define SEC USEC_PER_SEC
 #define T0 (1000 * SEC)
 
 static FakeKernel *k;
-static char confdir[PATH_MAX / 2];
-static char *config_dirs[2];
+static TestConfigDirs confdirs;
+static char **config_dirs;
 
 static void setup(void) {
         ck_assert_ok(fake_kernel_new(fake_kernel_gen_from_env(), true, &k));
         ck_assert_ok(fake_kernel_write_file(k, "proc/iomem", "100000000-23fffffff : System RAM\n"));
         ck_assert_ok(fake_kernel_write_file(k, "etc/damond/stat.conf",
                 "[Profile]\nOperations=paddr\n[Target]\nRegion=auto\n[Scheme all]\nAction=stat\n"));
-        snprintf(confdir, sizeof confdir, "%s/etc/damond", fake_kernel_root_path(k));
-        config_dirs[0] = confdir;
-        config_dirs[1] = NULL;
+        config_dirs = test_config_dirs(&confdirs, k);
         log_set_max_level(LOG_ERR);
 }
 
@@ -37,17 +36,7 @@ static void teardown(void) {
 }
 
 static Manager *start_manager(void) {
-        ManagerOptions o = {
-                .root = fake_kernel_root_path(k),
-                .config_dirs = config_dirs,
-                .io = fake_kernel_io(k),
-        };
-        Manager *m = NULL;
-
-        ck_assert_ok(manager_new(&o, &m));
-        ck_assert_int_eq(manager_start(m, T0), 0);
-        ck_assert_int_eq(manager_find_profile(m, "stat")->state, PROFILE_RUN_RUNNING);
-        return m;
+        return test_manager_start(k, config_dirs, T0, "stat");
 }
 
 static unsigned count_in_log(const char *needle) {

@@ -25,14 +25,15 @@
 #include "metrics.h"
 #include "observe.h"
 #include "test-util.h"
+#include "test-manager-util.h"
 
 #define SEC USEC_PER_SEC
 #define T0 (1000 * SEC)
 #define GiB (UINT64_C(1) << 30)
 
 static FakeKernel *k;
-static char confdir[PATH_MAX / 2];
-static char *config_dirs[2];
+static TestConfigDirs confdirs;
+static char **config_dirs;
 
 static void setup(void) {
         ck_assert_ok(fake_kernel_new(fake_kernel_gen_from_env(), true, &k));
@@ -47,15 +48,8 @@ static void setup(void) {
                 "[Scheme all]\nAction=stat\n"));
         ck_assert_ok(fake_kernel_write_file(k, "etc/damond/off.conf",
                 "[Profile]\nOperations=paddr\nEnabled=no\n[Scheme all]\nAction=stat\n"));
-        ck_assert_ok(fake_kernel_write_file(k, "proc/vmstat",
-                                            "workingset_refault_anon 10\nworkingset_refault_file 20\n"
-                                            "pswpin 5\npswpout 50\n"));
-        ck_assert_ok(fake_kernel_write_file(k, "proc/meminfo",
-                                            "MemTotal: 8388608 kB\nMemAvailable: 4194304 kB\n"
-                                            "SwapTotal: 1048576 kB\nSwapFree: 1048576 kB\n"));
-        snprintf(confdir, sizeof confdir, "%s/etc/damond", fake_kernel_root_path(k));
-        config_dirs[0] = confdir;
-        config_dirs[1] = NULL;
+        test_write_memory_counters(k);
+        config_dirs = test_config_dirs(&confdirs, k);
         log_set_max_level(LOG_ERR);
 }
 
@@ -69,16 +63,8 @@ static bool has_tried_regions(void) {
 
 /* A manager with a snapshot (where the kernel has tried regions) and two savings samples. */
 static Manager *start_manager(void) {
-        ManagerOptions o = {
-                .root = fake_kernel_root_path(k),
-                .config_dirs = config_dirs,
-                .io = fake_kernel_io(k),
-        };
-        Manager *m = NULL;
+        Manager *m = test_manager_start(k, config_dirs, T0, "watch");
 
-        ck_assert_ok(manager_new(&o, &m));
-        ck_assert_int_eq(manager_start(m, T0), 0);
-        ck_assert_int_eq(manager_find_profile(m, "watch")->state, PROFILE_RUN_RUNNING);
         ck_assert_ok(manager_observe_setup(m));
         ck_assert_ok(manager_health_tick(m, T0 + 1 * SEC));
         if (has_tried_regions()) {
