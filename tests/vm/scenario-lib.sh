@@ -1,7 +1,17 @@
 # Helpers for scenarios (bash), staged into the guest as /vmtest/lib.sh: `. /vmtest/lib.sh`.
 # A scenario runs as root inside the VM; this is the only place the real DAMON sysfs is written.
 
-DAMON_ADMIN=/sys/kernel/mm/damon/admin
+# Only ever inside the harness's VM, whose kernel command line run-scenario marks: sourced anywhere else
+# (this machine, whose kernel may run a kdamond of its own), every script that uses this library stops here.
+if ! grep -qw 'damond.vmtest=1' /proc/cmdline 2>/dev/null; then
+        echo "$0: runs only inside the VM that tests/vm/run-scenario boots, never on this machine" >&2
+        exit 2
+fi
+
+# The guest's sysfs: every DAMON path below is under it.
+SYSFS=/sys
+DAMON_ADMIN=$SYSFS/kernel/mm/damon/admin
+DAMON_MODULES=$SYSFS/module
 KDAMONDS=$DAMON_ADMIN/kdamonds
 U64_MAX=18446744073709551615
 
