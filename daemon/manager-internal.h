@@ -100,24 +100,3 @@ void slot_release(Manager *m, ManagedProfile *p);
 /* Creates kdamonds so that @needed more are free (plus spares, up to MaxKdamonds=). Only possible while
  * no kdamond runs at all: 0, or -EBUSY/-ENOSPC with @reterr saying why. */
 int slots_grow(Manager *m, size_t needed, DamonError *reterr);
-
-/* manager-profile.c */
-/* Sets why @p does not run; returns 1 if that changed (worth a warning rather than a debug line). */
-int set_reason(ManagedProfile *p, const char *fmt, ...) _printf_(2, 3);
-void clear_reason(ManagedProfile *p);
-bool has_followed(const ManagedProfile *p);
-/* The spec to write: the compiled one with "auto" regions and followed processes resolved. */
-int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret);
-/* Takes over @spec as what the kdamond runs. */
-void set_applied(ManagedProfile *p, DamonSpec *spec);
-/* Starts @p if it can run (or sets why not). <0 only for out-of-memory. 1 if it started. */
-int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec);
-int profile_stop(Manager *m, ManagedProfile *p, const char *why);
-/* Brings the running kdamond of @p to @spec (see manager-profile.c). Files written or -errno. */
-int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec, const DamonSpec *rollback,
-                           DamonError *err);
-int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec);
-/* Rescans a running following profile's processes and commits a changed set. 1 if updated. */
-int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec);
-/* Warns (at most once a minute) when MaxProcesses= left matching processes out at the last rescan. */
-void profile_follow_warn_cap(ManagedProfile *p, uint64_t now_usec);

@@ -21,39 +21,8 @@
 /* A profile as read from disk, before it replaces (or becomes) a ManagedProfile. */
 typedef ConfigProfile Loaded;
 
-static const char * const run_state_table[_PROFILE_RUN_STATE_MAX] = {
-        [PROFILE_RUN_DISABLED] = "disabled",
-        [PROFILE_RUN_RUNNING] = "running",
-        [PROFILE_RUN_BLOCKED] = "blocked",
-        [PROFILE_RUN_WAITING] = "waiting",
-        [PROFILE_RUN_FAILED] = "failed",
-        [PROFILE_RUN_STOPPED] = "stopped",
-};
-
-const char *profile_run_state_to_string(ProfileRunState s) {
-        if (s < 0 || s >= _PROFILE_RUN_STATE_MAX)
-                return NULL;
-        return run_state_table[s];
-}
-
 static void loaded_array_free(Loaded *l, size_t n) {
         config_profiles_free(l, n);
-}
-
-static ManagedProfile *managed_profile_free(ManagedProfile *p) {
-        if (!p)
-                return NULL;
-        free(p->name);
-        free(p->path);
-        compiled_profile_done(&p->compiled);
-        free(p->fingerprint);
-        if (p->has_applied)
-                damon_spec_done(&p->applied);
-        free(p->reason);
-        tune_status_done(&p->tune);
-        profile_tuner_free(p->tuner);
-        profile_observe_free(p->observe);
-        return mfree(p);
 }
 
 /* --- logging helpers --- */
@@ -493,32 +462,6 @@ static int compile_profiles(Manager *m, Loaded *l, size_t n) {
         return n_valid;
 }
 
-static int managed_profile_from_loaded(Manager *m, Loaded *l, ManagedProfile **ret) {
-        ManagedProfile *p;
-
-        p = calloc(1, sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        *p = (ManagedProfile) {
-                .manager = m,
-                .name = strdup(l->profile->name),
-                .path = TAKE_PTR(l->path),
-                .compiled = l->compiled,
-                .fingerprint = TAKE_PTR(l->fingerprint),
-                .kdamond = -1,
-                .pid = -1,
-                .state = PROFILE_RUN_DISABLED,
-                .backoff_usec = MANAGER_BACKOFF_FIRST_USEC,
-        };
-        l->compiled = (CompiledProfile) {};
-        if (!p->name) {
-                managed_profile_free(p);
-                return -ENOMEM;
-        }
-        *ret = p;
-        return 0;
-}
-
 static int manager_add_profile(Manager *m, ManagedProfile *p) {
         ManagedProfile **a = reallocarray(m->profiles, m->n_profiles + 1, sizeof(*a));
 
@@ -534,7 +477,7 @@ static int manager_add_loaded(Manager *m, Loaded *l, ManagedProfile **ret) {
         ManagedProfile *p;
         int r;
 
-        r = managed_profile_from_loaded(m, l, &p);
+        r = managed_profile_new(m, l, &p);
         if (r < 0)
                 return r;
         r = manager_add_profile(m, p);
@@ -807,83 +750,6 @@ finish:
 
 /* --- reload --- */
 
-/* Replaces the profile's compiled version by @l's. */
-static void profile_take_compiled(ManagedProfile *p, Loaded *l) {
-        compiled_profile_done(&p->compiled);
-        p->compiled = l->compiled;
-        l->compiled = (CompiledProfile) {};
-        free(p->fingerprint);
-        p->fingerprint = TAKE_PTR(l->fingerprint);
-        free(p->path);
-        p->path = TAKE_PTR(l->path);
-}
-
-static int profile_reload_changed(Manager *m, ManagedProfile *p, Loaded *l, uint64_t now_usec) {
-        _cleanup_(damon_spec_done) DamonSpec spec = {};
-        CompiledProfile old = {};
-        DamonError err = {};
-        int r;
-
-        if (p->state != PROFILE_RUN_RUNNING) {
-                profile_take_compiled(p, l);
-                p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
-                return profile_start(m, p, now_usec);
-        }
-        if (!l->compiled.enabled) {
-                r = profile_stop(m, p, l->compiled.nothing_to_tier ? "nothing to tier any more" : "disabled by a reload");
-                if (r < 0)
-                        return 0;
-                profile_take_compiled(p, l);
-                /* releases its kdamond, and says why it is off */
-                return profile_start(m, p, now_usec);
-        }
-
-        /* build the new spec with the new compiled version, keep the old one for a failure */
-        old = p->compiled;
-        p->compiled = l->compiled;
-        r = build_spec(m, p, &spec);
-        p->compiled = old;
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0) {
-                log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name),
-                           "Cannot apply the new version of profile '%s', keeping the running one: "
-                           "no System RAM range in proc/iomem: %m", p->name);
-                return 0;
-        }
-        r = profile_update_running(m, p, &spec, p->has_applied ? &p->applied : NULL, &err);
-        if (r == -EAGAIN && p->state == PROFILE_RUN_RUNNING) {
-                /* the new version is what we want; what runs stays staged until the kernel takes it */
-                profile_take_compiled(p, l);
-                p->commit_pending = true;
-                log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                           "Deferred the new version of profile '%s': %s. It is committed as soon as the kernel "
-                           "can take it.", p->name, err.message);
-                return 0;
-        }
-        if (r == -ESRCH || p->state != PROFILE_RUN_RUNNING) {
-                /* it stopped by itself meanwhile: start the new version */
-                profile_take_compiled(p, l);
-                p->state = PROFILE_RUN_WAITING;
-                return profile_start(m, p, now_usec);
-        }
-        if (r < 0) {
-                log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                           "The kernel refused the new version of profile '%s', keeping the running one: "
-                           "%s%s%m", p->name, err.message, err.message[0] ? ": " : "");
-                return 0;
-        }
-        profile_take_compiled(p, l);
-        set_applied(p, &spec);
-        p->commit_pending = false;
-        log_struct(LOG_NOTICE, 0,
-                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
-                              .message_id = DAMOND_MESSAGE_PROFILE_RELOADED),
-                   "Reloaded profile '%s' online on kdamond %d (%d file%s written).", p->name, p->kdamond, r,
-                   r == 1 ? "" : "s");
-        return 0;
-}
-
 static void manager_remove_profile(Manager *m, size_t i) {
         ManagedProfile *p = m->profiles[i];
 
@@ -950,7 +816,7 @@ int manager_reload(Manager *m, uint64_t now_usec) {
                         continue;
                 }
                 if (p) {
-                        r = profile_reload_changed(m, p, &l[j], now_usec);
+                        r = profile_reload(m, p, &l[j], now_usec);
                         if (r < 0)
                                 goto finish;
                         continue;
@@ -974,38 +840,6 @@ finish:
         return r;
 }
 
-/* A reload whose commit the kernel could not take yet (see damon_sysfs_commit()): again, quietly while
- * it still cannot. */
-static void profile_retry_commit(Manager *m, ManagedProfile *p) {
-        _cleanup_(damon_spec_done) DamonSpec spec = {};
-        DamonError err = {};
-        int r;
-
-        if (!p->commit_pending)
-                return;
-        r = build_spec(m, p, &spec);
-        if (r < 0) {
-                log_debug_errno(r, "Cannot build the pending version of profile '%s', ignoring: %m", p->name);
-                return;
-        }
-        r = profile_update_running(m, p, &spec, p->has_applied ? &p->applied : NULL, &err);
-        if (r == -EAGAIN || p->state != PROFILE_RUN_RUNNING)
-                return;
-        p->commit_pending = false;
-        if (r < 0) {
-                log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                           "The kernel refused the deferred version of profile '%s', keeping the running one: "
-                           "%s%s%m", p->name, err.message, err.message[0] ? ": " : "");
-                return;
-        }
-        set_applied(p, &spec);
-        log_struct(LOG_NOTICE, 0,
-                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
-                              .message_id = DAMOND_MESSAGE_PROFILE_RELOADED),
-                   "Committed the deferred version of profile '%s' on kdamond %d (%d file%s written).", p->name,
-                   p->kdamond, r, r == 1 ? "" : "s");
-}
-
 /* --- health --- */
 
 int manager_health_tick(Manager *m, uint64_t now_usec) {
@@ -1019,88 +853,11 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
         for (size_t i = 0; i < m->n_profiles; i++) {
                 ManagedProfile *p = m->profiles[i];
 
-                switch (p->state) {
-                case PROFILE_RUN_RUNNING:
-                        r = damon_sysfs_check_stopped(m->sysfs, (unsigned) p->kdamond);
-                        if (r < 0) {
-                                log_debug_errno(r, "Failed to check kdamond %d, ignoring: %m", p->kdamond);
-                                break;
-                        }
-                        if (r == 0) {
-                                r = manager_follows_by_events(m) ? 0 : profile_follow(m, p, now_usec);
-                                if (r < 0)
-                                        return r;
-                                if (r > 0)
-                                        dirty = true;
-                                if (p->state != PROFILE_RUN_RUNNING)
-                                        break;
-                                if (now_usec - p->running_since_usec >= MANAGER_BACKOFF_MAX_USEC)
-                                        p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
-                                if (p->compiled.n_feeds > 0 && m->feed_hook) {
-                                        p->n_feed_ticks++;
-                                        r = m->feed_hook(m, p, now_usec, m->feed_userdata);
-                                        if (r < 0)
-                                                log_debug_errno(r, "Feeding profile '%s' failed, "
-                                                                "ignoring: %m", p->name);
-                                }
-                                r = manager_tune_tick(m, p, now_usec);
-                                if (r < 0)
-                                        return r;
-                                profile_retry_commit(m, p);
-                                (void) manager_refresh_status(m, p, now_usec, false);
-                                break;
-                        }
+                r = profile_tick(m, p, now_usec);
+                if (r < 0)
+                        return r;
+                if (r > 0)
                         dirty = true;
-                        p->pid = -1;
-                        p->n_restarts++;
-                        if (isempty(p->fingerprint)) {
-                                /* adopted as it ran, its profile has errors: nothing to restart it with */
-                                p->state = PROFILE_RUN_FAILED;
-                                p->retry_usec = UINT64_MAX;
-                                (void) set_reason(p, "stopped by itself; its profile has errors");
-                                log_struct(LOG_WARNING, 0,
-                                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
-                                                      .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
-                                           "Kdamond %d of profile '%s' stopped by itself; the profile has "
-                                           "errors, so it stays stopped until they are fixed.", p->kdamond,
-                                           p->name);
-                        } else if (p->compiled.spec.ops == DAMON_OPS_PADDR) {
-                                p->state = PROFILE_RUN_WAITING;
-                                p->retry_usec = now_usec + p->backoff_usec;
-                                (void) set_reason(p, "stopped by itself; restarting after a back-off");
-                                log_struct(LOG_WARNING, 0,
-                                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
-                                                      .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
-                                           "Kdamond %d of profile '%s' stopped by itself, restarting it in "
-                                           "%" PRIu64 " s.", p->kdamond, p->name,
-                                           p->backoff_usec / USEC_PER_SEC);
-                                p->backoff_usec = MIN(p->backoff_usec * 2, MANAGER_BACKOFF_MAX_USEC);
-                        } else {
-                                p->state = PROFILE_RUN_WAITING;
-                                p->retry_usec = now_usec;
-                                (void) set_reason(p, "waiting for its target processes");
-                                log_struct(LOG_WARNING, 0,
-                                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
-                                                      .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
-                                           "Kdamond %d of profile '%s' stopped by itself (its target "
-                                           "processes exited); it restarts when they exist again.",
-                                           p->kdamond, p->name);
-                        }
-                        break;
-                case PROFILE_RUN_BLOCKED:
-                case PROFILE_RUN_WAITING:
-                case PROFILE_RUN_FAILED:
-                        if (now_usec < p->retry_usec)
-                                break;
-                        r = profile_start(m, p, now_usec);
-                        if (r < 0)
-                                return r;
-                        if (r > 0)
-                                dirty = true;
-                        break;
-                default:
-                        break;
-                }
         }
         r = manager_observe_tick(m, now_usec);
         if (r < 0)

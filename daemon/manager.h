@@ -34,17 +34,13 @@
 #include "proc-events.h"
 #include "profile-compile.h"
 #include "profile.h"
+#include "profile-runner.h"
 #include "root.h"
 #include "tune-status.h"
 
 /* Exit codes of damond (style 9.8): 0, 1, and EX_CONFIG when no profile is valid. */
 #define DAMOND_EXIT_CONFIG 78
 
-/* How often a blocked profile is tried again. */
-#define MANAGER_RETRY_USEC (5 * USEC_PER_SEC)
-/* Restart back-off of a paddr kdamond that stopped by itself: doubles from the first to the last. */
-#define MANAGER_BACKOFF_FIRST_USEC (1 * USEC_PER_SEC)
-#define MANAGER_BACKOFF_MAX_USEC (60 * USEC_PER_SEC)
 #define MANAGER_HEALTH_USEC (1 * USEC_PER_SEC)
 /* Stopped kdamonds created beyond the enabled profiles, for profiles added by a later reload. */
 #define MANAGER_SPARE_KDAMONDS 2
@@ -56,61 +52,6 @@
  * fresher numbers with manager_refresh_status(on_demand = true). */
 #define MANAGER_STATUS_DEFAULT_USEC (1 * USEC_PER_SEC)
 #define MANAGER_STATUS_BLOCKING_USEC (10 * USEC_PER_SEC)
-
-typedef enum ProfileRunState {
-        PROFILE_RUN_DISABLED,   /* Enabled=no */
-        PROFILE_RUN_RUNNING,
-        PROFILE_RUN_BLOCKED,    /* another DAMON user, or no kdamond to run on: retried every 5 s */
-        PROFILE_RUN_WAITING,    /* stopped by itself: restart back-off (paddr) or waiting for its pids */
-        PROFILE_RUN_FAILED,     /* the kernel refused it: tried again after the back-off */
-        PROFILE_RUN_STOPPED,    /* by the operator (manager-control.h): until StartProfile, a restart, or a
-                                 * reload that changes it */
-        _PROFILE_RUN_STATE_MAX,
-        _PROFILE_RUN_STATE_INVALID = -EINVAL,
-} ProfileRunState;
-
-const char *profile_run_state_to_string(ProfileRunState s);
-
-typedef struct Manager Manager;
-
-typedef struct ManagedProfile {
-        Manager *manager;
-        char *name;
-        char *path;
-        CompiledProfile compiled;       /* the version that runs (or would run) */
-        char *fingerprint;              /* compiled_profile_fingerprint() of it */
-        DamonSpec applied;              /* what was last started/committed (regions filled in) */
-        bool has_applied;
-        int kdamond;                    /* owned index it runs on, -1 none */
-        pid_t pid;                      /* kdamond pid while running, else -1 */
-        ProfileRunState state;
-        char *reason;                   /* why it is blocked/waiting/failed, for STATUS and logs */
-        uint64_t retry_usec;            /* CLOCK_MONOTONIC time of the next attempt */
-        uint64_t backoff_usec;          /* the next restart back-off */
-        uint64_t running_since_usec;
-        unsigned n_restarts;
-        unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
-        bool follow_dirty;              /* a process event concerns its ProcessName=/CGroup= targets */
-        uint64_t follow_next_usec;      /* the earliest next rescan of those: one per MANAGER_FOLLOW_WINDOW_USEC
-                                         * however many events come */
-        size_t follow_matched;          /* processes that matched at the last rescan, Pid= ones aside */
-        size_t follow_left_out;         /* ... of which MaxProcesses= left out */
-        unsigned n_follow_rescans;      /* rescans and online commits of the followed processes */
-        unsigned n_follow_commits;
-        LogRateLimit follow_log;        /* "now monitors N processes" and the MaxProcesses= warning */
-        LogRateLimit follow_cap_log;
-        bool commit_pending;            /* @compiled is newer than @applied: the kernel could not take the
-                                         * commit yet (damon_sysfs_commit() -EAGAIN); retried every tick */
-        /* What its kdamond did lately (sz_applied summed over its schemes), for STATUS= */
-        uint64_t window_start_usec;     /* 0: no reading yet since it started */
-        uint64_t window_start_applied;
-        uint64_t applied_last_window;   /* bytes acted on in the last complete window */
-        bool has_last_window;
-        uint64_t status_read_usec;      /* when the stats were last read (manager_refresh_status()) */
-        ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
-        struct ProfileTuner *tuner;     /* the tuning loop's state (manager-tune.c), NULL: none */
-        struct ProfileObserve *observe; /* snapshots and savings (observe.h), NULL: none yet */
-} ManagedProfile;
 
 typedef struct ManagerOptions {
         const char *root;               /* kernel files, proc, run/damond; NULL = "/" */
