@@ -187,6 +187,13 @@ done
         fail "introspection of a profile lacks Schemes"
 expect_match "busctl tree" "$(busctl tree --list org.damond1)" '/org/damond1/profile/web_2dcache'
 
+# --- every member is documented (docs/dbus-api.md, rendered as org.damond1(5)) with its signature ---
+busctl introspect --xml-interface org.damond1 /org/damond1 >"$tmp/manager.xml"
+busctl introspect --xml-interface org.damond1 /org/damond1/profile/reclaim >"$tmp/profile.xml"
+python3 "$here/check-api-doc.py" "$here/../../docs/dbus-api.md" /org/damond1="$tmp/manager.xml" \
+        /org/damond1/profile/NAME="$tmp/profile.xml" >"$tmp/api-doc.txt" ||
+        fail "the API and docs/dbus-api.md differ: $(cat "$tmp/api-doc.txt")"
+
 # --- errors ---
 expect_match NoSuchProfile "$(dbus_error org.damond1.Manager.StartProfile string:nope)" \
         "^Error org\.damond1\.Error\.NoSuchProfile: No profile 'nope'\."
