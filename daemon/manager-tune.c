@@ -51,9 +51,6 @@ typedef struct TunedScheme {
         size_t n_goals;
         uint64_t window_start_usec;
         PsiCounter guard;               /* the guarding pressure's "some" total at the window's start */
-        /* what the tuner last asked for (TunerResult): laid over every spec built for the profile */
-        uint64_t quota;                 /* 0: as configured, 1: paused, else bytes */
-        uint64_t feed[TUNER_GOALS_MAX]; /* TUNER_UNKNOWN: nothing fed yet */
         uint64_t last_log_usec;
 } TunedScheme;
 
@@ -67,7 +64,6 @@ struct ProfileTuner {
         uint64_t backoff_stall_usec;    /* damond.conf's BackoffPressure= and BackoffWindow= it was built */
         uint64_t backoff_window_usec;   /* with: a reload that changes them builds it again */
         bool can_commit;                /* the kernel has online commits (5.19) */
-        bool warned_apply;
         /* vaddr: the targets' memory delays (taskstats) */
         uint64_t delay_total;
         bool delay_valid;
@@ -295,8 +291,6 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
         TunerConfig c;
         int r;
 
-        for (size_t g = 0; g < TUNER_GOALS_MAX; g++)
-                ts->feed[g] = TUNER_UNKNOWN;
         for (size_t j = 0; j < ds->quota.n_goals; j++) {
                 const DamosGoal *dg = &ds->quota.goals[j];
                 const ProfileFeed *f = feed_of_goal(p, i, j);
@@ -353,8 +347,7 @@ static bool scheme_kept_paused(const DamosScheme *ds, const TunedScheme *ts) {
         return ts->refused < 0 && action_is_guarded(ds->action);
 }
 
-/* The same before the tuner of @p exists (the spec of its start is built first). */
-static bool scheme_kept_paused_now(Manager *m, const ManagedProfile *p, size_t i) {
+bool manager_tune_kept_paused(Manager *m, const ManagedProfile *p, size_t i) {
         TunedScheme ts = {};
         bool paused;
 
@@ -445,6 +438,40 @@ oom:
         return -ENOMEM;
 }
 
+/* The tuning of a new tuner: the compiled values, the schemes it cannot guard kept paused. */
+static int profile_tuning_new(const ManagedProfile *p, const ProfileTuner *t, ProfileTuning *ret) {
+        ProfileTuning u = {
+                .fingerprint = strdup(t->fingerprint),
+                .schemes_ptr = t->schemes_ptr,
+                .n_schemes = t->n_schemes,
+        };
+
+        if (!u.fingerprint)
+                return -ENOMEM;
+        if (t->n_schemes > 0) {
+                u.schemes = calloc(t->n_schemes, sizeof(*u.schemes));
+                if (!u.schemes) {
+                        profile_tuning_done(&u);
+                        return -ENOMEM;
+                }
+        }
+        for (size_t i = 0; i < t->n_schemes; i++) {
+                const TunedScheme *ts = &t->schemes[i];
+                SchemeTuning *st = &u.schemes[i];
+
+                st->kept_paused = scheme_kept_paused(&p->compiled.spec.schemes[i], ts);
+                st->tuned = ts->guarded;
+                for (size_t g = 0; g < ts->n_goals; g++)
+                        if (ts->goals[g].source == TUNER_GOAL_FEED && ts->goals[g].goal >= 0)
+                                st->goals[st->n_goals++] = (typeof(st->goals[0])) {
+                                        .index = (size_t) ts->goals[g].goal,
+                                        .value = TUNER_UNKNOWN,
+                                };
+        }
+        *ret = u;
+        return 0;
+}
+
 /* Builds the tuner of @p for its compiled version. */
 static int profile_tuner_new(Manager *m, ManagedProfile *p, uint64_t now_usec, ProfileTuner **ret) {
         const DamonSpec *spec = &p->compiled.spec;
@@ -507,6 +534,7 @@ oom:
 }
 
 static int profile_tune_sync(Manager *m, ManagedProfile *p, uint64_t now_usec) {
+        ProfileTuning tuning;
         ProfileTuner *t = NULL;
         size_t n_guarded = 0;
         int r;
@@ -514,6 +542,7 @@ static int profile_tune_sync(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         if (p->state != PROFILE_RUN_RUNNING) {
                 /* what it does is nothing now: the next start begins again */
                 p->tuner = profile_tuner_free(p->tuner);
+                profile_tuning_done(&p->tuning);
                 for (size_t i = 0; i < p->tune.n_schemes; i++)
                         p->tune.schemes[i].state = TUNE_STATE_NONE;
                 return 0;
@@ -525,8 +554,15 @@ static int profile_tune_sync(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         r = profile_tuner_new(m, p, now_usec, &t);
         if (r < 0)
                 return r;
+        r = profile_tuning_new(p, t, &tuning);
+        if (r < 0) {
+                profile_tuner_free(t);
+                return r;
+        }
         profile_tuner_free(p->tuner);
         p->tuner = t;
+        profile_tuning_done(&p->tuning);
+        p->tuning = tuning;
         r = tune_status_build(m, p, t);
         if (r < 0)
                 return r;
@@ -555,117 +591,31 @@ int manager_tune_sync(Manager *m, uint64_t now_usec) {
         return manager_tune_triggers_setup(m);
 }
 
-/* --- applying --- */
-
-void manager_tune_overlay(const ManagedProfile *p, DamonSpec *spec) {
-        const ProfileTuner *t = p->tuner;
-
-        if (!tuner_current(t, p)) {
-                /* starting: no tuner yet, but what it will refuse must not run meanwhile */
-                for (size_t i = 0; i < spec->n_schemes && i < p->compiled.spec.n_schemes; i++)
-                        if (scheme_kept_paused_now(p->manager, p, i))
-                                spec->schemes[i].quota.bytes = 1;
-                return;
-        }
-        if (spec->n_schemes != t->n_schemes)
-                return;
-        for (size_t i = 0; i < t->n_schemes; i++) {
-                const TunedScheme *ts = &t->schemes[i];
-                DamosQuota *q = &spec->schemes[i].quota;
-
-                if (scheme_kept_paused(&p->compiled.spec.schemes[i], ts)) {
-                        q->bytes = 1;
-                        continue;
-                }
-                if (!ts->guarded)
-                        continue;
-                q->bytes = ts->quota != 0 ? ts->quota : p->compiled.spec.schemes[i].quota.bytes;
-                for (size_t g = 0; g < ts->n_goals; g++) {
-                        const TunedGoal *tg = &ts->goals[g];
-
-                        if (tg->source == TUNER_GOAL_FEED && ts->feed[g] != TUNER_UNKNOWN && tg->goal >= 0 &&
-                            (size_t) tg->goal < q->n_goals)
-                                q->goals[tg->goal].current_value = ts->feed[g];
-                }
-        }
-}
-
-/* Writes what the tuner asks for and the kernel does not run yet. Returns the files written. */
+/* Has the kdamond apply the tuning, where the kernel commits online. */
 static int profile_tune_apply(Manager *m, ManagedProfile *p) {
-        _cleanup_(damon_spec_done) DamonSpec spec = {};
-        ProfileTuner *t = p->tuner;
-        bool quota = false, goals = false;
-        DamonError err = {};
-        int r;
-
-        if (!tuner_current(t, p) || !t->can_commit || p->state != PROFILE_RUN_RUNNING || !p->has_applied ||
-            p->kdamond < 0)
+        if (!tuner_current(p->tuner, p) || !p->tuner->can_commit)
                 return 0;
-        if (p->commit_pending)
-                return 0;       /* the deferred commit carries the tuned values (build_spec()) */
-        if (p->applied.n_schemes != t->n_schemes)
-                return 0;
-        r = damon_spec_copy(&spec, &p->applied);
-        if (r < 0)
-                return r;
-        manager_tune_overlay(p, &spec);
-        for (size_t i = 0; i < spec.n_schemes; i++) {
-                const DamosQuota *a = &p->applied.schemes[i].quota, *b = &spec.schemes[i].quota;
-
-                if (a->bytes != b->bytes)
-                        quota = true;
-                for (size_t g = 0; g < MIN(a->n_goals, b->n_goals); g++)
-                        if (a->goals[g].current_value != b->goals[g].current_value)
-                                goals = true;
-        }
-        if (!quota && !goals)
-                return 0;
-        /* Nothing is worth tuning while every scheme is off, and staging a commit that is only refused
-         * would cost writes. */
-        if (damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
-                log_debug("Kdamond %d of profile '%s' may be off by its watermarks, tuned values wait.",
-                          p->kdamond, p->name);
-                return 0;
-        }
-        if (quota)
-                r = damon_sysfs_commit(m->sysfs, (unsigned) p->kdamond, &spec, &p->applied, &err);
-        else
-                r = damon_sysfs_commit_goals(m->sysfs, (unsigned) p->kdamond, &spec, &err);
-        if (r == -ENOMEM)
-                return r;
-        if (r == -ESRCH || r == -EAGAIN)
-                return 0;       /* stopped (the health tick sees it) or deferred: tried again next tick */
-        if (r < 0) {
-                log_struct(t->warned_apply ? LOG_DEBUG : LOG_WARNING, r,
-                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
-                           "Failed to apply the tuned %s of profile '%s', trying again: %s%s%m",
-                           quota ? "quotas" : "goal values", p->name, err.message,
-                           err.message[0] ? ": " : "");
-                t->warned_apply = true;
-                return 0;
-        }
-        t->warned_apply = false;
-        set_applied(p, &spec);
-        return r;
+        return profile_commit_tuning(m, p);
 }
 
 /* --- decisions --- */
 
 static void scheme_status_update(Manager *m, ManagedProfile *p, size_t i) {
         const TunedScheme *ts = &p->tuner->schemes[i];
+        uint64_t quota = p->tuning.schemes[i].quota;
         SchemeTuneStatus *st;
 
         if (i >= p->tune.n_schemes)
                 return;
         st = &p->tune.schemes[i];
         st->state = ts->guarded ? (TuneState) ts->tuner.state : TUNE_STATE_NONE;
-        st->quota_applied = ts->quota;
+        st->quota_applied = quota;
         for (size_t g = 0; g < MIN(st->n_goals, ts->n_goals); g++)
                 st->goals[g].current = ts->tuner.measured[g];
         if (!damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_GOAL_METRICS)) {
                 /* no effective_bytes to read (before 6.9): what damond has the kernel apply, or where it
                  * expects the kernel's own tuner to be (6.8) under that cap */
-                uint64_t cap = ts->quota != 0 ? ts->quota : st->quota_size, esz = 0;
+                uint64_t cap = quota != 0 ? quota : st->quota_size, esz = 0;
 
                 if (!ts->tuner.emulated && ts->tuner.kernel_esz_bp != 0 &&
                     ts->tuner.kernel_esz_bp != TUNER_UNKNOWN)
@@ -680,20 +630,26 @@ static void scheme_status_update(Manager *m, ManagedProfile *p, size_t i) {
 static void scheme_decided(Manager *m, ManagedProfile *p, size_t i, TunerState before,
                            const TunerResult *res, const char *text, bool event, uint64_t now_usec) {
         TunedScheme *ts = &p->tuner->schemes[i];
+        SchemeTuning *tu = &p->tuning.schemes[i];
         SchemeTuneStatus *st = i < p->tune.n_schemes ? &p->tune.schemes[i] : NULL;
         bool state_changed = res->state != before;
         /* A back-off that cuts is always told; a trigger that fires again and again while the quota is
          * already at the floor is not news, and is rate-limited like any decision. */
-        bool always = state_changed || (event && res->quota != ts->quota);
-        bool changed = res->changed != 0 || res->quota != ts->quota || event;
+        bool always = state_changed || (event && res->quota != tu->quota);
+        bool changed = res->changed != 0 || res->quota != tu->quota || event;
         int level;
 
-        ts->quota = res->quota;
-        for (size_t g = 0; g < ts->n_goals; g++)
-                if (ts->goals[g].source == TUNER_GOAL_FEED && res->feed[g] != TUNER_UNKNOWN) {
-                        changed = changed || res->feed[g] != ts->feed[g];
-                        ts->feed[g] = res->feed[g];
+        /* the result becomes what the kernel is to apply (profile_commit_tuning()) */
+        tu->quota = res->quota;
+        for (size_t g = 0, k = 0; g < ts->n_goals; g++) {
+                if (ts->goals[g].source != TUNER_GOAL_FEED || ts->goals[g].goal < 0)
+                        continue;
+                if (res->feed[g] != TUNER_UNKNOWN) {
+                        changed = changed || res->feed[g] != tu->goals[k].value;
+                        tu->goals[k].value = res->feed[g];
                 }
+                k++;
+        }
         scheme_status_update(m, p, i);
         if (!changed && !always)
                 return;

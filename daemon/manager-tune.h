@@ -9,9 +9,9 @@
  * an online commit of the applied spec. A PSI trigger on the guarding pressure file (BackoffPressure= in
  * BackoffWindow=, damond.conf) cuts every guarded scheme at once, between ticks.
  *
- * What damond has the kernel apply is always p->applied: the tuned values live in the tuner and are laid
- * over every spec built for the profile (build_spec() calls manager_tune_overlay()), so that reloads of
- * other settings, followed processes and deferred commits keep them.
+ * What damond has the kernel apply is always p->applied: each decision writes its values into p->tuning
+ * (profile-runner.h), which the profile runner lays over every spec it builds for the profile, so that
+ * reloads of other settings, followed processes and deferred commits keep them.
  *
  * Everything here blocks on DAMON sysfs I/O like the rest of the Manager; nothing returns an error for a
  * measurement or a write that failed (logged, tried again next window); <0 is -ENOMEM.
@@ -47,9 +47,9 @@ int manager_tune_pressure_event(Manager *m, const char *cgroup, uint64_t now_use
 int manager_tune_triggers_setup(Manager *m);
 void manager_tune_triggers_free(Manager *m);
 
-/* Lays the tuned size quotas and fed goal values of @p over @spec (a spec built from p->compiled), when
- * the tuning state belongs to that compiled version. */
-void manager_tune_overlay(const ManagedProfile *p, DamonSpec *spec);
+/* Whether scheme @i of @p's compiled version must not run: it changes memory and the tuner refuses its
+ * goals or guard. For the spec built before the tuning loop has values for that version (a start). */
+bool manager_tune_kept_paused(Manager *m, const ManagedProfile *p, size_t i);
 
 /* For STATUS=: "backed off" or "paused" when a scheme of @p is, else NULL. */
 const char *manager_tune_summary(const ManagedProfile *p);

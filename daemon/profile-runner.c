@@ -50,6 +50,7 @@ ManagedProfile *managed_profile_free(ManagedProfile *p) {
         free(p->reason);
         tune_status_done(&p->tune);
         profile_tuner_free(p->tuner);
+        profile_tuning_done(&p->tuning);
         profile_observe_free(p->observe);
         return mfree(p);
 }
@@ -227,10 +228,59 @@ static bool same_targets(const DamonSpec *a, const DamonSpec *b) {
         return true;
 }
 
-/* The spec to write: the compiled one with "auto" regions and followed processes resolved. */
-int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
+void profile_tuning_done(ProfileTuning *t) {
+        free(t->fingerprint);
+        free(t->schemes);
+        *t = (ProfileTuning) {};
+}
+
+bool profile_tuning_current(const ManagedProfile *p) {
+        const ProfileTuning *t = &p->tuning;
+
+        return p->fingerprint && t->fingerprint && streq(t->fingerprint, p->fingerprint) &&
+               t->schemes_ptr == p->compiled.spec.schemes && t->n_schemes == p->compiled.spec.n_schemes;
+}
+
+/* Lays the tuning of @p over @spec (a spec of its compiled version). */
+static void tuning_overlay(Manager *m, const ManagedProfile *p, DamonSpec *spec) {
+        const ProfileTuning *t = &p->tuning;
+
+        if (!profile_tuning_current(p)) {
+                /* starting: no tuning yet, but what the tuning loop will refuse must not run meanwhile */
+                for (size_t i = 0; i < spec->n_schemes && i < p->compiled.spec.n_schemes; i++)
+                        if (manager_tune_kept_paused(m, p, i))
+                                spec->schemes[i].quota.bytes = 1;
+                return;
+        }
+        if (spec->n_schemes != t->n_schemes)
+                return;
+        for (size_t i = 0; i < t->n_schemes; i++) {
+                const SchemeTuning *st = &t->schemes[i];
+                DamosQuota *q = &spec->schemes[i].quota;
+
+                if (st->kept_paused) {
+                        q->bytes = 1;
+                        continue;
+                }
+                if (!st->tuned)
+                        continue;
+                q->bytes = st->quota != 0 ? st->quota : p->compiled.spec.schemes[i].quota.bytes;
+                for (size_t g = 0; g < st->n_goals; g++)
+                        if (st->goals[g].value != TUNER_UNKNOWN && st->goals[g].index < q->n_goals)
+                                q->goals[st->goals[g].index].current_value = st->goals[g].value;
+        }
+}
+
+int build_spec(Manager *m, ManagedProfile *p, const DamonSpec *running, DamonSpec *ret) {
         int r;
 
+        if (running) {
+                r = damon_spec_copy(ret, running);
+                if (r < 0)
+                        return r;
+                tuning_overlay(m, p, ret);
+                return 0;
+        }
         r = damon_spec_copy(ret, &p->compiled.spec);
         if (r < 0)
                 return r;
@@ -276,7 +326,7 @@ int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret) {
                 }
         }
         /* what the tuning loop has the kernel apply stays through every update */
-        manager_tune_overlay(p, ret);
+        tuning_overlay(m, p, ret);
         return 0;
 }
 
@@ -375,7 +425,7 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                 p->kdamond = (int) s->index;
         }
 
-        r = build_spec(m, p, &spec);
+        r = build_spec(m, p, NULL, &spec);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {
@@ -495,7 +545,7 @@ int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
         p->kdamond = (int) s->index;
         p->state = PROFILE_RUN_RUNNING;
         p->pid = s->recorded_pid;
-        r = build_spec(m, p, &spec);
+        r = build_spec(m, p, NULL, &spec);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {
@@ -561,7 +611,7 @@ int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                 return 0;
         p->n_follow_rescans++;
         log_debug("Rescanning the processes of profile '%s'.", p->name);
-        r = build_spec(m, p, &spec);
+        r = build_spec(m, p, NULL, &spec);
         if (r == -ENOMEM)
                 return log_oom();
         if (r >= 0)
@@ -596,6 +646,69 @@ int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                           spec.n_targets == 1 ? "" : "es", p->applied.n_targets);
         set_applied(p, &spec);
         return 1;
+}
+
+/* Whether @a and @b, one a copy of the other with tuned values laid over, differ in their size quotas
+ * (*ret_quota) or only in their goals' current values (*ret_goals). */
+static void tuning_diff(const DamonSpec *a, const DamonSpec *b, bool *ret_quota, bool *ret_goals) {
+        *ret_quota = *ret_goals = false;
+        for (size_t i = 0; i < MIN(a->n_schemes, b->n_schemes); i++) {
+                const DamosQuota *qa = &a->schemes[i].quota, *qb = &b->schemes[i].quota;
+
+                if (qa->bytes != qb->bytes)
+                        *ret_quota = true;
+                for (size_t g = 0; g < MIN(qa->n_goals, qb->n_goals); g++)
+                        if (qa->goals[g].current_value != qb->goals[g].current_value)
+                                *ret_goals = true;
+        }
+}
+
+int profile_commit_tuning(Manager *m, ManagedProfile *p) {
+        _cleanup_(damon_spec_done) DamonSpec spec = {};
+        ProfileTuning *t = &p->tuning;
+        bool quota, goals;
+        DamonError err = {};
+        int r;
+
+        if (!profile_tuning_current(p) || p->state != PROFILE_RUN_RUNNING || !p->has_applied || p->kdamond < 0)
+                return 0;
+        if (p->commit_pending)
+                return 0;       /* the deferred commit carries the tuned values (build_spec()) */
+        if (p->applied.n_schemes != t->n_schemes)
+                return 0;
+        r = build_spec(m, p, &p->applied, &spec);
+        if (r < 0)
+                return r;
+        tuning_diff(&p->applied, &spec, &quota, &goals);
+        if (!quota && !goals)
+                return 0;
+        /* Nothing is worth tuning while every scheme is off, and staging a commit that is only refused
+         * would cost writes. */
+        if (damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
+                log_debug("Kdamond %d of profile '%s' may be off by its watermarks, tuned values wait.",
+                          p->kdamond, p->name);
+                return 0;
+        }
+        if (quota)
+                r = damon_sysfs_commit(m->sysfs, (unsigned) p->kdamond, &spec, &p->applied, &err);
+        else
+                r = damon_sysfs_commit_goals(m->sysfs, (unsigned) p->kdamond, &spec, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ESRCH || r == -EAGAIN)
+                return 0;       /* stopped (the health tick sees it) or deferred: tried again next tick */
+        if (r < 0) {
+                log_struct(t->warned_commit ? LOG_DEBUG : LOG_WARNING, r,
+                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                           "Failed to apply the tuned %s of profile '%s', trying again: %s%s%m",
+                           quota ? "quotas" : "goal values", p->name, err.message,
+                           err.message[0] ? ": " : "");
+                t->warned_commit = true;
+                return 0;
+        }
+        t->warned_commit = false;
+        set_applied(p, &spec);
+        return r;
 }
 
 /* --- reload --- */
@@ -634,7 +747,7 @@ int profile_reload(Manager *m, ManagedProfile *p, ConfigProfile *l, uint64_t now
         /* build the new spec with the new compiled version, keep the old one for a failure */
         old = p->compiled;
         p->compiled = l->compiled;
-        r = build_spec(m, p, &spec);
+        r = build_spec(m, p, NULL, &spec);
         p->compiled = old;
         if (r == -ENOMEM)
                 return log_oom();
@@ -686,7 +799,7 @@ static void profile_retry_commit(Manager *m, ManagedProfile *p) {
 
         if (!p->commit_pending)
                 return;
-        r = build_spec(m, p, &spec);
+        r = build_spec(m, p, NULL, &spec);
         if (r < 0) {
                 log_debug_errno(r, "Cannot build the pending version of profile '%s', ignoring: %m", p->name);
                 return;

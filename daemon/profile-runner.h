@@ -19,6 +19,7 @@
 #include "log.h"
 #include "profile-compile.h"
 #include "tune-status.h"
+#include "tuner.h"
 
 typedef struct Manager Manager;
 struct ConfigProfile;
@@ -43,6 +44,30 @@ typedef enum ProfileRunState {
 } ProfileRunState;
 
 const char *profile_run_state_to_string(ProfileRunState s);
+
+/* The values the tuning loop (manager-tune.h) has the kernel apply for one scheme, laid over every spec
+ * built for its profile (build_spec()), so that starts, reloads, followed processes and deferred commits
+ * keep them. */
+typedef struct SchemeTuning {
+        bool kept_paused;               /* damond cannot guard it: it runs with a quota of one byte */
+        bool tuned;                     /* the values below replace the compiled ones */
+        uint64_t quota;                 /* the size quota: 0 the compiled one, 1 paused, else bytes */
+        size_t n_goals;                 /* the quota goals whose current value damond feeds */
+        struct {
+                size_t index;           /* into the scheme's quota goals */
+                uint64_t value;         /* TUNER_UNKNOWN: nothing fed yet */
+        } goals[TUNER_GOALS_MAX];
+} SchemeTuning;
+
+typedef struct ProfileTuning {
+        char *fingerprint;              /* of the compiled version they were made for; NULL: none */
+        const DamosScheme *schemes_ptr; /* ... and its schemes (see profile_tuning_current()) */
+        size_t n_schemes;
+        SchemeTuning *schemes;
+        bool warned_commit;             /* a failed commit of them was said at warning level */
+} ProfileTuning;
+
+void profile_tuning_done(ProfileTuning *t);
 
 typedef struct ManagedProfile {
         Manager *manager;
@@ -80,6 +105,7 @@ typedef struct ManagedProfile {
         uint64_t status_read_usec;      /* when the stats were last read (manager_refresh_status()) */
         ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
         struct ProfileTuner *tuner;     /* the tuning loop's state (manager-tune.c), NULL: none */
+        ProfileTuning tuning;           /* the values it has the kernel apply, made with @tuner */
         struct ProfileObserve *observe; /* snapshots and savings (observe.h), NULL: none yet */
 } ManagedProfile;
 
@@ -91,8 +117,15 @@ ManagedProfile *managed_profile_free(ManagedProfile *p);
 int set_reason(ManagedProfile *p, const char *fmt, ...) _printf_(2, 3);
 void clear_reason(ManagedProfile *p);
 bool has_followed(const ManagedProfile *p);
-/* The spec to write: the compiled one with "auto" regions and followed processes resolved. */
-int build_spec(Manager *m, ManagedProfile *p, DamonSpec *ret);
+/* Whether p->tuning was made for the compiled version of @p (the fingerprint alone does not tell, during a
+ * reload, the old compiled version from the new). */
+bool profile_tuning_current(const ManagedProfile *p);
+
+/* The one spec the kernel gets for @p. With @running NULL: the compiled spec with "auto" regions and
+ * followed processes resolved and refresh_ms set; with @running (what the kdamond runs): a copy of it.
+ * Either way the tuning (p->tuning, or before the tuning loop has values for this version, the schemes
+ * it cannot guard kept paused) is laid over it. 0, -ENOMEM, or -errno when resolving failed. */
+int build_spec(Manager *m, ManagedProfile *p, const DamonSpec *running, DamonSpec *ret);
 /* Takes over @spec as what the kdamond runs. */
 void set_applied(ManagedProfile *p, DamonSpec *spec);
 /* Starts @p if it can run (or sets why not). <0 only for out-of-memory. 1 if it started. */
@@ -106,6 +139,11 @@ int profile_adopt(Manager *m, ManagedProfile *p, struct Slot *s, uint64_t now_us
 int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec);
 /* Warns (at most once a minute) when MaxProcesses= left matching processes out at the last rescan. */
 void profile_follow_warn_cap(ManagedProfile *p, uint64_t now_usec);
+
+/* Has the running kdamond of @p apply p->tuning where it does not yet (an online commit, or only the goal
+ * values when only they changed). Failures are logged and tried again at the next call. Returns the files
+ * written, 0, or -ENOMEM. */
+int profile_commit_tuning(Manager *m, ManagedProfile *p);
 
 /* A reload gave @p the new valid version @l: started, stopped, or committed online (the running version
  * kept when the kernel refuses the new one). */

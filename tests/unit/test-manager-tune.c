@@ -449,10 +449,10 @@ START_TEST(test_unguardable_goal_kept_paused) {
         for (size_t i = 0; i < p->compiled.spec.schemes[0].quota.n_goals; i++)
                 p->compiled.spec.schemes[0].quota.goals[i].target_value = TUNER_TARGET_MAX + 1;
         p->tuner = profile_tuner_free(p->tuner);
+        profile_tuning_done(&p->tuning);
 
         /* before any tuner exists (a start builds its spec first) */
-        ck_assert_ok(damon_spec_copy(&spec, &p->compiled.spec));
-        manager_tune_overlay(p, &spec);
+        ck_assert_ok(build_spec(m, p, NULL, &spec));
         ck_assert_uint_eq(spec.schemes[0].quota.bytes, 1);
 
         /* the tuner refuses it: said at error level, the status says paused and why */
@@ -473,8 +473,7 @@ START_TEST(test_unguardable_goal_kept_paused) {
                 ck_assert_uint_eq(running_quota(p), 1);
         }
         damon_spec_done(&spec);
-        ck_assert_ok(damon_spec_copy(&spec, &p->compiled.spec));
-        manager_tune_overlay(p, &spec);
+        ck_assert_ok(build_spec(m, p, NULL, &spec));
         ck_assert_uint_eq(spec.schemes[0].quota.bytes, 1);
 }
 END_TEST
