@@ -13,6 +13,7 @@
 
 #include "bus-internal.h"
 #include "log.h"
+#include "units.h"
 #include "meminfo.h"
 #include "tier-status.h"
 
@@ -208,21 +209,6 @@ static int get_operations(sd_bus *bus, const char *path, const char *interface, 
         return sd_bus_message_append(reply, "s", ops ?: "");
 }
 
-/* "175.3M" */
-static void format_size(uint64_t bytes, char *buf, size_t size) {
-        static const char suffixes[] = "BKMGTPE";
-        double v = (double) bytes;
-        size_t i = 0;
-
-        while (v >= 1024.0 && i + 1 < sizeof(suffixes) - 1) {
-                v /= 1024.0;
-                i++;
-        }
-        if (i == 0)
-                snprintf(buf, size, "%" PRIu64 "B", bytes);
-        else
-                snprintf(buf, size, "%.1f%c", v, suffixes[i]);
-}
 
 static int append_line(sd_bus_message *reply, const char *fmt, ...) _printf_(2, 3);
 static int append_line(sd_bus_message *reply, const char *fmt, ...) {
@@ -272,9 +258,9 @@ static int get_targets(sd_bus *bus, const char *path, const char *interface, con
                 }
                 for (size_t i = 0; r >= 0 && i < tg->n_regions; i++) {
                         const DamonRegion *g = &tg->regions[i];
-                        char size[32];
+                        char size[FORMAT_BYTES_MAX];
 
-                        format_size(g->end - g->start, size, sizeof size);
+                        format_bytes(size, sizeof size, g->end - g->start);
                         r = append_line(reply, "%s 0x%" PRIx64 "-0x%" PRIx64 " (%s)",
                                         p->compiled.regions_auto ? "System RAM" : "region",
                                         g->start, g->end, size);

@@ -10,6 +10,7 @@
 
 #include "damonctl-format.h"
 #include "macro.h"
+#include "units.h"
 
 #define ANSI_GREEN "\x1b[0;1;32m"
 #define ANSI_RED "\x1b[0;1;31m"
@@ -34,25 +35,11 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 const char *ctl_format_bytes(char *buf, size_t size, uint64_t bytes) {
-        static const char units[] = "KMGTPE";
-        uint64_t unit = 1024;
-        size_t i = 0;
-
         if (bytes == CTL_UNKNOWN) {
                 snprintf(buf, size, "unknown");
                 return buf;
         }
-        if (bytes < 1024) {
-                snprintf(buf, size, "%" PRIu64 "B", bytes);
-                return buf;
-        }
-        while (i + 1 < sizeof(units) - 1 && bytes / unit >= 1024) {
-                unit *= 1024;
-                i++;
-        }
-        /* Truncated, not rounded, like systemd's format_bytes(): 1023.99K never shows as "1024.0K". */
-        snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", bytes / unit, (bytes % unit) * 10 / unit, units[i]);
-        return buf;
+        return format_bytes(buf, size, bytes);
 }
 
 /* @v in units of @div as "N" or "N.D" with one decimal, rounded half up. */

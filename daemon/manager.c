@@ -12,6 +12,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "units.h"
 #include "manager-internal.h"
 #include "message-ids.h"
 #include "config-load.h"
@@ -160,24 +161,6 @@ int manager_write_record(Manager *m) {
 
 /* --- status --- */
 
-/* "175.3M": bytes in binary units, for the one-line status. Returns a static buffer. */
-static const char *format_bytes(uint64_t bytes) {
-        static const char suffixes[] = "BKMGTPE";
-        static char buf[32];
-        double v = (double) bytes;
-        size_t i = 0;
-
-        while (v >= 1024.0 && i + 1 < sizeof(suffixes) - 1) {
-                v /= 1024.0;
-                i++;
-        }
-        if (i == 0)
-                snprintf(buf, sizeof(buf), "%" PRIu64 "B", bytes);
-        else
-                snprintf(buf, sizeof(buf), "%.1f%c", v, suffixes[i]);
-        return buf;
-}
-
 /* Reads the stats of @p's running kdamond once a window and keeps what it acted on in the last complete
  * window. Stats survive online commits; a decrease means the kernel started counting again. */
 char *manager_status_line(const Manager *m) {
@@ -198,13 +181,14 @@ char *manager_status_line(const Manager *m) {
                 fputs(" (", f);
                 for (size_t i = 0; i < m->n_profiles; i++) {
                         const ManagedProfile *p = m->profiles[i];
+                        char b[FORMAT_BYTES_MAX];
 
                         if (p->state != PROFILE_RUN_RUNNING)
                                 continue;
                         fprintf(f, "%s%s", first ? "" : ", ", p->name);
                         if (p->has_last_window)
                                 fprintf(f, ": %s applied in the last minute",
-                                        format_bytes(p->applied_last_window));
+                                        format_bytes(b, sizeof b, p->applied_last_window));
                         if (manager_tune_summary(p))
                                 fprintf(f, "%s%s", p->has_last_window ? ", " : ": ", manager_tune_summary(p));
                         first = false;

@@ -35,6 +35,11 @@ int parse_boolean(const char *s);
 const char *format_duration(char *buf, size_t size, uint64_t usec);
 /* 134217728 -> "128M", 1536 -> "1.5K" only when exact at one decimal, else a plain number of bytes. */
 const char *format_size(char *buf, size_t size, uint64_t bytes);
+/* A size for people, in binary units with one decimal, truncated as systemd's format_bytes() does:
+ * 183500800 -> "175.0M", 1048575 -> "1023.9K" (never "1024.0K"), 512 -> "512B". What damond's status and
+ * damonctl print alike, so that both show the same number. @buf needs FORMAT_BYTES_MAX bytes. */
+const char *format_bytes(char *buf, size_t size, uint64_t bytes);
+#define FORMAT_BYTES_MAX 32
 /* 5000 ppm -> "0.5%". */
 const char *format_ratio(char *buf, size_t size, uint64_t ppm);
 

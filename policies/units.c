@@ -299,6 +299,23 @@ const char *format_size(char *buf, size_t size, uint64_t bytes) {
         return buf;
 }
 
+const char *format_bytes(char *buf, size_t size, uint64_t bytes) {
+        static const char units[] = "KMGTPE";
+        uint64_t unit = 1024;
+        size_t i = 0;
+
+        if (bytes < 1024) {
+                snprintf(buf, size, "%" PRIu64 "B", bytes);
+                return buf;
+        }
+        while (i + 1 < sizeof(units) - 1 && bytes / unit >= 1024) {
+                unit *= 1024;
+                i++;
+        }
+        snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", bytes / unit, (bytes % unit) * 10 / unit, units[i]);
+        return buf;
+}
+
 const char *format_ratio(char *buf, size_t size, uint64_t ppm) {
         uint64_t frac = ppm % 10000;
         int digits = 4;

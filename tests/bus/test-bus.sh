@@ -151,7 +151,7 @@ expect Enabled "$(prof reclaim Enabled)" 'b true'
 expect State "$(prof reclaim State)" 's "running"'
 expect StateReason "$(prof reclaim StateReason)" 's ""'
 expect Operations "$(prof reclaim Operations)" 's "paddr"'
-expect Targets "$(prof reclaim Targets)" 'as 1 "region 0x1000-0x40000000 (1024.0M)"'
+expect Targets "$(prof reclaim Targets)" 'as 1 "region 0x1000-0x40000000 (1023.9M)"'
 expect Kdamond "$(prof reclaim Kdamond)" 'i 0'
 expect "kdamond 0 runs" "$(cat "$kd/state")" on
 pid=$(cat "$kd/pid")

@@ -125,6 +125,20 @@ START_TEST(test_applied_last_minute) {
 }
 END_TEST
 
+/* STATUS= and damonctl print a size with the one formatter (format_bytes()): truncated, so that both show
+ * 1048575 bytes as "1023.9K" (tests/damonctl/golden/units.txt pins damonctl's side), never "1024.0K". */
+START_TEST(test_status_bytes_as_damonctl) {
+        _cleanup_(manager_freep) Manager *m = start_manager();
+        ManagedProfile *p = manager_find_profile(m, "stat");
+        _cleanup_free_ char *line = NULL;
+
+        p->has_last_window = true;
+        p->applied_last_window = 1048575;
+        line = manager_status_line(m);
+        ck_assert_ptr_nonnull(strstr(line, "(stat: 1023.9K applied in the last minute)"));
+}
+END_TEST
+
 /* Every scheme off by its watermarks: before 6.14 a refresh would wait for the kdamond's next watermark
  * check with the loop (and every D-Bus caller) blocked, and the stats cannot change anyway: not read. */
 START_TEST(test_no_refresh_while_watermarks_off) {
@@ -162,6 +176,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_periodic_refresh);
         tcase_add_test(tc, test_on_demand_refresh);
         tcase_add_test(tc, test_applied_last_minute);
+        tcase_add_test(tc, test_status_bytes_as_damonctl);
         tcase_add_test(tc, test_no_refresh_while_watermarks_off);
         suite_add_tcase(s, tc);
         return s;
