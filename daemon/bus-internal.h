@@ -10,6 +10,7 @@
 #include "damond-bus.h"
 #include "manager-control.h"
 #include "manager.h"
+#include "strv.h"
 
 
 /* A property whose changes are announced with PropertiesChanged. */
@@ -74,4 +75,3 @@ int bus_check_root(sd_bus_message *msg, sd_bus_error *error);
 /* Whether the property getter that builds @reply answers root's Get or GetAll: only then may it show
  * what comes from files not everyone may read (LoadRecord.public_diagnostics). */
 bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply);
-void bus_strv_free(char **l);

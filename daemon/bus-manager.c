@@ -138,7 +138,7 @@ static int get_profiles(sd_bus *bus, const char *path, const char *interface, co
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "(so)", names[i], p);
         }
-        bus_strv_free(names);
+        strv_free(names);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);

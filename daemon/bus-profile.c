@@ -39,7 +39,7 @@ int bus_profile_names(Manager *m, char ***ret) {
                         continue;
                 names[n] = strdup(name);
                 if (!names[n]) {
-                        bus_strv_free(names);
+                        strv_free(names);
                         return -ENOMEM;
                 }
                 n++;
@@ -96,7 +96,7 @@ int bus_profile_enumerate(sd_bus *bus, const char *prefix, void *userdata, char 
 
                 r = sd_bus_path_encode(DAMOND_BUS_PROFILE_PREFIX, names[i], &p);
                 if (r < 0) {
-                        bus_strv_free(names);
+                        strv_free(names);
                         return r;
                 }
                 free(names[i]);

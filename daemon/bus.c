@@ -13,12 +13,6 @@
 #include "log.h"
 #include "utf8.h"
 
-void bus_strv_free(char **l) {
-        for (char **i = l; i && *i; i++)
-                free(*i);
-        free(l);
-}
-
 int bus_append_safe(sd_bus_message *m, const char *s) {
         _cleanup_free_ char *e = NULL;
 
@@ -230,7 +224,7 @@ static int bus_compare(Bus *b) {
         cap = bus_manager_n_tracked + n_names * bus_profile_n_tracked + 1;
         keep = calloc(cap, sizeof(*keep));
         if (!keep) {
-                bus_strv_free(names);
+                strv_free(names);
                 return -ENOMEM;
         }
         r = object_compare(b, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, bus_manager_tracked,
@@ -243,7 +237,7 @@ static int bus_compare(Bus *b) {
                         r = object_compare(b, path, DAMOND_BUS_PROFILE_INTERFACE, bus_profile_tracked,
                                            bus_profile_n_tracked, with_status, keep, &n_keep);
         }
-        bus_strv_free(names);
+        strv_free(names);
         if (r < 0)
                 return r;
         cache_prune(b, keep, n_keep);

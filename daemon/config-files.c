@@ -12,6 +12,7 @@
 
 #include "config-files.h"
 #include "memcg.h"
+#include "strv.h"
 
 #ifndef DAMOND_SYSCONFDIR
 #define DAMOND_SYSCONFDIR "/etc"
@@ -242,7 +243,6 @@ static int find_dropins(const ProfileDirs *dirs, const char *extra_dir, const ch
                 while ((de = readdir(dir))) {
                         size_t len = strlen(de->d_name);
                         bool hidden = false;
-                        char **a;
 
                         if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".conf"))
                                 continue;
@@ -251,15 +251,7 @@ static int find_dropins(const ProfileDirs *dirs, const char *extra_dir, const ch
                                         hidden = true;
                         if (hidden)
                                 continue;
-                        a = realloc(paths, (n + 2) * sizeof(*a));
-                        if (!a) {
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        paths = a;
-                        paths[n] = path_join(d, de->d_name);
-                        paths[n + 1] = NULL;
-                        if (!paths[n]) {
+                        if (strv_consume(&paths, path_join(d, de->d_name)) < 0) {
                                 closedir(dir);
                                 return -ENOMEM;
                         }
@@ -327,8 +319,6 @@ int profile_enumerate(const ProfileDirs *dirs, char ***ret) {
                 while ((de = readdir(dir))) {
                         size_t len = strlen(de->d_name);
                         bool seen = false;
-                        char **a, **b;
-                        char *name;
 
                         if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".conf") ||
                             streq(de->d_name, "damond.conf"))
@@ -338,22 +328,8 @@ int profile_enumerate(const ProfileDirs *dirs, char ***ret) {
                                         seen = true;
                         if (seen)
                                 continue;
-                        name = strndup(de->d_name, len - 5);
-                        a = realloc(names, (n + 2) * sizeof(*a));
-                        if (a)
-                                names = a;
-                        b = realloc(paths, (n + 2) * sizeof(*b));
-                        if (b)
-                                paths = b;
-                        if (!name || !a || !b) {
-                                free(name);
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        names[n] = name;
-                        paths[n] = path_join(dirs->config_dirs[i], de->d_name);
-                        names[n + 1] = paths[n + 1] = NULL;
-                        if (!paths[n]) {
+                        if (strv_consume(&names, strndup(de->d_name, len - 5)) < 0 ||
+                            strv_consume(&paths, path_join(dirs->config_dirs[i], de->d_name)) < 0) {
                                 closedir(dir);
                                 return -ENOMEM;
                         }

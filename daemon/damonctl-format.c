@@ -10,6 +10,7 @@
 
 #include "damonctl-format.h"
 #include "macro.h"
+#include "strv.h"
 #include "units.h"
 
 #define ANSI_GREEN "\x1b[0;1;32m"
@@ -556,13 +557,6 @@ static void print_profile(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
 
         for (size_t i = 0; i < p->n_schemes; i++)
                 print_scheme(f, &p->schemes[i], fmt);
-}
-
-static bool strv_contains(char * const *l, const char *s) {
-        for (; l && *l; l++)
-                if (streq(*l, s))
-                        return true;
-        return false;
 }
 
 int ctl_print_status(FILE *f, const CtlManager *m, char * const *names, const CtlFormat *fmt) {

@@ -5,18 +5,7 @@
 
 #include "damonctl-model.h"
 #include "macro.h"
-
-static void strv_free(char **l) {
-        strv_freep(&l);
-}
-
-size_t ctl_strv_length(char * const *l) {
-        size_t n = 0;
-
-        for (; l && l[n]; n++)
-                ;
-        return n;
-}
+#include "strv.h"
 
 void ctl_scheme_done(CtlScheme *s) {
         if (!s)

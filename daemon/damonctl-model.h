@@ -192,6 +192,3 @@ const CtlProfile *ctl_manager_find_profile(const CtlManager *m, const char *name
 
 /* A scheme's counter by the kernel's name, or CTL_UNKNOWN when damond did not report it. */
 uint64_t ctl_scheme_stat(const CtlScheme *s, const char *name);
-
-/* Number of strings in a NULL-terminated list (NULL counts as empty). */
-size_t ctl_strv_length(char * const *l);

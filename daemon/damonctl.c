@@ -23,6 +23,7 @@
 #include "damonctl-report.h"
 #include "damond-bus.h"
 #include "macro.h"
+#include "strv.h"
 #include "utf8.h"
 
 enum {
@@ -240,7 +241,7 @@ static int verb_show(sd_bus *bus, char **args) {
 
 /* Prints the diagnostics of Reload or Validate; 1 when the configuration is not valid. */
 static int print_validation(const char *verb, const CtlValidation *v) {
-        size_t n = ctl_strv_length(v->diagnostics);
+        size_t n = strv_length(v->diagnostics);
 
         if (arg_json) {
                 int ret = print_json(ctl_json_validation(v));

@@ -15,36 +15,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "message-ids.h"
-
-static void strv_free_all(char **l) {
-        for (char **i = l; i && *i; i++)
-                free(*i);
-        free(l);
-}
-
-/* Appends @s (taken over) to the NULL-terminated @l of @n elements. */
-static int strv_push(char ***l, size_t *n, char *s) {
-        char **a;
-
-        if (!s)
-                return -ENOMEM;
-        a = reallocarray(*l, *n + 2, sizeof(*a));
-        if (!a) {
-                free(s);
-                return -ENOMEM;
-        }
-        a[(*n)++] = s;
-        a[*n] = NULL;
-        *l = a;
-        return 0;
-}
-
-static int strv_ensure(char ***l) {
-        if (*l)
-                return 0;
-        *l = calloc(1, sizeof(**l));
-        return *l ? 0 : -ENOMEM;
-}
+#include "strv.h"
 
 uint64_t manager_now_monotonic(void) {
         return clock_usec(CLOCK_MONOTONIC);
@@ -67,7 +38,7 @@ uint64_t manager_monotonic_to_realtime(uint64_t monotonic_usec) {
 static void profile_info_done(ProfileInfo *i) {
         free(i->name);
         free(i->path);
-        strv_free_all(i->files);
+        strv_free(i->files);
         free(i->description);
         free(i->first_error);
         free(i->first_error_public);
@@ -78,8 +49,8 @@ void load_record_done(LoadRecord *r) {
         if (!r)
                 return;
         free(r->summary);
-        strv_free_all(r->diagnostics);
-        strv_free_all(r->public_diagnostics);
+        strv_free(r->diagnostics);
+        strv_free(r->public_diagnostics);
         for (size_t i = 0; i < r->n_profiles; i++)
                 profile_info_done(&r->profiles[i]);
         free(r->profiles);
@@ -100,11 +71,11 @@ static char *format_diag(const Diag *d) {
         return s;
 }
 
-static int add_diags(char ***l, size_t *n, const DiagList *d) {
+static int add_diags(char ***l, const DiagList *d) {
         int r;
 
         for (size_t i = 0; d && i < d->n; i++) {
-                r = strv_push(l, n, format_diag(&d->items[i]));
+                r = strv_consume(l, format_diag(&d->items[i]));
                 if (r < 0)
                         return r;
         }
@@ -136,7 +107,7 @@ static bool file_is_public(const char *path) {
 #define HIDDEN_DETAILS "details hidden: the file is not readable by everyone (root sees them)"
 
 /* The diagnostics of @d as callers who are not root see them (LoadRecord.public_diagnostics). */
-static int add_public_diags(char ***l, size_t *n, const DiagList *d) {
+static int add_public_diags(char ***l, const DiagList *d) {
         const char *last = NULL, *last_hidden = NULL;
         bool public = false;
         int r;
@@ -150,7 +121,7 @@ static int add_public_diags(char ***l, size_t *n, const DiagList *d) {
                         last = g->file;
                 }
                 if (public) {
-                        r = strv_push(l, n, format_diag(g));
+                        r = strv_consume(l, format_diag(g));
                         if (r < 0)
                                 return r;
                         continue;
@@ -159,7 +130,7 @@ static int add_public_diags(char ***l, size_t *n, const DiagList *d) {
                         continue;       /* one line per hidden file: not even how many */
                 if (asprintf(&s, "%s: " HIDDEN_DETAILS, g->file ?: "?") < 0)
                         return -ENOMEM;
-                r = strv_push(l, n, s);
+                r = strv_consume(l, s);
                 if (r < 0)
                         return r;
                 last_hidden = g->file;
@@ -169,12 +140,11 @@ static int add_public_diags(char ***l, size_t *n, const DiagList *d) {
 
 int load_record_add(LoadRecord *r, const char *path, const Profile *p, const DiagList *d, bool valid) {
         ProfileInfo *a, *info;
-        size_t n_files = 0;
         int k;
 
-        k = add_diags(&r->diagnostics, &r->n_diagnostics, d);
+        k = add_diags(&r->diagnostics, d);
         if (k >= 0)
-                k = add_public_diags(&r->public_diagnostics, &r->n_public_diagnostics, d);
+                k = add_public_diags(&r->public_diagnostics, d);
         if (k < 0)
                 return k;
         if (!path && !p) {
@@ -198,12 +168,12 @@ int load_record_add(LoadRecord *r, const char *path, const Profile *p, const Dia
         if (!info->name || !info->path || (p && p->general.description && !info->description))
                 return -ENOMEM;
         for (size_t i = 0; p && i < p->n_files; i++) {
-                k = strv_push(&info->files, &n_files, strdup(p->files[i]));
+                k = strv_consume(&info->files, strdup(p->files[i]));
                 if (k < 0)
                         return k;
         }
         if (!info->files) {
-                k = strv_push(&info->files, &n_files, strdup(info->path));
+                k = strv_consume(&info->files, strdup(info->path));
                 if (k < 0)
                         return k;
         }
@@ -434,8 +404,7 @@ static int includes_a_path(const char *name, const char *data, DiagList *d) {
 
 /* Validates like the daemon loads: @data[i] NULL reads @paths[i] from disk. Appends the diagnostics, by
  * file, to @l. Returns 1 if every profile is valid, 0 if not, or -ENOMEM. */
-static int validate_profiles(Manager *m, char * const *paths, char * const *data, size_t n, char ***l,
-                             size_t *n_l) {
+static int validate_profiles(Manager *m, char * const *paths, char * const *data, size_t n, char ***l) {
         const DamonFeatures *f = damon_sysfs_features(m->sysfs);
         ConfigNames names = {};
         bool valid = true;
@@ -458,7 +427,7 @@ static int validate_profiles(Manager *m, char * const *paths, char * const *data
                 if (r >= 0)
                         r = diag_list_sort(&c.diags);
                 if (r >= 0)
-                        r = add_diags(l, n_l, &c.diags);
+                        r = add_diags(l, &c.diags);
                 valid = valid && c.valid;
                 config_profile_done(&c);
         }
@@ -503,7 +472,6 @@ int manager_validate(Manager *m, char * const *names, char * const *contents, si
                      char ***ret_diagnostics, char **reterr) {
         _cleanup_strv_free_ char **paths = NULL;
         char **l = NULL;
-        size_t n_l = 0;
         bool valid = true;
         int r;
 
@@ -524,7 +492,7 @@ int manager_validate(Manager *m, char * const *names, char * const *contents, si
                         r = diag_list_sort(&d);
                 }
                 if (r >= 0)
-                        r = add_diags(&l, &n_l, &d);
+                        r = add_diags(&l, &d);
                 damond_config_done(&c);
                 diag_list_done(&d);
                 if (r >= 0)
@@ -534,10 +502,10 @@ int manager_validate(Manager *m, char * const *names, char * const *contents, si
 
                         while (paths[n_paths])
                                 n_paths++;
-                        r = validate_profiles(m, paths, NULL, n_paths, &l, &n_l);
+                        r = validate_profiles(m, paths, NULL, n_paths, &l);
                 }
         } else
-                r = validate_profiles(m, names, contents, n, &l, &n_l);
+                r = validate_profiles(m, names, contents, n, &l);
         if (r >= 0) {
                 valid = valid && r > 0;
                 r = 0;
@@ -545,7 +513,7 @@ int manager_validate(Manager *m, char * const *names, char * const *contents, si
         if (r >= 0)
                 r = strv_ensure(&l);
         if (r < 0) {
-                strv_free_all(l);
+                strv_free(l);
                 return r;
         }
         *ret_valid = valid;

@@ -41,11 +41,9 @@ typedef struct LoadRecord {
         char *summary;                  /* one line */
         char **diagnostics;             /* "path:line: Key=value: what is wrong", notes prefixed "note: ",
                                          * warnings "warning: "; NULL-terminated (never NULL once finished) */
-        size_t n_diagnostics;
         char **public_diagnostics;      /* what callers who are not root see: the diagnostics of a file
                                          * not readable by everyone become one line saying so, with
                                          * nothing of its contents (no line, key or value) */
-        size_t n_public_diagnostics;
         ProfileInfo *profiles;
         size_t n_profiles;
         bool config_errors;             /* damond.conf had errors */

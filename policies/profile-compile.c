@@ -7,6 +7,7 @@
 #include "profile-compile.h"
 #include "profile-internal.h"
 #include "profile-kernels.h"
+#include "strv.h"
 #include "units.h"
 
 typedef struct Ctx {
@@ -91,27 +92,6 @@ static int refuse(Ctx *c, const ProfileSection *s, const char *key, DamonFeature
         }
         r = say(c, DIAG_ERROR, s, key, f, "%s", "");
         return r < 0 ? r : 0;
-}
-
-static int strv_add(char ***l, const char *s) {
-        size_t n = 0;
-        char **a;
-
-        while (*l && (*l)[n])
-                n++;
-        a = realloc(*l, (n + 2) * sizeof(*a));
-        if (!a)
-                return -ENOMEM;
-        *l = a;
-        a[n] = strdup(s);
-        a[n + 1] = NULL;
-        return a[n] ? 0 : -ENOMEM;
-}
-
-static void strv_free(char **l) {
-        for (size_t i = 0; l && l[i]; i++)
-                free(l[i]);
-        free(l);
 }
 
 void compiled_profile_done(CompiledProfile *c) {
@@ -224,9 +204,9 @@ static int compile_target(Ctx *c, CompiledProfile *out) {
                                 return -ENOMEM;
         }
         for (size_t i = 0; i < t->process_names.n; i++)
-                TRY(strv_add(&out->process_names, t->process_names.items[i]));
+                TRY(strv_extend(&out->process_names, t->process_names.items[i]));
         for (size_t i = 0; i < t->cgroups.n; i++)
-                TRY(strv_add(&out->cgroups, t->cgroups.items[i]));
+                TRY(strv_extend(&out->cgroups, t->cgroups.items[i]));
         out->max_followed = (size_t) t->max_processes;
         return 0;
 }
@@ -624,9 +604,9 @@ static int compile_one(Ctx *c, CompiledProfile *ret, const ProfileScheme *sc, co
 
                 if (asprintf(&name, "%s:%u>%u", sc->head.name ?: "", b->ts.from_node, b->ts.to_node) < 0)
                         return -ENOMEM;
-                TRY(strv_add(&ret->scheme_names, name));
+                TRY(strv_extend(&ret->scheme_names, name));
         } else
-                TRY(strv_add(&ret->scheme_names, sc->head.name ?: ""));
+                TRY(strv_extend(&ret->scheme_names, sc->head.name ?: ""));
         if (ret->tiering.automatic) {
                 ProfileTierScheme *a = reallocarray(ret->tiering.schemes, ret->spec.n_schemes, sizeof(*a));
 
