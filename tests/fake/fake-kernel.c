@@ -84,6 +84,9 @@ struct FakeKernel {
         size_t n_writes;
         FakeInjection *injections;
         size_t n_injections;
+        size_t n_attempts;      /* writes tried through fake_kernel_io(), failed ones too */
+        size_t fail_at;         /* fail the write attempt of this number + 1 (0: none) */
+        int fail_error;
         unsigned lock_busy;
         uint64_t slept_usec;
 
@@ -1142,6 +1145,14 @@ static int injected_error(FakeKernel *k, const char *path) {
 static void log_append(FakeKernel *k, const char *s) {
         size_t len = strlen(s);
 
+        /* bounded: past FAKE_KERNEL_WRITE_LOG_MAX the older half goes, at a line's start */
+        if (k->log_len + len + 1 > FAKE_KERNEL_WRITE_LOG_MAX && k->log_len > 0) {
+                const char *cut = strchr(k->log + k->log_len / 2, '\n');
+                size_t drop = cut ? (size_t) (cut + 1 - k->log) : k->log_len;
+
+                memmove(k->log, k->log + drop, k->log_len - drop + 1);
+                k->log_len -= drop;
+        }
         if (k->log_len + len + 1 > k->log_cap) {
                 size_t ncap = MAX(k->log_cap * 2, k->log_len + len + 1024);
                 char *n = realloc(k->log, ncap);
@@ -1217,7 +1228,8 @@ static int io_write(void *userdata, const char *path, const char *value) {
         FakeKernel *k = userdata;
         int r;
 
-        r = injected_error(k, path);
+        k->n_attempts++;
+        r = k->fail_at > 0 && k->n_attempts == k->fail_at ? k->fail_error : injected_error(k, path);
         if (r == 0 && lock_busy_hit(k, path))
                 r = -EBUSY;
         if (r == 0)
@@ -1509,7 +1521,26 @@ void fake_kernel_inject_write_error(FakeKernel *k, const char *suffix, int error
         k->injections[k->n_injections++] = (FakeInjection) { .suffix = s, .error = error, .count = count };
 }
 
+void fake_kernel_inject_nth_write_error(FakeKernel *k, size_t n, int error) {
+        assert(error < 0);
+        k->fail_at = k->n_attempts + n + 1;
+        k->fail_error = error;
+}
+
+size_t fake_kernel_n_write_attempts(const FakeKernel *k) {
+        return k->n_attempts;
+}
+
+const char *fake_kernel_running_config(const FakeKernel *k, unsigned index) {
+        return index < k->n_kdamonds ? k->kdamonds[index].running : NULL;
+}
+
+bool fake_kernel_kdamond_on(const FakeKernel *k, unsigned index) {
+        return index < k->n_kdamonds && k->kdamonds[index].on;
+}
+
 void fake_kernel_clear_injections(FakeKernel *k) {
+        k->fail_at = 0;
         for (size_t i = 0; i < k->n_injections; i++)
                 free(k->injections[i].suffix);
         k->injections = mfree(k->injections);

@@ -80,7 +80,10 @@ int fake_kernel_add_foreign_kdamond(FakeKernel *k, bool running, unsigned *ret_i
 int fake_kernel_snapshot(FakeKernel *k, const char *subtree, char **ret);
 
 /* Every write through fake_kernel_io() is logged as "relpath value\n" (relpath relative to the
- * kdamonds/ directory when below it, else to the root), with " -> -ERRNO" appended on failure. */
+ * kdamonds/ directory when below it, else to the root), with " -> -ERRNO" appended on failure. The log
+ * keeps at most FAKE_KERNEL_WRITE_LOG_MAX bytes: beyond, its older half is dropped (a soak of thousands
+ * of reloads must not grow it without bound; tests that read it clear it first, far below that). */
+#define FAKE_KERNEL_WRITE_LOG_MAX (1024 * 1024)
 const char *fake_kernel_write_log(const FakeKernel *k);
 size_t fake_kernel_n_writes(const FakeKernel *k);   /* successful ones, since creation */
 /* Empties the log; fake_kernel_n_writes() keeps counting. */
@@ -89,6 +92,12 @@ void fake_kernel_clear_write_log(FakeKernel *k);
 /* The next write to a path ending in @suffix fails with @error (a negative errno); @count times
  * (0 = every time until cleared). Errors are injected before the fake applies any effect. */
 void fake_kernel_inject_write_error(FakeKernel *k, const char *suffix, int error, unsigned count);
+/* The write attempt @n (0: the next one) from now fails with @error, whatever its path: a test that
+ * counted the writes of a step (fake_kernel_n_write_attempts()) walks every one of them. Once. */
+void fake_kernel_inject_nth_write_error(FakeKernel *k, size_t n, int error);
+/* Writes tried through fake_kernel_io() since creation, failed ones included. */
+size_t fake_kernel_n_write_attempts(const FakeKernel *k);
+/* Clears the suffix injections and a pending nth-write one. */
 void fake_kernel_clear_injections(FakeKernel *k);
 /* The next @count accesses to nr_*, state or pid files (reads or writes) fail with -EBUSY. */
 void fake_kernel_set_lock_busy(FakeKernel *k, unsigned count);
@@ -96,6 +105,10 @@ void fake_kernel_set_lock_busy(FakeKernel *k, unsigned count);
 /* The running configuration of kdamond @index: the value of @relpath (relative to kdamonds/INDEX/)
  * as of the last on/commit, into @buf. -ENOENT if never started or no such file. */
 int fake_kernel_running_value(FakeKernel *k, unsigned index, const char *relpath, char *buf, size_t size);
+/* The whole running configuration of kdamond @index ("relpath=value\n", sorted, as of the last
+ * on/commit/commit_schemes_quota_goals), NULL if never started; and whether it is on now. */
+const char *fake_kernel_running_config(const FakeKernel *k, unsigned index);
+bool fake_kernel_kdamond_on(const FakeKernel *k, unsigned index);
 /* How many times kdamond @index was turned on, and how many commits it received. */
 unsigned fake_kernel_n_starts(const FakeKernel *k, unsigned index);
 unsigned fake_kernel_n_commits(const FakeKernel *k, unsigned index);
