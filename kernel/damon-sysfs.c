@@ -593,7 +593,15 @@ finish:
         return r;
 }
 
+/* A goal file written for a commit_schemes_quota_goals, and the value it had before. */
+typedef struct GoalUndo {
+        char rel[DAMON_IMAGE_PATH_MAX];
+        uint64_t old;
+} GoalUndo;
+
 int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr) {
+        _cleanup_free_ GoalUndo *undo = NULL;
+        size_t n_undo = 0;
         int written = 0, r;
 
         damon_io_lock(s->io);
@@ -644,12 +652,25 @@ int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spe
 
                                 snprintf(rel, sizeof(rel), "contexts/0/schemes/%zu/quotas/goals/%zu/%s", i, j,
                                          files[k]);
-                                if (kd_read_u64(s, index, rel, &cur) >= 0 && cur == values[k])
+                                GoalUndo *u;
+
+                                r = kd_read_u64(s, index, rel, &cur);
+                                if (r >= 0 && cur == values[k])
                                         continue;
+                                if (r >= 0) {   /* unreadable: written all the same, with nothing to undo */
+                                        u = reallocarray(undo, n_undo + 1, sizeof(*undo));
+                                        if (!u) {
+                                                r = -ENOMEM;
+                                                goto fail;
+                                        }
+                                        undo = u;
+                                        snprintf(undo[n_undo].rel, sizeof(undo[n_undo].rel), "%s", rel);
+                                        undo[n_undo++].old = cur;
+                                }
                                 snprintf(buf, sizeof(buf), "%" PRIu64, values[k]);
                                 r = kd_write(s, index, rel, buf, reterr);
                                 if (r < 0)
-                                        goto finish;
+                                        goto fail;
                                 written++;
                         }
                 }
@@ -657,10 +678,20 @@ int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spe
         if (written > 0) {
                 r = kd_write(s, index, "state", "commit_schemes_quota_goals", reterr);
                 if (r < 0)
-                        goto finish;
+                        goto fail;
                 written++;
         }
         r = written;
+        goto finish;
+fail:
+        /* The kernel runs the goal values it had: the staged files go back to them, or the next attempt
+         * with the same values would find nothing to write and take them as committed. */
+        for (size_t i = n_undo; i-- > 0;) {
+                char buf[32];
+
+                snprintf(buf, sizeof(buf), "%" PRIu64, undo[i].old);
+                (void) kd_write(s, index, undo[i].rel, buf, NULL);
+        }
 finish:
         damon_io_unlock(s->io);
         return r;
