@@ -512,11 +512,20 @@ int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
                 return damon_sysfs_commit(m->sysfs, idx, spec, rollback, err);
 
         n = damon_sysfs_stage(m->sysfs, idx, spec, err);
-        if (n <= 0)
+        if (n == 0)
                 return n;
-        r = damon_sysfs_stop(m->sysfs, idx, err);
-        if (r < 0)
-                return r;
+        if (n > 0) {
+                r = damon_sysfs_stop(m->sysfs, idx, err);
+                if (r >= 0)
+                        goto start;
+                n = r;
+        }
+        /* it still runs what it ran: the staged files go back to that, or the next attempt with the same
+         * spec would find nothing to stage and take it as applied */
+        if (rollback)
+                (void) damon_sysfs_stage(m->sysfs, idx, rollback, NULL);
+        return n;
+start:
         r = damon_sysfs_start(m->sysfs, idx, spec, &pid, err);
         if (r < 0 && rollback && damon_sysfs_start(m->sysfs, idx, rollback, &pid, NULL) >= 0) {
                 p->pid = pid;
