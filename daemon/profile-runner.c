@@ -702,8 +702,7 @@ int profile_commit_tuning(Manager *m, ManagedProfile *p) {
                 r = damon_sysfs_commit(m->sysfs, (unsigned) p->kdamond, &spec, &p->applied, &err);
         else
                 r = damon_sysfs_commit_goals(m->sysfs, (unsigned) p->kdamond, &spec, &err);
-        if (r == -ENOMEM)
-                return r;
+        /* no -ENOMEM return here: it is most likely the kernel's answer to a write, not damond's memory */
         if (r == -ESRCH || r == -EAGAIN)
                 return 0;       /* stopped (the health tick sees it) or deferred: tried again next tick */
         if (r < 0) {
