@@ -188,8 +188,8 @@ static int get_state_reason(sd_bus *bus, const char *path, const char *interface
                         return -ENOMEM;
                 return bus_append_safe(reply, s);
         }
-        if (p->state == PROFILE_RUN_RUNNING)
-                return sd_bus_message_append(reply, "s", "");
+        if (p->state == PROFILE_RUN_RUNNING)    /* a reason while running: a reload kept its previous version */
+                return bus_append_safe(reply, p->reason ?: "");
         if (p->state == PROFILE_RUN_DISABLED)
                 return bus_append_safe(reply, p->reason ?: "Enabled=no");
         return bus_append_safe(reply, p->reason);

@@ -194,6 +194,33 @@ int load_record_add(LoadRecord *r, const char *path, const Profile *p, const Dia
         return 0;
 }
 
+int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL;
+        LoadRecord *r = &m->load_next;
+        char *line;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&line, "profile '%s': %s", profile, what) < 0)
+                return -ENOMEM;
+        k = strv_extend(&r->public_diagnostics, line);
+        if (k >= 0)
+                k = strv_consume(&r->diagnostics, line);
+        else
+                free(line);
+        if (k < 0)
+                return k;
+        r->n_run_errors++;
+        return 0;
+}
+
 LoadRecord *manager_load_next(Manager *m) {
         return &m->load_next;
 }
@@ -235,6 +262,8 @@ static char *load_summary(const LoadRecord *r) {
         }
         if (r->config_errors)
                 fputs("; damond.conf has errors", f);
+        if (r->n_run_errors > 0)
+                fprintf(f, "; %zu not applied", r->n_run_errors);
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;
@@ -246,7 +275,7 @@ void manager_finish_load(Manager *m) {
         LoadRecord *r = &m->load_next;
 
         r->time_usec = clock_usec(CLOCK_REALTIME);
-        r->valid = !r->config_errors;
+        r->valid = !r->config_errors && r->n_run_errors == 0;
         for (size_t i = 0; i < r->n_profiles; i++)
                 r->valid = r->valid && r->profiles[i].valid;
         if (strv_ensure(&r->diagnostics) < 0 || strv_ensure(&r->public_diagnostics) < 0 ||

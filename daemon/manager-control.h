@@ -47,6 +47,7 @@ typedef struct LoadRecord {
         ProfileInfo *profiles;
         size_t n_profiles;
         bool config_errors;             /* damond.conf had errors */
+        size_t n_run_errors;            /* profiles valid but not applied (manager_load_run_error()) */
 } LoadRecord;
 
 void load_record_done(LoadRecord *r);
@@ -58,6 +59,10 @@ int load_record_add(LoadRecord *r, const char *path, const Profile *p, const Dia
  * dates it, summarises it and makes it the last one. */
 LoadRecord *manager_load_next(Manager *m);
 void manager_finish_load(Manager *m);
+/* What the start-up or reload under way could not apply although the files are valid (the kernel refused a
+ * profile's new version, a profile beyond MaxKdamonds=): a diagnostic "profile 'NAME': MESSAGE" that
+ * everyone may see (it must hold nothing of a file), and the record is not valid. 0 or -ENOMEM. */
+int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) _printf_(3, 4);
 /* The last finished record (time 0 before the first). */
 const LoadRecord *manager_last_load(const Manager *m);
 const ProfileInfo *manager_find_info(const Manager *m, const char *name);

@@ -121,6 +121,8 @@ int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
         }
         n = MIN(needed - have + MANAGER_SPARE_KDAMONDS, max - m->n_slots);
         r = damon_sysfs_add_kdamonds(m->sysfs, (unsigned) n, &first, reterr);
+        if (r == -ENOMEM)
+                return -EIO;    /* the kernel's answer to a write (it had no memory), not damond's */
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -128,6 +130,9 @@ int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
                 if (r < 0)
                         return r;
         }
+        /* recorded at once: a damond that stops before the end of its start-up (a failed probe) must
+         * not leave kdamonds that the next one takes for another DAMON user's */
+        (void) manager_write_record(m);
         log_info("Created kdamonds %u-%u for damond's profiles.", first, first + (unsigned) n - 1);
         if (n >= needed - have)
                 return 0;
@@ -797,6 +802,8 @@ int manager_reload(Manager *m, uint64_t now_usec) {
                         continue;
                 if (p && streq(p->fingerprint, l[j].fingerprint)) {
                         log_debug("Profile '%s' is unchanged.", p->name);
+                        if (p->state == PROFILE_RUN_RUNNING)
+                                clear_reason(p);        /* back to what runs: nothing kept any more */
                         continue;
                 }
                 if (p) {

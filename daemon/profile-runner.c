@@ -732,6 +732,16 @@ static void profile_take_compiled(ManagedProfile *p, ConfigProfile *l) {
         p->path = TAKE_PTR(l->path);
 }
 
+/* A reload could not apply @p's new version: the previous one runs on, and the profile and the reload say
+ * why. The next reload tries the new version again (its fingerprint is still the previous one's). */
+static int profile_kept_previous(Manager *m, ManagedProfile *p, const char *why) {
+        if (set_reason(p, "running its previous version: the new one was not applied: %s", why) < 0 ||
+            manager_load_run_error(m, p->name, "the new version was not applied, the previous one keeps "
+                                   "running: %s", why) < 0)
+                return log_oom();
+        return 0;
+}
+
 int profile_reload(Manager *m, ManagedProfile *p, ConfigProfile *l, uint64_t now_usec) {
         _cleanup_(damon_spec_done) DamonSpec spec = {};
         CompiledProfile old = {};
@@ -763,7 +773,7 @@ int profile_reload(Manager *m, ManagedProfile *p, ConfigProfile *l, uint64_t now
                 log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name),
                            "Cannot apply the new version of profile '%s', keeping the running one: "
                            "no System RAM range in proc/iomem: %m", p->name);
-                return 0;
+                return profile_kept_previous(m, p, "no System RAM range in proc/iomem");
         }
         r = profile_update_running(m, p, &spec, p->has_applied ? &p->applied : NULL, &err);
         if (r == -EAGAIN && p->state == PROFILE_RUN_RUNNING) {
@@ -785,10 +795,11 @@ int profile_reload(Manager *m, ManagedProfile *p, ConfigProfile *l, uint64_t now
                 log_struct(LOG_ERR, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
                            "The kernel refused the new version of profile '%s', keeping the running one: "
                            "%s%s%m", p->name, err.message, err.message[0] ? ": " : "");
-                return 0;
+                return profile_kept_previous(m, p, err.message[0] ? err.message : strerror(-r));
         }
         profile_take_compiled(p, l);
         set_applied(p, &spec);
+        clear_reason(p);
         p->commit_pending = false;
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
@@ -823,6 +834,7 @@ static void profile_retry_commit(Manager *m, ManagedProfile *p) {
                 return;
         }
         set_applied(p, &spec);
+        clear_reason(p);
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                               .message_id = DAMOND_MESSAGE_PROFILE_RELOADED),
