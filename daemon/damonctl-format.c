@@ -430,7 +430,7 @@ static void print_savings(FILE *f, const CtlSavings *s, const char *what) {
 
 /* What DAMON sees and what damond saved (org.damond1.Observe); nothing from a damond without it. */
 static void print_observe(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
-        char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX];
+        char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX], d[CTL_FORMAT_MAX];
         const CtlObserve *o = &p->observe;
         const CtlSavings *s;
 
@@ -443,7 +443,7 @@ static void print_observe(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
                 fprintf(f, "%s of %s accessed within %s (snapshot %s ago, %" PRIu64 " regions)\n",
                         ctl_format_bytes(a, sizeof(a), o->wss_bytes), ctl_format_bytes(b, sizeof(b), o->total_bytes),
                         ctl_format_usec(c, sizeof(c), o->wss_window_usec),
-                        ctl_format_ago(a, sizeof(a), o->access_time_usec, fmt->now_usec), o->n_regions);
+                        ctl_format_ago(d, sizeof(d), o->access_time_usec, fmt->now_usec), o->n_regions);
                 label(f, "Idle");
                 for (size_t i = 0; i < o->n_idle && i < CTL_N_PERCENTILES; i++)
                         fprintf(f, "%sp%u %s", i ? ", " : "", ctl_percentiles[i],
