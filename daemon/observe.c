@@ -348,6 +348,7 @@ int manager_observe_collect(Manager *m, uint64_t now_usec) {
                 o->n_snapshots++;
                 return 1;
         case -ECANCELED:        /* every scheme off by its watermarks: nothing is monitored now */
+        case -ENODATA:          /* the kernel timed out before applying the scheme: none this time */
         case -ESRCH:            /* the kdamond stopped: the health check deals with it */
         case -EAGAIN:
                 o->n_failed++;

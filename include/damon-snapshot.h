@@ -69,7 +69,8 @@ int damon_snapshot_add_scheme(DamonSpec *spec);
  * the caller owns: it writes state), reads scheme @scheme's regions and the kdamond's intervals into
  * @ret (time_usec: CLOCK_REALTIME after the read). @duration_usec (may be NULL) gets how long the state
  * command blocked. -EOPNOTSUPP without tried regions (6.1), -ESRCH when the kdamond is not running,
- * -ECANCELED when every scheme is off by its watermarks. */
+ * -ECANCELED when every scheme is off by its watermarks, -ENODATA when the kernel answered with no region
+ * (its update timed out before the scheme was applied). */
 int damon_snapshot_read(DamonIO *io, const DamonFeatures *f, unsigned index, size_t scheme,
                         AccessSnapshot *ret, uint64_t *ret_command_usec);
 

@@ -151,7 +151,15 @@ int damon_snapshot_read(DamonIO *io, const DamonFeatures *f, unsigned index, siz
                         .age = (uint32_t) MIN(v[3], (uint64_t) UINT32_MAX),
                 };
         }
-        if (cap > snap.n_regions && snap.n_regions > 0) {
+        /* No region at all, while the scheme matches all memory: the kernel gave up waiting for the scheme
+         * to be applied (before 6.14 the update times out after two apply intervals of wall time, which a
+         * kdamond slower than its intervals, under load, misses) and answered with nothing. Not a
+         * snapshot of idle memory: no snapshot. */
+        if (snap.n_regions == 0) {
+                r = -ENODATA;
+                goto finish;
+        }
+        if (cap > snap.n_regions) {
                 /* give back the slack: the ring charges what is held */
                 AccessRegion *a = realloc(snap.regions, snap.n_regions * sizeof(AccessRegion));
 
