@@ -440,7 +440,7 @@ static void print_observe(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
         if (o->access_time_usec == 0)
                 fprintf(f, "not measured: %s\n", !isempty(o->unavailable) ? o->unavailable : "no snapshot yet");
         else {
-                fprintf(f, "%s of %s accessed within %s (snapshot %s ago, %" PRIu64 " regions)\n",
+                fprintf(f, "%s of %s accessed within %s (snapshot %s, %" PRIu64 " regions)\n",
                         ctl_format_bytes(a, sizeof(a), o->wss_bytes), ctl_format_bytes(b, sizeof(b), o->total_bytes),
                         ctl_format_usec(c, sizeof(c), o->wss_window_usec),
                         ctl_format_ago(d, sizeof(d), o->access_time_usec, fmt->now_usec), o->n_regions);
