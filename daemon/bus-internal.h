@@ -35,6 +35,10 @@ struct Bus {
         size_t n_validate_jobs;
         struct ValidateUse *validate_uses;
         size_t n_validate_uses;
+        /* privileged calls waiting for polkit's answer (bus-polkit.h), and the one being run again */
+        struct PolkitQuery *polkit_queries;
+        size_t n_polkit_queries;
+        sd_bus_message *polkit_verified;
 };
 
 /* bus-manager.c */
@@ -69,9 +73,6 @@ extern const sd_bus_vtable bus_observe_manager_vtable[];
  * file name, a Description= or a process name may hold. Return 0 or -errno. */
 int bus_append_safe(sd_bus_message *m, const char *s);
 int bus_append_safe_strv(sd_bus_message *m, char **l);
-/* Replies AccessDenied (returns <0 via sd_bus_error) unless the sender's effective uid is 0. Returns 0
- * when allowed. */
-int bus_check_root(sd_bus_message *msg, sd_bus_error *error);
 /* Whether the property getter that builds @reply answers root's Get or GetAll: only then may it show
  * what comes from files not everyone may read (LoadRecord.public_diagnostics). */
 bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply);

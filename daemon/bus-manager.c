@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "bus-internal.h"
+#include "bus-polkit.h"
 #include "bus-validate.h"
 #include "damon-features.h"
 #include "log.h"
@@ -194,9 +195,9 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         const LoadRecord *l;
         int r;
 
-        r = bus_check_root(msg, error);
-        if (r < 0)
-                return r;
+        r = bus_verify_manage(manager_bus(m), msg, method_reload, m, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;   /* 0: polkit was asked, the call runs again when it answers */
         log_info("Reload requested over D-Bus.");
         r = manager_reload(m, manager_now_monotonic());
         if (r < 0)
@@ -218,6 +219,9 @@ static int control_error(int r, const char *message, sd_bus_error *error) {
         return sd_bus_error_set(error, name, message ?: strerror(-r));
 }
 
+static int method_start_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+static int method_stop_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
 static int method_start_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error, bool start) {
         _cleanup_free_ char *message = NULL;
         Manager *m = userdata;
@@ -227,9 +231,9 @@ static int method_start_stop(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_check_root(msg, error);
-        if (r < 0)
-                return r;
+        r = bus_verify_manage(manager_bus(m), msg, start ? method_start_profile : method_stop_profile, m, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
         r = start ? manager_start_profile(m, name, &message) : manager_stop_profile(m, name, &message);
         if (r < 0)
                 return control_error(r, message, error);

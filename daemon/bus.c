@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus-internal.h"
+#include "bus-polkit.h"
 #include "bus-validate.h"
 #include "log.h"
 #include "utf8.h"
@@ -33,25 +34,6 @@ int bus_append_safe_strv(sd_bus_message *m, char **l) {
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;
-}
-
-int bus_check_root(sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
-        int r;
-
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
-        if (r < 0) {
-                log_debug_errno(r, "Cannot get the caller's effective uid, refusing: %m");
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                        "Cannot tell whether the caller is root.");
-        }
-        if (euid != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Only root may call %s.", sd_bus_message_get_member(msg));
-        return 0;
 }
 
 bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply) {
@@ -261,6 +243,7 @@ Bus *bus_free(Bus *b) {
         if (b->manager && manager_bus(b->manager) == b)
                 manager_set_change_hook(b->manager, NULL, NULL);
         bus_validate_done(b);
+        bus_polkit_done(b);
         sd_bus_flush_close_unref(b->bus);
         for (size_t i = 0; i < b->n; i++) {
                 free(b->keys[i]);

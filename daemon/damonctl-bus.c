@@ -559,14 +559,34 @@ static const Prop observe_props[] = {
         { "Memory", "(stttt)", parse_memory, 0 },
 };
 
+/* A method call to damond that never starts it: the name is bus-activatable (org.damond1(5)), but a
+ * damond an administrator stopped stays stopped until systemctl starts it, and damonctl says it is not
+ * running, as systemctl status would. */
+static int new_call(sd_bus *bus, sd_bus_message **ret, const char *path, const char *interface,
+                    const char *member) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DAMOND_BUS_NAME, path, interface, member);
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
 /* Properties.GetAll(@interface) on @path, each known property parsed into @object. */
 static int get_all(sd_bus *bus, const char *path, const char *interface, const Prop *props, size_t n_props,
                    void *object, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, DAMOND_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-                               error, &reply, "s", interface);
+        r = new_call(bus, &call, path, "org.freedesktop.DBus.Properties", "GetAll");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", interface);
+        if (r >= 0)
+                r = sd_bus_call(bus, call, 0, error, &reply);
         if (r < 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
@@ -706,8 +726,7 @@ int ctl_bus_reload(sd_bus *bus, CtlValidation *ret, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, DAMOND_BUS_NAME, DAMOND_BUS_MANAGER_PATH,
-                                           DAMOND_BUS_MANAGER_INTERFACE, "Reload");
+        r = new_call(bus, &call, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, "Reload");
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, call, RELOAD_TIMEOUT_USEC, error, &reply);
@@ -721,8 +740,7 @@ int ctl_bus_validate(sd_bus *bus, char * const *names, char * const *contents, s
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, DAMOND_BUS_NAME, DAMOND_BUS_MANAGER_PATH,
-                                           DAMOND_BUS_MANAGER_INTERFACE, "Validate");
+        r = new_call(bus, &call, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, "Validate");
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(call, 'a', "(ss)");
@@ -746,8 +764,7 @@ static int call_profile_method(sd_bus *bus, const char *method, const char *name
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, DAMOND_BUS_NAME, DAMOND_BUS_MANAGER_PATH,
-                                           DAMOND_BUS_MANAGER_INTERFACE, method);
+        r = new_call(bus, &call, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, method);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(call, "s", name);
@@ -765,13 +782,14 @@ int ctl_bus_stop_profile(sd_bus *bus, const char *name, sd_bus_error *error) {
 }
 
 int ctl_bus_get_metrics(sd_bus *bus, char **ret, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         const char *text;
         char *copy;
         int r;
 
-        r = sd_bus_call_method(bus, DAMOND_BUS_NAME, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_OBSERVE_INTERFACE,
-                               "GetMetrics", error, &reply, "");
+        r = new_call(bus, &call, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_OBSERVE_INTERFACE, "GetMetrics");
+        if (r >= 0)
+                r = sd_bus_call(bus, call, 0, error, &reply);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "s", &text);
@@ -785,7 +803,7 @@ int ctl_bus_get_metrics(sd_bus *bus, char **ret, sd_bus_error *error) {
 }
 
 int ctl_bus_get_snapshots(sd_bus *bus, const char *name, AccessSnapshot **ret, size_t *ret_n, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         _cleanup_free_ char *path = NULL;
         AccessSnapshot *snaps = NULL;
         size_t n = 0;
@@ -794,8 +812,9 @@ int ctl_bus_get_snapshots(sd_bus *bus, const char *name, AccessSnapshot **ret, s
         r = sd_bus_path_encode(DAMOND_BUS_PROFILE_PREFIX, name, &path);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus, DAMOND_BUS_NAME, path, DAMOND_BUS_OBSERVE_INTERFACE, "GetSnapshots", error,
-                               &reply, "");
+        r = new_call(bus, &call, path, DAMOND_BUS_OBSERVE_INTERFACE, "GetSnapshots");
+        if (r >= 0)
+                r = sd_bus_call(bus, call, 0, error, &reply);
         if (r < 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "(ttta(ttuu))");

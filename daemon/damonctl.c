@@ -120,12 +120,14 @@ static int bus_failure(const char *verb, int r, const sd_bus_error *error) {
                         DAMOND_BUS_NAME);
                 return EXIT_NOT_RUNNING;
         }
-        if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED)) {
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                   SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
                 const char *what = streq(verb, "reload") ? "reload damond" :
                                    streq(verb, "start") ? "start profiles" :
                                    streq(verb, "stop") ? "stop profiles" : "do this";
 
-                fprintf(stderr, "damonctl: %s: Access denied: only root may %s.\n", verb, what);
+                fprintf(stderr, "damonctl: %s: Access denied: only root, or a user polkit authorizes for "
+                        "org.damond1.manage, may %s.\n", verb, what);
                 return EXIT_ACCESS_DENIED;
         }
         if (sd_bus_error_is_set(error) && error->message)

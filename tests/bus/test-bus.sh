@@ -337,25 +337,17 @@ expect_match "StateReason of the root-only profile read by root" \
 rm "$tmp/conf/zzsecret.conf"
 call Reload >/dev/null
 
-# what the bus itself says (busctl prints "Access denied" for any AccessDenied: dbus-send shows who refused)
+# The bus policy lets the privileged methods through and damond decides: root, or whom polkit authorizes.
+# This bus has no polkitd, so damond's question fails and it refuses (the VM's bus-status scenario has a
+# real polkitd and a rule). dbus-send shows who refused; busctl prints "Access denied" for any.
 nobody_call() { as_nobody dbus-send --system --print-reply --dest=org.damond1 /org/damond1 "$@" 2>&1 || true; }
-for m in Reload "StopProfile string:reclaim" "StartProfile string:reclaim"; do
+for m in Reload StopProfile StartProfile; do
+        arg=
+        [ "$m" = Reload ] || arg=string:reclaim
         # shellcheck disable=SC2086
-        expect_match "$m by nobody (bus policy)" "$(nobody_call org.damond1.Manager.$m)" \
-                '^Error org\.freedesktop\.DBus\.Error\.AccessDenied: Rejected send message'
+        expect_match "$m by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.$m $arg)" \
+                "^Error org\.freedesktop\.DBus\.Error\.AccessDenied: Only root may call $m, or a user polkit authorizes for org\.damond1\.manage, and polkit cannot be asked"
 done
-expect "State after nobody's StopProfile" "$(prof reclaim State)" 's "running"'
-
-# a loosened policy (everyone may send anything to damond): damond itself still refuses
-write_bus_config '<policy context="default"><allow send_destination="org.damond1"/></policy>'
-kill -HUP "$dbus_pid"
-wait_for "the loosened policy" grep -q "Reloaded configuration" "$tmp/dbus.log"
-expect "StopProfile by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.StopProfile string:reclaim)" \
-        'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call StopProfile.'
-expect "Reload by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.Reload)" \
-        'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call Reload.'
-expect "StartProfile by nobody (damond's own check)" "$(nobody_call org.damond1.Manager.StartProfile string:reclaim)" \
-        'Error org.freedesktop.DBus.Error.AccessDenied: Only root may call StartProfile.'
 expect "State after nobody's calls" "$(prof reclaim State)" 's "running"'
 # Validate is rate-limited per caller: of 12 calls at once by nobody, some are refused (more than 2 at
 # once, or more than 30 in 10 s), and root's next call is not
