@@ -141,7 +141,7 @@ const char *ctl_format_goal_value(char *buf, size_t size, const char *metric, ui
 const char *ctl_state_marker(const char *state) {
         if (!state)
                 return "○";
-        if (streq(state, "failed"))
+        if (streq(state, "failed") || streq(state, "over-limit"))
                 return "×";
         if (streq(state, "running") || streq(state, "blocked") || streq(state, "waiting"))
                 return "●";
@@ -153,7 +153,7 @@ static const char *state_color(const char *state) {
                 return NULL;
         if (streq(state, "running"))
                 return ANSI_GREEN;
-        if (streq(state, "failed"))
+        if (streq(state, "failed") || streq(state, "over-limit"))
                 return ANSI_RED;
         if (streq(state, "blocked") || streq(state, "waiting"))
                 return ANSI_YELLOW;

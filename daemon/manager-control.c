@@ -210,6 +210,10 @@ int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...
         }
         if (asprintf(&line, "profile '%s': %s", profile, what) < 0)
                 return -ENOMEM;
+        if (strv_contains(r->diagnostics, line)) {      /* tried twice in one reload: said once */
+                free(line);
+                return 0;
+        }
         k = strv_extend(&r->public_diagnostics, line);
         if (k >= 0)
                 k = strv_consume(&r->diagnostics, line);

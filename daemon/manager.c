@@ -591,6 +591,38 @@ static int adopt_as_is(Manager *m, Slot *s, const Loaded *l, size_t n, uint64_t 
         return 0;
 }
 
+/* "Started with N valid profiles of M: R running, ..." with every state that holds a profile; a warning
+ * when some are beyond MaxKdamonds=. */
+static void log_started(Manager *m, int n_valid, size_t n) {
+        size_t counts[_PROFILE_RUN_STATE_MAX] = {};
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        for (size_t i = 0; i < m->n_profiles; i++)
+                counts[m->profiles[i]->state]++;
+        f = open_memstream(&buf, &size);
+        if (!f) {
+                (void) log_oom();
+                return;
+        }
+        fprintf(f, "Started with %d valid profile%s of %zu: %zu running", n_valid, n_valid == 1 ? "" : "s", n,
+                counts[PROFILE_RUN_RUNNING]);
+        for (ProfileRunState s = 0; s < _PROFILE_RUN_STATE_MAX; s++)
+                if (s != PROFILE_RUN_RUNNING && counts[s] > 0)
+                        fprintf(f, ", %zu %s", counts[s], profile_run_state_to_string(s));
+        if (counts[PROFILE_RUN_OVER_LIMIT] > 0)
+                fprintf(f, " (more enabled profiles than MaxKdamonds=%" PRIu64 ")", m->config.max_kdamonds);
+        if (fclose(f) != 0) {
+                (void) log_oom();
+                return;
+        }
+        if (counts[PROFILE_RUN_OVER_LIMIT] > 0)
+                log_warning("%s.", buf);
+        else
+                log_info("%s.", buf);
+}
+
 int manager_start(Manager *m, uint64_t now_usec) {
         Loaded *l = NULL;
         size_t n = 0, n_needed = 0;
@@ -726,7 +758,7 @@ int manager_start(Manager *m, uint64_t now_usec) {
                 s->recorded_profile = mfree(s->recorded_profile);
         }
         (void) manager_write_record(m);
-        log_info("Started with %d valid profile%s of %zu.", n_valid, n_valid == 1 ? "" : "s", n);
+        log_started(m, n_valid, n);
         r = manager_tune_sync(m, now_usec);
 finish:
         record_loaded(m, l, n);
@@ -820,6 +852,13 @@ int manager_reload(Manager *m, uint64_t now_usec) {
                 if (r < 0)
                         goto finish;
         }
+        /* MaxKdamonds= may be higher now, or profiles gone or disabled: those beyond it try again */
+        for (size_t i = 0; i < m->n_profiles; i++)
+                if (m->profiles[i]->state == PROFILE_RUN_OVER_LIMIT) {
+                        r = profile_start(m, m->profiles[i], now_usec);
+                        if (r < 0)
+                                goto finish;
+                }
         r = manager_tune_sync(m, now_usec);
 finish:
         record_loaded(m, l, n);

@@ -30,6 +30,7 @@ static const char * const run_state_table[_PROFILE_RUN_STATE_MAX] = {
         [PROFILE_RUN_WAITING] = "waiting",
         [PROFILE_RUN_FAILED] = "failed",
         [PROFILE_RUN_STOPPED] = "stopped",
+        [PROFILE_RUN_OVER_LIMIT] = "over-limit",
 };
 
 const char *profile_run_state_to_string(ProfileRunState s) {
@@ -350,6 +351,25 @@ static void profile_blocked(ManagedProfile *p, uint64_t now_usec, const char *wh
                    MANAGER_RETRY_USEC / USEC_PER_SEC);
 }
 
+/* More enabled profiles than MaxKdamonds=: nothing changes that by itself, so @p is not retried until a
+ * reload (or StartProfile), and the start-up or reload under way says so. */
+static int profile_over_limit(Manager *m, ManagedProfile *p, const char *why) {
+        int changed = set_reason(p, "not started: %s, one per enabled profile; disable a profile (Enabled=no) "
+                                 "and reload, or raise MaxKdamonds= in damond.conf (at most 64) and restart "
+                                 "damond (the kernel adds kdamonds only while none runs)", why);
+
+        if (changed < 0)
+                return log_oom();
+        p->state = PROFILE_RUN_OVER_LIMIT;
+        p->retry_usec = UINT64_MAX;
+        if (manager_load_run_error(m, p->name, "%s", p->reason) < 0)
+                return log_oom();
+        log_struct(changed > 0 ? LOG_WARNING : LOG_DEBUG, 0,
+                   LOG_FIELDS(.profile = p->name, .message_id = DAMOND_MESSAGE_BLOCKED),
+                   "Profile '%s' is %s.", p->name, p->reason);
+        return 0;
+}
+
 /* Whether a DAMON module holds DAMON; fills @why. */
 static bool module_blocks(Manager *m, char *why, size_t size) {
         DamonModuleState s = {};
@@ -411,12 +431,15 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         if (p->kdamond < 0) {
                 Slot *s = slot_free_one(m);
 
+                r = 0;
                 if (!s) {
                         r = slots_grow(m, 1, &err);
                         if (r == -ENOMEM)
                                 return log_oom();
                         s = slot_free_one(m);
                 }
+                if (!s && r == -ENOSPC)
+                        return profile_over_limit(m, p, err.message);
                 if (!s) {
                         profile_blocked(p, now_usec, err.message[0] ? err.message : "no free kdamond");
                         return 0;

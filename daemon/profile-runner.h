@@ -39,6 +39,7 @@ typedef enum ProfileRunState {
         PROFILE_RUN_FAILED,     /* the kernel refused it: tried again after the back-off */
         PROFILE_RUN_STOPPED,    /* by the operator (manager-control.h): until StartProfile, a restart, or a
                                  * reload that changes it */
+        PROFILE_RUN_OVER_LIMIT, /* beyond MaxKdamonds=: not retried, but at every reload and StartProfile */
         _PROFILE_RUN_STATE_MAX,
         _PROFILE_RUN_STATE_INVALID = -EINVAL,
 } ProfileRunState;

@@ -339,12 +339,50 @@ END_TEST
 START_TEST(test_max_kdamonds) {
         _cleanup_(manager_freep) Manager *m = NULL;
 
+        _cleanup_free_ char *status = NULL;
+        ManagedProfile *stat;
+        bool said = false;
+
         write_conf("damond.conf", "[Damond]\nMaxKdamonds=1\n");
         m = started_manager();
-        /* one of the two runs, the other says why not */
+        /* one of the two runs; the other is over the limit and says what to do, and so does the start-up */
         ck_assert_int_eq(profile(m, "reclaim")->state, PROFILE_RUN_RUNNING);
-        ck_assert_int_eq(profile(m, "stat")->state, PROFILE_RUN_BLOCKED);
-        ck_assert_ptr_nonnull(strstr(profile(m, "stat")->reason, "MaxKdamonds=1"));
+        stat = profile(m, "stat");
+        ck_assert_int_eq(stat->state, PROFILE_RUN_OVER_LIMIT);
+        ck_assert_ptr_nonnull(strstr(stat->reason, "MaxKdamonds=1"));
+        ck_assert_ptr_nonnull(strstr(stat->reason, "disable a profile (Enabled=no) and reload"));
+        ck_assert_ptr_nonnull(strstr(logbuf, "Started with 2 valid profiles of 2: 1 running, 1 over-limit "
+                                     "(more enabled profiles than MaxKdamonds=1)"));
+        ck_assert(!manager_last_load(m)->valid);
+        for (size_t i = 0; manager_last_load(m)->diagnostics[i]; i++)
+                said = said || strncmp(manager_last_load(m)->diagnostics[i],
+                                       "profile 'stat': not started: ", 29) == 0;
+        ck_assert(said);
+        status = manager_status_line(m);
+        ck_assert_ptr_nonnull(strstr(status, "; 1 over-limit"));
+
+        /* not retried by the health ticks */
+        fake_kernel_clear_write_log(k);
+        logbuf[0] = '\0';
+        for (unsigned s = 1; s <= 30; s++)
+                ck_assert_ok(manager_health_tick(m, T0 + s * SEC));
+        ck_assert_int_eq(stat->state, PROFILE_RUN_OVER_LIMIT);
+        ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "nr_kdamonds"));
+        ck_assert_ptr_null(strstr(logbuf, "'stat'"));
+
+        /* a reload that leaves it over the limit is not valid (damonctl reload fails) */
+        ck_assert_ok(manager_reload(m, T0 + 40 * SEC));
+        ck_assert_int_eq(stat->state, PROFILE_RUN_OVER_LIMIT);
+        ck_assert(!manager_last_load(m)->valid);
+        ck_assert_ptr_nonnull(strstr(manager_last_load(m)->summary, "1 not applied"));
+
+        /* a profile disabled by the same reload makes room */
+        write_conf("reclaim.conf", "[Profile]\nEnabled=no\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n"
+                   "[Scheme cold]\nAction=pageout\nMinAge=10s\nQuotaSize=64M\n");
+        ck_assert_ok(manager_reload(m, T0 + 41 * SEC));
+        ck_assert_int_eq(stat->state, PROFILE_RUN_RUNNING);
+        ck_assert_ptr_null(stat->reason);
+        ck_assert(manager_last_load(m)->valid);
 }
 END_TEST
 
