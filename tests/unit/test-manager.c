@@ -784,6 +784,29 @@ START_TEST(test_foreign_kdamond) {
 }
 END_TEST
 
+/* A foreign kdamond that is stopped but configured: adding one of ours would wipe it, so damond waits, and
+ * says how the administrator ends that; once it is removed, the next retry starts the profiles. */
+START_TEST(test_foreign_stopped_kdamond) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *reclaim;
+        unsigned foreign;
+
+        ck_assert_ok(fake_kernel_add_foreign_kdamond(k, false, &foreign));
+        m = started_manager();
+        reclaim = profile(m, "reclaim");
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_BLOCKED);
+        ck_assert_msg(strstr(reclaim->reason, "it is stopped, but adding a kdamond for damond would wipe its "
+                             "configuration") &&
+                      strstr(reclaim->reason, "writing 0 to /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds"),
+                      "%s", reclaim->reason);
+
+        ck_assert_ok(damon_io_write(fake_kernel_io(k), DAMON_KDAMONDS_DIR "/nr_kdamonds", "0"));
+        ck_assert_ok(manager_health_tick(m, T0 + MANAGER_RETRY_USEC));
+        ck_assert_int_eq(reclaim->state, PROFILE_RUN_RUNNING);
+        ck_assert_int_eq(profile(m, "stat")->state, PROFILE_RUN_RUNNING);
+}
+END_TEST
+
 START_TEST(test_module_blocks_then_retry) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagedProfile *reclaim;
@@ -1471,6 +1494,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_follow_storm);
         tcase_add_test(tc, test_validate_file_names);
         tcase_add_test(tc, test_foreign_kdamond);
+        tcase_add_test(tc, test_foreign_stopped_kdamond);
         tcase_add_test(tc, test_module_blocks_then_retry);
         tcase_add_test(tc, test_damon_stat_blocks);
         tcase_add_test(tc, test_addr_unit_regions);
