@@ -301,6 +301,14 @@ static void print_scheme(FILE *f, const CtlScheme *s, const CtlFormat *fmt) {
                         fprintf(f, "; quota reached %" PRIu64 " times", qt);
         }
         fputc('\n', f);
+        /* The kernel counts tried bytes as the regions' sizes (mm/damon/core.c) but applied bytes as what
+         * the action did (the operations set): paging out a huge page reclaims it whole, and the kernel
+         * counts all of it, also the part outside the region tried. Both are the kernel's figures. */
+        if (sz_applied != CTL_UNKNOWN && sz_tried != CTL_UNKNOWN && sz_applied > sz_tried) {
+                label(f, NULL);
+                fputs("(more applied than tried: the kernel counts each huge page it acted on whole, also its "
+                      "part outside the regions tried)\n", f);
+        }
 
         label(f, NULL);
         fprintf(f, "quota: effective %s", ctl_format_bytes(a, sizeof(a), s->effective_quota));
