@@ -1501,9 +1501,8 @@ size_t fake_kernel_n_writes(const FakeKernel *k) {
 }
 
 void fake_kernel_clear_write_log(FakeKernel *k) {
-        if (k->log)
-                k->log[0] = '\0';
-        k->log_len = 0;
+        k->log = mfree(k->log);
+        k->log_len = k->log_cap = 0;
 }
 
 void fake_kernel_inject_write_error(FakeKernel *k, const char *suffix, int error, unsigned count) {

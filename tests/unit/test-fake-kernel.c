@@ -834,6 +834,30 @@ START_TEST(test_write_log_and_injection) {
         ck_assert_int_eq(damon_io_write(io, S0 "quotas/ms", "1"), -ENOMEM);
         fake_kernel_clear_injections(k);
         wr(S0 "quotas/ms", "1");
+
+        /* the nth write from now, whatever its path; once */
+        fake_kernel_clear_write_log(k);
+        n = fake_kernel_n_write_attempts(k);
+        fake_kernel_inject_nth_write_error(k, 1, -EIO);
+        wr(S0 "quotas/ms", "2");
+        ck_assert_int_eq(damon_io_write(io, S0 "quotas/bytes", "4096"), -EIO);
+        wr(S0 "quotas/bytes", "4096");
+        ck_assert_uint_eq(fake_kernel_n_write_attempts(k), n + 3);
+        ck_assert_str_eq(fake_kernel_write_log(k), "0/contexts/0/schemes/0/quotas/ms 2\n"
+                         "0/contexts/0/schemes/0/quotas/bytes 4096 -> -EIO\n0/contexts/0/schemes/0/quotas/bytes 4096\n");
+
+        /* bounded: the older half goes, whole lines */
+        for (unsigned i = 0; i < 2 * FAKE_KERNEL_WRITE_LOG_MAX / 200; i++) {
+                char val[200];
+
+                snprintf(val, sizeof val, "%0180u", i);
+                wr("proc/pressure/memory", val);
+                if (i % 1024 == 0)
+                        ck_assert_uint_le(strlen(fake_kernel_write_log(k)), FAKE_KERNEL_WRITE_LOG_MAX);
+        }
+        ck_assert_uint_le(strlen(fake_kernel_write_log(k)), FAKE_KERNEL_WRITE_LOG_MAX);
+        ck_assert_uint_gt(strlen(fake_kernel_write_log(k)), FAKE_KERNEL_WRITE_LOG_MAX / 3);
+        ck_assert(strncmp(fake_kernel_write_log(k), "proc/pressure/memory 0", 22) == 0);
 }
 END_TEST
 
