@@ -159,6 +159,12 @@ static int run_daemon(void) {
                 o.root = fake_kernel_root_path(k);
                 o.io = fake_kernel_io(k);
                 o.snapshot_io = fake_kernel_io(k);      /* nothing else touches the fake: share it */
+                /* $DAMOND_FAKE_INJECT names a file through which a test makes kernel writes fail */
+                if (getenv("DAMOND_FAKE_INJECT") &&
+                    fake_kernel_set_inject_file(k, getenv("DAMOND_FAKE_INJECT")) < 0) {
+                        (void) log_oom();
+                        return EXIT_FAILURE;
+                }
                 log_info("Running against a fake %s kernel in '%s'.", arg_fake_kernel, o.root);
         }
 #endif

@@ -87,6 +87,7 @@ struct FakeKernel {
         size_t n_attempts;      /* writes tried through fake_kernel_io(), failed ones too */
         size_t fail_at;         /* fail the write attempt of this number + 1 (0: none) */
         int fail_error;
+        char *inject_file;      /* fake_kernel_set_inject_file() */
         unsigned lock_busy;
         uint64_t slept_usec;
 
@@ -1224,9 +1225,43 @@ static ssize_t io_read(void *userdata, const char *path, char *buf, size_t size)
         return damon_io_root_ops.read(k->root, path, buf, size);
 }
 
+static const struct {
+        const char *name;
+        int error;
+} inject_errors[] = {
+        { "EIO", -EIO }, { "EINVAL", -EINVAL }, { "ENOMEM", -ENOMEM }, { "EBUSY", -EBUSY },
+        { "ENOSPC", -ENOSPC }, { "EPERM", -EPERM }, { "ENOENT", -ENOENT },
+};
+
+/* Takes the injections that another process wrote to the inject file, and removes it. */
+static void take_inject_file(FakeKernel *k) {
+        char line[512];
+        FILE *f;
+
+        if (!k->inject_file || access(k->inject_file, F_OK) < 0)
+                return;
+        f = fopen(k->inject_file, "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof line, f)) {
+                char suffix[256], name[32];
+                unsigned count = 1;
+
+                if (sscanf(line, "%255s %31s %u", suffix, name, &count) < 2)
+                        continue;
+                for (size_t i = 0; i < ELEMENTSOF(inject_errors); i++)
+                        if (streq(inject_errors[i].name, name))
+                                fake_kernel_inject_write_error(k, suffix, inject_errors[i].error, count);
+        }
+        fclose(f);
+        (void) unlink(k->inject_file);
+}
+
 static int io_write(void *userdata, const char *path, const char *value) {
         FakeKernel *k = userdata;
         int r;
+
+        take_inject_file(k);
 
         k->n_attempts++;
         r = k->fail_at > 0 && k->n_attempts == k->fail_at ? k->fail_error : injected_error(k, path);
@@ -1376,6 +1411,7 @@ FakeKernel *fake_kernel_free(FakeKernel *k) {
         kdamonds_reset(k);
         fake_kernel_clear_injections(k);
         free(k->log);
+        free(k->inject_file);
         return mfree(k);
 }
 
@@ -1536,6 +1572,16 @@ const char *fake_kernel_running_config(const FakeKernel *k, unsigned index) {
 
 bool fake_kernel_kdamond_on(const FakeKernel *k, unsigned index) {
         return index < k->n_kdamonds && k->kdamonds[index].on;
+}
+
+int fake_kernel_set_inject_file(FakeKernel *k, const char *path) {
+        char *p = NULL;
+
+        if (path && !(p = strdup(path)))
+                return -ENOMEM;
+        free(k->inject_file);
+        k->inject_file = p;
+        return 0;
 }
 
 void fake_kernel_clear_injections(FakeKernel *k) {

@@ -95,6 +95,10 @@ void fake_kernel_inject_write_error(FakeKernel *k, const char *suffix, int error
 /* The write attempt @n (0: the next one) from now fails with @error, whatever its path: a test that
  * counted the writes of a step (fake_kernel_n_write_attempts()) walks every one of them. Once. */
 void fake_kernel_inject_nth_write_error(FakeKernel *k, size_t n, int error);
+/* For a test that drives another process (damond-fake): before each write, if @path exists, its lines
+ * "SUFFIX ERRNO [COUNT]" (ERRNO a name: EIO, EINVAL, ENOMEM, EBUSY, ENOSPC, EPERM, ENOENT; COUNT default
+ * 1, 0 = until cleared) become fake_kernel_inject_write_error() calls, and the file is removed. NULL: none. */
+int fake_kernel_set_inject_file(FakeKernel *k, const char *path);
 /* Writes tried through fake_kernel_io() since creation, failed ones included. */
 size_t fake_kernel_n_write_attempts(const FakeKernel *k);
 /* Clears the suffix injections and a pending nth-write one. */

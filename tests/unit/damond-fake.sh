@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # damond as a process, against an in-process fake kernel (damond-fake): it starts the profiles, reloads on
-# SIGHUP, stops them on SIGTERM and exits 0; with no valid profile it exits 78 (EX_CONFIG) at once.
+# SIGHUP (and keeps the running version when the kernel refuses a reload: DAMOND_FAKE_INJECT makes a kernel
+# write fail), stops them on SIGTERM and exits 0; with no valid profile it exits 78 (EX_CONFIG) at once.
 # Usage: damond-fake.sh DAMOND_FAKE
 set -euo pipefail
 damond=$(realpath "$1")
@@ -36,13 +37,26 @@ rc=0
 grep -q "$tmp/bad/broken.conf:2: Enabled=maybe" "$tmp/log" || fail "no file:line for the error"
 
 # the daemon: start, reload, stop
-"$damond" --fake-kernel=6.18 --config-dir="$tmp/conf" 2>"$tmp/log" &
+DAMOND_FAKE_INJECT="$tmp/inject" "$damond" --fake-kernel=6.18 --config-dir="$tmp/conf" 2>"$tmp/log" &
 pid=$!
 wait_for "Started profile 'reclaim'"
 printf '[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n[Scheme cold]\nAction=pageout\nQuotaSize=32M\n' \
         >"$tmp/conf/reclaim.conf"
 kill -HUP "$pid"
 wait_for "Reloaded profile 'reclaim' online on kdamond 0 (2 files written)"
+# a reload the kernel refuses (DAMOND_FAKE_INJECT): the previous version keeps running, the next reload applies it
+echo "quotas/bytes EIO 1" >"$tmp/inject"
+printf '[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n' \
+        >"$tmp/conf/reclaim.conf"
+kill -HUP "$pid"
+wait_for "The kernel refused the new version of profile 'reclaim', keeping the running one: writing '16777216'"
+[ ! -e "$tmp/inject" ] || fail "the injection was not taken"
+kill -HUP "$pid"
+for _ in $(seq 100); do
+        [ "$(grep -c "Reloaded profile 'reclaim' online" "$tmp/log")" = 2 ] && break
+        sleep 0.05
+done
+[ "$(grep -c "Reloaded profile 'reclaim' online" "$tmp/log")" = 2 ] || fail "the reload after the refusal did not apply"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
