@@ -12,6 +12,7 @@
 
 #include "config-files.h"
 #include "memcg.h"
+#include "root.h"
 #include "strv.h"
 
 #ifndef DAMOND_SYSCONFDIR
@@ -59,10 +60,8 @@ static char *path_join(const char *dir, const char *name) {
  */
 static int disk_read(const ProfileFiles *f, const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
         char proc[64];
         struct stat st, st2;
-        size_t n = 0;
 
         assert(path);
         assert(ret);
@@ -88,28 +87,8 @@ static int disk_read(const ProfileFiles *f, const char *path, size_t max, char *
                 return -EBADFD;
         if ((uint64_t) st2.st_size > max)
                 return -EFBIG;
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
         /* the size may change while reading: never more than @max + 1 */
-        while (n <= max) {
-                ssize_t k = read(fd, buf + n, max + 1 - n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        if (n > max)
-                return -EFBIG;
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
+        return read_full_fd(fd, max, ret, ret_size);
 }
 
 static int disk_canonical(const ProfileFiles *f, const char *path, char **ret) {

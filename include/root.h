@@ -29,6 +29,11 @@ int root_openat(const Root *r, const char *relpath, int flags);
  * them (the rest of a longer file is not read). Returns the number of bytes read or -errno. */
 ssize_t root_read_head(const Root *r, const char *relpath, char *buf, size_t size);
 
-/* Reads the whole of a small file below the root into a new NUL-terminated string.
+/* Reads @fd to its end into a new NUL-terminated buffer (*ret_size, if given, is its length without the
+ * NUL). More than @max_size bytes give -EFBIG, and never more than @max_size + 1 are read. The one
+ * read-a-whole-file loop of damond. Returns 0 or -errno. */
+int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+
+/* Reads the whole of a small file below the root into a new NUL-terminated string (read_full_fd()).
  * Files larger than @max_size give -EFBIG. Returns 0 or -errno. */
 int root_read_file(const Root *r, const char *relpath, size_t max_size, char **ret);

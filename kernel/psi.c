@@ -226,6 +226,7 @@ int psi_read_file(const Root *root, const char *relpath, PsiStats *ret) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
+        int r;
 
         if (!root || !relpath || !ret)
                 return -EINVAL;
@@ -233,24 +234,9 @@ int psi_read_file(const Root *root, const char *relpath, PsiStats *ret) {
         fd = root_openat(root, relpath, O_RDONLY);
         if (fd < 0)
                 return fd;
-        /* one byte more than allowed, to tell "exactly PSI_FILE_MAX" from "larger" */
-        buf = malloc(PSI_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, PSI_FILE_MAX + 1 - len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > PSI_FILE_MAX)
-                        return -EFBIG;
-        }
+        r = read_full_fd(fd, PSI_FILE_MAX, &buf, &len);
+        if (r < 0)
+                return r;
         return psi_parse_len(buf, len, ret);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -51,28 +52,19 @@ int root_openat(const Root *r, const char *relpath, int flags) {
         return fd < 0 ? -errno : fd;
 }
 
-int root_read_file(const Root *r, const char *relpath, size_t max_size, char **ret) {
-        _cleanup_close_ int fd = -EBADF;
+int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
 
-        if (!ret)
+        if (fd < 0 || !ret || max_size >= SIZE_MAX - 1)
                 return -EINVAL;
-        fd = root_openat(r, relpath, O_RDONLY);
-        if (fd < 0)
-                return fd;
-
         for (;;) {
                 ssize_t n;
 
-                if (len + 1 >= cap) {
-                        size_t ncap = cap ? cap * 2 : 4096;
-                        char *nbuf;
+                if (len >= cap) {
+                        size_t ncap = MIN(cap ? cap * 2 : 4096, max_size + 1);
+                        char *nbuf = realloc(buf, ncap + 1);
 
-                        if (cap >= max_size + 1)
-                                return -EFBIG;
-                        ncap = MIN(ncap, max_size + 1);
-                        nbuf = realloc(buf, ncap + 1);
                         if (!nbuf)
                                 return -ENOMEM;
                         buf = nbuf;
@@ -86,19 +78,26 @@ int root_read_file(const Root *r, const char *relpath, size_t max_size, char **r
                 }
                 if (n == 0)
                         break;
-                len += n;
+                len += (size_t) n;
                 if (len > max_size)
                         return -EFBIG;
         }
-        if (!buf) {
-                buf = strdup("");
-                if (!buf)
-                        return -ENOMEM;
-        } else
-                buf[len] = '\0';
-
+        buf[len] = '\0';
+        if (ret_size)
+                *ret_size = len;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+int root_read_file(const Root *r, const char *relpath, size_t max_size, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!ret)
+                return -EINVAL;
+        fd = root_openat(r, relpath, O_RDONLY);
+        if (fd < 0)
+                return fd;
+        return read_full_fd(fd, max_size, ret, NULL);
 }
 
 ssize_t root_read_head(const Root *r, const char *relpath, char *buf, size_t size) {
