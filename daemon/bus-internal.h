@@ -39,7 +39,12 @@ struct Bus {
         struct PolkitQuery *polkit_queries;
         size_t n_polkit_queries;
         sd_bus_message *polkit_verified;
+        bool reconnecting;              /* the connection is gone; a timer replaces this Bus */
 };
+
+/* After the system bus went away: the first try to reconnect, and the longest wait between tries */
+#define BUS_RECONNECT_FIRST_USEC (500 * 1000ULL)
+#define BUS_RECONNECT_MAX_USEC (30 * 1000000ULL)
 
 /* bus-manager.c */
 extern const sd_bus_vtable bus_manager_vtable[];

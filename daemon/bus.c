@@ -255,6 +255,76 @@ Bus *bus_free(Bus *b) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Bus *, bus_free);
 
+/* --- reconnection: the system bus restarted (or dropped damond); damond's kernel work goes on --- */
+
+typedef struct Reconnect {
+        Manager *manager;
+        uint64_t delay_usec;    /* until the next try */
+} Reconnect;
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
+        Reconnect *rc = userdata;
+        Manager *m = rc->manager;
+        Bus *old = manager_bus(m);
+        int r;
+
+        (void) usec;
+        if (old) {
+                bus_free(old);          /* while it is still the Manager's: that unhooks it */
+                manager_set_bus(m, NULL);
+        }
+        r = bus_attach(m);
+        if (r > 0) {
+                log_info("Reconnected to the system bus.");
+                /* the loop owns the timer (floating) and frees it with itself: a few hundred bytes per
+                 * loss of the system bus, which only root can cause */
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        }
+        if (r < 0)
+                return r;
+        /* not yet: try again, backing off up to BUS_RECONNECT_MAX_USEC, so a bus that stays away costs
+         * a warning every half minute at most */
+        rc->delay_usec = rc->delay_usec * 2 > BUS_RECONNECT_MAX_USEC ? BUS_RECONNECT_MAX_USEC : rc->delay_usec * 2;
+        r = sd_event_source_set_time_relative(s, rc->delay_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return r;
+}
+
+static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        sd_event_source *s = NULL;
+        Reconnect *rc;
+        int r;
+
+        (void) msg;
+        (void) error;
+        if (b->reconnecting)
+                return 0;
+        log_warning("Lost the system bus; reconnecting (the DAMON profiles keep running meanwhile).");
+        b->reconnecting = true;
+        rc = malloc(sizeof(*rc));
+        if (!rc)
+                return log_oom();
+        *rc = (Reconnect) { .manager = b->manager, .delay_usec = BUS_RECONNECT_FIRST_USEC };
+        /* not freed here, in its own connection's callback: the timer replaces it. It floats (the loop
+         * owns it) and frees @rc with itself. */
+        r = sd_event_add_time_relative(manager_event(b->manager), &s, CLOCK_MONOTONIC, rc->delay_usec, 0,
+                                       on_reconnect, rc);
+        if (r >= 0)
+                r = sd_event_source_set_destroy_callback(s, free);
+        if (r >= 0)
+                r = sd_event_source_set_floating(s, true);
+        sd_event_source_unref(s);
+        if (r < 0) {
+                if (!s)
+                        free(rc);
+                return log_error_errno(r, "Cannot schedule the reconnection to the system bus, running without "
+                                       "D-Bus: %m");
+        }
+        return 0;
+}
+
 int bus_attach(Manager *m) {
         _cleanup_(bus_freep) Bus *b = NULL;
         int r;
@@ -297,6 +367,10 @@ int bus_attach(Manager *m) {
                                   "(is the bus policy org.damond1.conf installed?): %m", DAMOND_BUS_NAME);
                 return 0;
         }
+        r = sd_bus_match_signal(b->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, b);
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch for the loss of the system bus, damond will not reconnect: %m");
         r = sd_bus_attach_event(b->bus, manager_event(m), SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to attach the bus to the event loop, running without D-Bus: %m");

@@ -4,8 +4,9 @@
 /*
  * damond's D-Bus service (docs/dbus-api.md): the name org.damond1 on the system bus, the Manager object
  * and one Profile object per profile, on the Manager's event loop. The D-Bus API is an addition: damond's
- * kernel work never depends on it. Methods that change something (Reload, StartProfile, StopProfile) are
- * for root only: the bus policy says so, and the sender's effective uid is checked here as well.
+ * kernel work never depends on it, and when the bus goes away damond reconnects. Methods that change
+ * something (Reload, StartProfile, StopProfile) are for root and for whom polkit authorizes
+ * (bus-polkit.h).
  *
  * PropertiesChanged: after every change hook (manager-control.h) each tracked property is compared with
  * what was last announced and only what differs is emitted; the status properties (Schemes, Pressure,

@@ -380,6 +380,20 @@ LC_ALL=C grep -q $'[\x01-\x1f\x7f\x80-\xff]' <<<"$desc$profiles$errors" && fail 
 rm "$tmp/conf/latin.conf" "$tmp/conf/esc"$'\x1b'"[2J.conf"
 call Reload >/dev/null 2>&1 || true
 
+# --- the bus restarts: damond keeps its profiles and comes back on the new bus within seconds ---
+kill -TERM "$dbus_pid"
+wait "$dbus_pid" 2>/dev/null || true
+rm -f "$tmp/bus"
+dbus-daemon --config-file="$tmp/bus.xml" --nofork --nopidfile 2>>"$tmp/dbus.log" &
+dbus_pid=$!
+wait_for "damond on the restarted bus" busctl get-property org.damond1 /org/damond1/profile/reclaim \
+        org.damond1.Profile State
+expect "State after the bus restarted" "$(prof reclaim State)" 's "running"'
+grep -q "Lost the system bus; reconnecting" "$tmp/damond.log" || fail "damond did not say it lost the bus"
+grep -q "Reconnected to the system bus" "$tmp/damond.log" || fail "damond did not say it reconnected"
+kill -0 "$damond_pid" 2>/dev/null || fail "damond exited when the bus went away"
+call Reload >/dev/null || fail "Reload on the restarted bus failed"
+
 # --- damond stops cleanly and gives the name back ---
 kill -TERM "$damond_pid"
 rc=0
