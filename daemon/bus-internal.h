@@ -81,3 +81,5 @@ int bus_append_safe_strv(sd_bus_message *m, char **l);
 /* Whether the property getter that builds @reply answers root's Get or GetAll: only then may it show
  * what comes from files not everyone may read (LoadRecord.public_diagnostics). */
 bool bus_reader_is_root(sd_bus *bus, sd_bus_message *reply);
+/* The Event signal's name of a journal MESSAGE_ID (message-ids.h), or NULL for one it does not carry. */
+const char *bus_event_name(const char *message_id);

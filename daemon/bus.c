@@ -12,6 +12,7 @@
 #include "bus-polkit.h"
 #include "bus-validate.h"
 #include "log.h"
+#include "message-ids.h"
 #include "utf8.h"
 
 int bus_append_safe(sd_bus_message *m, const char *s) {
@@ -235,6 +236,50 @@ static void on_change(Manager *m, void *userdata) {
                 log_debug_errno(r, "Failed to compare D-Bus properties, ignoring: %m");
 }
 
+/* --- the Event signal: every journal event (a message with a MESSAGE_ID) as it happens --- */
+
+static const struct {
+        const char *message_id;
+        const char *event;
+} bus_events[] = {
+        { DAMOND_MESSAGE_PROFILE_STARTED,  "profile-started" },
+        { DAMOND_MESSAGE_PROFILE_STOPPED,  "profile-stopped" },
+        { DAMOND_MESSAGE_PROFILE_RELOADED, "profile-reloaded" },
+        { DAMOND_MESSAGE_PROFILE_ADOPTED,  "profile-adopted" },
+        { DAMOND_MESSAGE_KDAMOND_DIED,     "kdamond-died" },
+        { DAMOND_MESSAGE_CONFIG_ERROR,     "config-error" },
+        { DAMOND_MESSAGE_BLOCKED,          "profile-blocked" },
+        { DAMOND_MESSAGE_TUNING,           "tuning" },
+        { DAMOND_MESSAGE_TIERS_CHANGED,    "tiers-changed" },
+        { DAMOND_MESSAGE_SAVINGS_HOURLY,   "savings-hourly" },
+};
+
+const char *bus_event_name(const char *message_id) {
+        for (size_t i = 0; message_id && i < ELEMENTSOF(bus_events); i++)
+                if (streq(bus_events[i].message_id, message_id))
+                        return bus_events[i].event;
+        return NULL;
+}
+
+static void on_event(int level, const LogFields *fields, const char *message, void *userdata) {
+        _cleanup_free_ char *profile = NULL;
+        Bus *b = userdata;
+        const char *event = bus_event_name(fields->message_id);
+        int r;
+
+        (void) level;
+        if (!event || b->reconnecting)
+                return;
+        /* the message is made safe by the log already; a profile name comes from a file name */
+        if (fields->profile && !string_is_safe(fields->profile) && !(profile = string_escape(fields->profile)))
+                return;
+        r = sd_bus_emit_signal(b->bus, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, "Event", "ssis",
+                               event, profile ?: fields->profile ?: "",
+                               fields->kdamond_1 > 0 ? fields->kdamond_1 - 1 : -1, message);
+        if (r < 0)
+                log_debug_errno(r, "Cannot emit the Event signal %s: %m", event);
+}
+
 /* --- setup --- */
 
 Bus *bus_free(Bus *b) {
@@ -242,6 +287,8 @@ Bus *bus_free(Bus *b) {
                 return NULL;
         if (b->manager && manager_bus(b->manager) == b)
                 manager_set_change_hook(b->manager, NULL, NULL);
+        if (log_get_event_sink_userdata() == b)
+                log_set_event_sink(NULL, NULL);
         bus_validate_done(b);
         bus_polkit_done(b);
         sd_bus_flush_close_unref(b->bus);
@@ -383,6 +430,7 @@ int bus_attach(Manager *m) {
                 manager_set_bus(m, NULL);
                 return log_oom();
         }
+        log_set_event_sink(on_event, b);
         manager_set_change_hook(m, on_change, TAKE_PTR(b));    /* m owns it now */
         log_info("Serving the D-Bus API as %s.", DAMOND_BUS_NAME);
         return 1;

@@ -16,6 +16,9 @@ static int max_level = LOG_INFO;
 static bool to_journal = false;
 static LogHook hook = NULL;
 static void *hook_userdata = NULL;
+static LogHook event_sink = NULL;
+static void *event_sink_userdata = NULL;
+static bool in_event_sink = false;
 
 /* systemd's stderr_is_journal(): $JOURNAL_STREAM is inherited by children whose stderr may be
  * elsewhere, so it only counts when it names the file stderr actually is. */
@@ -47,6 +50,15 @@ int log_get_max_level(void) {
 void log_set_hook(LogHook h, void *userdata) {
         hook = h;
         hook_userdata = userdata;
+}
+
+void log_set_event_sink(LogHook sink, void *userdata) {
+        event_sink = sink;
+        event_sink_userdata = userdata;
+}
+
+void *log_get_event_sink_userdata(void) {
+        return event_sink_userdata;
 }
 
 static void send_journal(int level, const LogFields *f, const char *message) {
@@ -87,10 +99,12 @@ int log_internal(int level, int error, const LogFields *fields, const char *form
         const char *message;
         char buf[2048];
         va_list ap;
+        bool event;
 
         if (error < 0)
                 error = -error;
-        if (level > max_level)
+        event = event_sink && !in_event_sink && fields && fields->message_id;
+        if (level > max_level && !event)
                 return -error;
 
         errno = error;
@@ -105,6 +119,13 @@ int log_internal(int level, int error, const LogFields *fields, const char *form
                 escaped = string_escape(buf);
                 message = escaped ?: "(a message that could not be escaped: out of memory)";
         }
+        if (event) {
+                in_event_sink = true;
+                event_sink(level, fields, message, event_sink_userdata);
+                in_event_sink = false;
+        }
+        if (level > max_level)
+                return -error;
         if (hook)
                 hook(level, fields, message, hook_userdata);
         if (to_journal)

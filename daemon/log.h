@@ -41,6 +41,11 @@ int log_get_max_level(void);
 typedef void (*LogHook)(int level, const LogFields *fields, const char *message, void *userdata);
 void log_set_hook(LogHook hook, void *userdata);
 
+/* Every message with a MESSAGE_ID (an event: message-ids.h) is also handed to the event sink, whatever
+ * the maximum level: the D-Bus Event signal (bus.c). A message logged from within the sink is not. */
+void log_set_event_sink(LogHook sink, void *userdata);
+void *log_get_event_sink_userdata(void);
+
 int log_internal(int level, int error, const LogFields *fields, const char *format, ...) _printf_(4, 5);
 
 #define log_full_errno(level, error, ...) log_internal((level), (error), NULL, __VA_ARGS__)

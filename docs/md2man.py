@@ -51,7 +51,9 @@ def render_table(header, rows, out):
     for r in rows:
         r = (r + [""] * n)[:n]
         name = inline(r[0])
-        if n == 3:
+        if n == 3 and r[1].count("`") > 2:     # a signal: its arguments
+            tag = f"{name}({inline(r[1])})"
+        elif n == 3:
             tag = f"{name} \\fI{escape(r[1].strip('`'))}\\fR"
         elif n == 4:
             ins = inline(r[1]) if r[1] else ""

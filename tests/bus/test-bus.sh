@@ -26,9 +26,9 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/damond-bus.XXXXXX")
 chmod 0755 "$tmp"       # the unprivileged caller must reach the bus socket
-dbus_pid= damond_pid= monitor_pid=
+dbus_pid= damond_pid= monitor_pid= events_pid=
 cleanup() {
-        for p in $monitor_pid $damond_pid $dbus_pid; do
+        for p in $events_pid $monitor_pid $damond_pid $dbus_pid; do
                 kill -TERM "$p" 2>/dev/null || true
         done
         wait 2>/dev/null || true
@@ -204,7 +204,11 @@ expect_match ProfileInvalid "$(dbus_error org.damond1.Manager.StartProfile strin
 expect_match "StartProfile of a disabled profile" "$(dbus_error org.damond1.Manager.StartProfile string:web-cache)" \
         "^Error org\.freedesktop\.DBus\.Error\.InvalidArgs: Profile 'web-cache' is disabled"
 
-# --- StopProfile / StartProfile, and their PropertiesChanged ---
+# --- StopProfile / StartProfile, and their PropertiesChanged; the Event signals of them all ---
+command busctl --system monitor --match "type='signal',sender='org.damond1',interface='org.damond1.Manager',member='Event'" \
+        >"$tmp/events" 2>&1 &
+events_pid=$!
+wait_for "busctl monitor of Event" grep -q "Monitoring bus message stream" "$tmp/events"
 command busctl --system monitor --match "type='signal',sender='org.damond1',member='PropertiesChanged',path='/org/damond1/profile/reclaim'" \
         >"$tmp/monitor" 2>&1 &
 monitor_pid=$!
@@ -230,6 +234,14 @@ wait_for "PropertiesChanged State=running" grep -q 'STRING "running";' "$tmp/mon
 kill "$monitor_pid"
 wait "$monitor_pid" 2>/dev/null || true
 monitor_pid=
+# the Event signals, in order: stopped (kdamond 0), the reload's error, started again
+wait_for "Event profile-started" grep -q 'STRING "profile-started";' "$tmp/events"
+kill "$events_pid"
+wait "$events_pid" 2>/dev/null || true
+events_pid=
+events=$(grep -A4 'STRING "profile-\|STRING "config-error' "$tmp/events" | grep -oE '(STRING "[^"]*"|INT32 -?[0-9]+)' | tr '\n' ' ')
+expect_match "Event signals of StopProfile, Reload and StartProfile" "$events" \
+        '^STRING "profile-stopped" STRING "reclaim" INT32 0 STRING "Stopped profile .reclaim. \(kdamond 0\): stopped by the operator[^"]*" .*STRING "config-error" STRING "broken" INT32 -1 STRING "[^"]*broken[^"]*" .*STRING "profile-started" STRING "reclaim" INT32 0 '
 
 # --- Reload: a stopped profile whose file changed starts again, with the change ---
 command busctl --system monitor --match "type='signal',sender='org.damond1',member='PropertiesChanged',path='/org/damond1'" \
