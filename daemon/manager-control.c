@@ -403,6 +403,13 @@ int manager_start_profile(Manager *m, const char *name, char **reterr) {
                 return r;
         (void) manager_write_record(m);
         manager_changed(m);
+        /* like systemctl start: the caller learns that it did not start, not only the watchers of State */
+        if (p->state == PROFILE_RUN_FAILED || p->state == PROFILE_RUN_BLOCKED ||
+            p->state == PROFILE_RUN_OVER_LIMIT) {
+                (void) set_error(reterr, "Profile '%s' did not start (%s): %s", p->name,
+                                 profile_run_state_to_string(p->state), p->reason ?: "see its StateReason");
+                return -EIO;
+        }
         return 0;
 }
 

@@ -86,7 +86,9 @@ int manager_stop_profile(Manager *m, const char *name, char **reterr);
 
 /*
  * StartProfile: starts a stopped, failed, blocked or waiting profile now (resetting its back-off); a
- * running one is left as it is. Returns 0 when it was tried (its state says whether it runs), or
+ * running one is left as it is. Returns 0 when it runs or waits (for its pids, say), or
+ *   -EIO        it was tried and did not start: failed, blocked or over the limit (*reterr says why; it is
+ *               retried as its state says);
  *   -ENOENT     no such profile;
  *   -EINVAL     its files have errors (*reterr holds the first);
  *   -EOPNOTSUPP it is disabled (Enabled=no);

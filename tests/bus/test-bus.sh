@@ -4,7 +4,8 @@
 # damond's D-Bus API (docs/dbus-api.md) on a private system bus: a dbus-daemon with Debian's default
 # system policy and our installed policy file (systemd/org.damond1.conf), and damond-fake on a fake
 # kernel of generation GEN. Every property of both interfaces (type and value, checked against the fake
-# kernel's files), introspection, Reload (applied / refused with file:line), StopProfile/StartProfile
+# kernel's files), introspection, Reload (applied / refused with file:line / refused by the kernel: a write
+# failed through DAMOND_FAKE_INJECT), StopProfile/StartProfile (and a start the kernel refuses)
 # and their PropertiesChanged, Validate, the errors, and a caller who is not root.
 #
 #   test-bus.sh DAMOND_FAKE POLICY_FILE GEN
@@ -99,7 +100,7 @@ printf '[Profile]\nEnabled=no\nOperations=paddr\n[Target]\nRegion=4096-107374182
         >"$tmp/conf/web-cache.conf"
 printf '[Profile]\nEnabled=maybe\n' >"$tmp/conf/broken.conf"
 
-"$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" 2>"$tmp/damond.log" &
+DAMOND_FAKE_INJECT="$tmp/inject" "$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" 2>"$tmp/damond.log" &
 damond_pid=$!
 wait_for "damond on the bus" grep -q "Serving the D-Bus API as org.damond1" "$tmp/damond.log"
 fake=$(sed -n "s/.*Running against a fake .* kernel in '\(.*\)'\./\1/p" "$tmp/damond.log")
@@ -285,6 +286,29 @@ expect "KdamondPid after a refused reload" "$(prof reclaim KdamondPid)" "i $pid"
 expect_match "LastReloadErrors after a refused reload" "$(mgr LastReloadErrors)" \
         "^as 2 \"warning: $tmp/conf/reclaim.conf:7: [^\"]*\" \"$tmp/conf/reclaim.conf:8: QuotaSize=lots: "
 sed -i 's/^QuotaSize=lots$/QuotaSize=48M/' "$tmp/conf/reclaim.conf"
+
+# --- the kernel refuses (DAMOND_FAKE_INJECT makes a kernel write fail): nothing half-applied ---
+echo "quotas/bytes EIO 1" >"$tmp/inject"
+sed -i 's/^QuotaSize=48M$/QuotaSize=40M/' "$tmp/conf/reclaim.conf"
+expect_match "Reload that the kernel refuses" "$(call Reload)" \
+        "^bas false 1 \"profile [^ ]*reclaim[^ ]*: the new version was not applied, the previous one keeps running: writing [^ ]*41943040[^ ]* to [^\"]*quotas/bytes failed: Input/output error\"$"
+[ ! -e "$tmp/inject" ] || fail "the injection was not taken"
+expect "quotas/bytes after a reload the kernel refused" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 50331648
+expect "State after a reload the kernel refused" "$(prof reclaim State)" 's "running"'
+expect "KdamondPid after a reload the kernel refused" "$(prof reclaim KdamondPid)" "i $pid"
+expect_match "StateReason after a reload the kernel refused" "$(prof reclaim StateReason)" \
+        'running its previous version: the new one was not applied: '
+expect "the next Reload applies it" "$(call Reload)" 'bas true 0'
+expect "quotas/bytes after the next reload" "$(cat "$kd/contexts/0/schemes/0/quotas/bytes")" 41943040
+expect "StopProfile before a start the kernel refuses" "$(call StopProfile s reclaim)" ""
+echo "state EIO 1" >"$tmp/inject"
+expect_match "StartProfile that the kernel refuses" "$(dbus_error org.damond1.Manager.StartProfile string:reclaim)" \
+        "^Error org\.freedesktop\.DBus\.Error\.Failed: Profile 'reclaim' did not start \(failed\): "
+expect "kdamond 0 after a refused start" "$(cat "$kd/state")" off
+expect "State after a refused start" "$(prof reclaim State)" 's "failed"'
+expect StartProfile "$(call StartProfile s reclaim)" ""
+expect "kdamond 0 after StartProfile" "$(cat "$kd/state")" on
+pid=$(cat "$kd/pid")
 
 # --- Validate ---
 good=$'[Profile]\nOperations=paddr\n[Scheme cold]\nAction=pageout\nQuotaSize=16M\n'
