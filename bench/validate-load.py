@@ -7,9 +7,13 @@
 # Usage: validate-load.py BUILD_DIR     (a release build; needs root, dbus-daemon, busctl, setpriv)
 #
 # damond-fake (fake 6.12 kernel) runs on a private system bus with the hostile files as its configuration
-# directory. For each input, `damonctl validate FILE` runs as nobody while a second process reads a
-# property in a loop, timing each call; the figures are the Validate's wall time, its child's CPU time and
-# peak RSS (damond's debug log), and the slowest property read during it against the slowest before.
+# directory. For each input, `damonctl validate FILE` runs as nobody while bench/bus-latency reads a
+# property in a loop over one bus connection, timing each call; the figures are the Validate's wall time,
+# its child's CPU time and peak RSS (damond's debug log), and the slowest property read during it against
+# the slowest before: how long damond's event loop could not answer. On a loaded machine that read also
+# waits for a CPU, so the script counts too the CPU time damond's main thread (its event loop) spent during
+# the call (/proc/PID/task/PID/schedstat), less what it spent answering the reads: no single block of the
+# loop can be longer than that, whatever the load.
 import os
 import re
 import shutil
@@ -17,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 here = os.path.dirname(os.path.realpath(__file__))
@@ -25,28 +28,32 @@ sys.path.insert(0, os.path.join(here, "..", "tests", "profiles"))
 import hostile  # noqa: E402
 
 
-def read_loop(stop, out):
-    while not stop.is_set():
-        t = time.monotonic()
-        subprocess.run(["busctl", "--system", "get-property", "org.damond1", "/org/damond1",
-                        "org.damond1.Manager", "Version"], stdout=subprocess.DEVNULL, check=True)
-        out.append(time.monotonic() - t)
+BUS_LATENCY = None
+LOOP_PID = None
+
+
+def loop_cpu_ns():
+    with open(f"/proc/{LOOP_PID}/task/{LOOP_PID}/schedstat") as f:
+        return int(f.read().split()[0])
 
 
 def reads_during(f):
-    stop, lat = threading.Event(), []
-    th = threading.Thread(target=read_loop, args=(stop, lat))
-    th.start()
+    """f()'s result, the read times (s) and the loop's CPU time (s) while f ran, reads included."""
+    p = subprocess.Popen([BUS_LATENCY], stdout=subprocess.PIPE, text=True)
     try:
+        c0 = loop_cpu_ns()
         r = f()
+        c1 = loop_cpu_ns()
     finally:
-        stop.set()
-        th.join()
-    return r, lat
+        p.terminate()
+        out, _ = p.communicate()
+    return r, [int(line) / 1e6 for line in out.split()], (c1 - c0) / 1e9
 
 
 def main():
+    global BUS_LATENCY
     build = os.path.realpath(sys.argv[1])
+    BUS_LATENCY = os.path.join(build, "bench/bus-latency")
     src = os.path.join(here, "..")
     fake = os.path.join(build, "tests/unit/damond-fake")
     damonctl = os.path.join(build, "daemon/damonctl")
@@ -76,15 +83,19 @@ def main():
         log = open(os.path.join(tmp, "damond.log"), "w+")
         t0 = time.monotonic()
         procs.append(subprocess.Popen([fake, "--fake-kernel=6.12", "--config-dir=" + conf], stderr=log))
+        global LOOP_PID
+        LOOP_PID = procs[-1].pid
         while "Serving the D-Bus API" not in open(log.name).read():
             time.sleep(0.05)
         print(f"damond-fake start-up with the hostile files installed: {time.monotonic() - t0:.2f} s")
 
-        _, base = reads_during(lambda: time.sleep(3))
+        _, base, base_cpu = reads_during(lambda: time.sleep(3))
+        per_read = base_cpu / max(len(base), 1)
         print(f"property read, idle: median {statistics.median(base) * 1000:.1f} ms, "
-              f"max {max(base) * 1000:.1f} ms ({len(base)} reads)")
+              f"max {max(base) * 1000:.1f} ms ({len(base)} reads; the loop's CPU per read "
+              f"{per_read * 1e6:.0f} us)")
         print(f"{'input':16} {'Validate wall':>13} {'child CPU':>10} {'child RSS':>10} "
-              f"{'reads':>6} {'read max':>9}")
+              f"{'reads':>6} {'read max':>9} {'loop CPU':>9}")
 
         def validate(args):
             t = time.monotonic()
@@ -104,13 +115,14 @@ def main():
         inputs.append(("installed-set", []))
         for name, args in inputs:
             log.seek(0, os.SEEK_END)
-            (wall, rc, err), lat = reads_during(lambda: validate(args))
+            (wall, rc, err), lat, cpu_loop = reads_during(lambda: validate(args))
             time.sleep(0.2)
             log.seek(0)
             m = re.findall(r"Validate for uid \d+ took (\d+) ms, (\d+) ms of CPU, peak RSS (\d+) KiB", log.read())
             cpu, rss = (f"{int(m[-1][1])} ms", f"{int(m[-1][2]) / 1024:.1f} MiB") if m else ("?", "?")
             print(f"{name:16} {wall:12.2f}s {cpu:>10} {rss:>10} {len(lat):6} "
-                  f"{(max(lat) * 1000 if lat else 0):7.1f}ms  (exit {rc})")
+                  f"{(max(lat) * 1000 if lat else 0):7.1f}ms "
+                  f"{max(cpu_loop - per_read * len(lat), 0) * 1000:7.1f}ms  (exit {rc})")
     finally:
         for p in reversed(procs):
             p.terminate()
