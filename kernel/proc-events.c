@@ -23,6 +23,15 @@
 #include "netlink-util.h"
 #include "proc-events.h"
 
+/*
+ * No netlink attribute is parsed here. The proc connector (drivers/connector/cn_proc.c) sends each
+ * event as one NLMSG_DONE message whose payload is a struct cn_msg followed by a fixed struct
+ * proc_event (linux/cn_proc.h): plain C structs, not nlattr TLVs, so libnl's nla_parse()/
+ * genlmsg_parse() have nothing to parse. libnl walks the datagram's messages (nlmsg_ok/nlmsg_next);
+ * the structs are copied out with length checks below. taskstats.c, whose replies are genetlink
+ * attributes, parses them with genlmsg_parse()/nla_parse_nested() and an nla_policy.
+ */
+
 #define CGROUP_ROOT_PATH "sys/fs/cgroup"
 
 /* Real cgroup.procs files hold a few bytes per process; more than this is not a cgroup.procs file. */
