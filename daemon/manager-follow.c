@@ -43,7 +43,7 @@ static bool pid_matches(Manager *m, const ManagedProfile *p, pid_t pid) {
         if (p->compiled.cgroups && p->compiled.cgroups[0]) {
                 _cleanup_free_ char *cg = NULL;
 
-                if (proc_pid_cgroup(m->root, pid, &cg) < 0)
+                if (cgroup_pid_path(m->root, pid, &cg) < 0)
                         return false;
                 for (size_t i = 0; p->compiled.cgroups[i]; i++)
                         if (proc_cgroup_is_below(cg, p->compiled.cgroups[i]))

@@ -11,6 +11,7 @@
 #include "manager-tiers.h"
 #include "manager-tune.h"
 #include "memory-tiers.h"
+#include "cgroup.h"
 #include "proc-events.h"
 #include "config-load.h"
 

@@ -237,6 +237,8 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         r = root_open(o->root, &m->root);
         if (r < 0)
                 return r;
+        if (root_is_host(m->root))
+                log_info("Reading cgroups through %s.", cgroup_backend_to_string(cgroup_backend(m->root)));
         m->snapshot_io = o->snapshot_io;
         if (o->io)
                 m->io = o->io;

@@ -156,7 +156,7 @@ static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) 
                         pid_t *a;
 
                         r = kind == 0 ? proc_scan_name(m->root, list[i], &pids, &n)
-                                      : proc_scan_cgroup(m->root, list[i], true, &pids, &n);
+                                      : cgroup_procs(m->root, list[i], true, &pids, &n);
                         if (r == -ENOMEM)
                                 return r;
                         if (r < 0) {

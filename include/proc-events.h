@@ -121,7 +121,7 @@ int proc_events_listening(const ProcEvents *p);
  * Reads what is queued on the socket (at most PROC_EVENTS_DISPATCH_MAX datagrams) and passes FORK, EXEC
  * (with comm read from proc/TGID/comm below the root; "" if the process has gone already), EXIT and COMM
  * events to @handler. When the kernel dropped events (ENOBUFS) the handler gets one PROC_EVENT_KIND_LOST
- * event, in order, and should rescan (proc_scan_name(), proc_scan_cgroup()); reading continues after it.
+ * event, in order, and should rescan (proc_scan_name(), cgroup_procs()); reading continues after it.
  * Acks are consumed here (see proc_events_listening()), never passed on. Datagrams not sent by the
  * kernel are dropped (a local process can unicast to our port).
  * Returns the number of events passed to @handler (0 when nothing was queued), the first negative value
@@ -159,22 +159,7 @@ int proc_pid_matches_name(const Root *root, pid_t pid, const char *name);
  */
 int proc_scan_name(const Root *root, const char *name, pid_t **ret_pids, size_t *ret_n);
 
-/*
- * Lists the processes of cgroup @cgpath (cgroup v2, "/system.slice/foo.service", leading slash optional;
- * "/" is the root cgroup) from sys/fs/cgroup/PATH/cgroup.procs below the root, and with @recursive those
- * of every cgroup below it, ascending and without duplicates (cgroup.procs may repeat a pid). Child
- * cgroups removed during the walk are skipped. Returns 0 with a new array (NULL when empty) and its
- * length; -EINVAL for a path with a ".." component or garbage in cgroup.procs, -ENOENT when the cgroup
- * does not exist, -ELOOP for cgroups nested deeper than PROC_CGROUP_DEPTH_MAX below @cgpath, -ENOMEM.
- */
-#define PROC_CGROUP_DEPTH_MAX 64U
-int proc_scan_cgroup(const Root *root, const char *cgpath, bool recursive, pid_t **ret_pids, size_t *ret_n);
-
-/*
- * The cgroup v2 path of process @pid ("/system.slice/a.service"), from the "0::PATH" line of proc/PID/cgroup.
- * Returns 0 and a new string; -ESRCH when the process is gone, -ENODATA when it has no v2 line.
- */
-int proc_pid_cgroup(const Root *root, pid_t pid, char **ret);
+/* A cgroup's processes and a process's cgroup: cgroup.h (cgroup_procs(), cgroup_pid_path()). */
 
 /* True when cgroup @path is @ancestor or below it ("/a/b" is below "/a", "/ab" is not; "/" holds all). */
 bool proc_cgroup_is_below(const char *path, const char *ancestor);

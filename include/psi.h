@@ -88,7 +88,8 @@ int psi_read_file(const Root *root, const char *relpath, PsiStats *ret);
 /* psi_read_file() of "proc/pressure/memory". */
 int psi_read_system(const Root *root, PsiStats *ret);
 
-/* psi_read_file() of the cgroup's memory.pressure. @cgpath as in psi_cgroup_pressure_path(). */
+/* The cgroup's memory.pressure, read through cgroup_read_file() (cgroup.h: libcgroup on the machine's root),
+ * parsed as psi_read_file() does. @cgpath as in psi_cgroup_pressure_path(). */
 int psi_read_cgroup(const Root *root, const char *cgpath, PsiStats *ret);
 
 /* The "total" of one kind from the system file (@cgpath NULL) or a cgroup's. -ENODATA when @kind is

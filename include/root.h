@@ -8,6 +8,7 @@
  * openat(root->fd, ...). No other module opens an absolute kernel path.
  */
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -21,6 +22,9 @@ typedef struct Root {
 int root_open(const char *path, Root **ret);
 Root *root_free(Root *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Root *, root_free);
+
+/* Whether the root is the machine's own "/" (the same directory), not a fake root. */
+bool root_is_host(const Root *r);
 
 /* Opens @relpath below the root with @flags (O_CLOEXEC is added). Returns an fd or -errno. */
 int root_openat(const Root *r, const char *relpath, int flags);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "memcg.h"
 #include "mem-counters.h"
 
@@ -174,7 +175,7 @@ static int read_machine(const Root *root, MemCounters *c) {
 }
 
 int mem_counters_read(const Root *root, const char *cgroup, MemCounters *ret) {
-        _cleanup_free_ char *path = NULL, *stat = NULL;
+        _cleanup_free_ char *stat = NULL;
         MemCounters c = {};
         MemcgUsage u;
         int r;
@@ -196,10 +197,7 @@ int mem_counters_read(const Root *root, const char *cgroup, MemCounters *ret) {
                 c.swap_bytes = u.swap_current;
                 c.has_swap = true;
         }
-        r = memcg_file_path(cgroup, "memory.stat", &path);
-        if (r < 0)
-                return r;
-        r = root_read_file(root, path, COUNTERS_FILE_MAX, &stat);
+        r = cgroup_read_file(root, cgroup, "memory.stat", COUNTERS_FILE_MAX, &stat);
         if (r < 0)
                 return r;
         r = refaults(stat, &c);

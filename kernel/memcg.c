@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "memcg.h"
 #include "psi.h"
 #include "signal-parse.h"
@@ -70,14 +71,11 @@ static int missing_file_error(const Root *root, const char *cgroup) {
         return -EOPNOTSUPP;
 }
 
+/* Through cgroup.h: libcgroup on the machine's root, the root's files on a fake one. */
 static int read_cgroup_file(const Root *root, const char *cgroup, const char *file, size_t max, char **ret) {
-        _cleanup_free_ char *path = NULL;
         int r;
 
-        r = memcg_file_path(cgroup, file, &path);
-        if (r < 0)
-                return r;
-        r = root_read_file(root, path, max, ret);
+        r = cgroup_read_file(root, cgroup, file, max, ret);
         if (r == -ENOENT || r == -ENOTDIR)
                 return missing_file_error(root, cgroup);
         return r;

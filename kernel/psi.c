@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "psi.h"
 
 static const char * const psi_kind_table[_PSI_KIND_MAX] = {
@@ -287,13 +288,15 @@ int psi_cgroup_pressure_path(const char *cgpath, char **ret) {
 }
 
 int psi_read_cgroup(const Root *root, const char *cgpath, PsiStats *ret) {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *buf = NULL;
         int r;
 
-        r = psi_cgroup_pressure_path(cgpath, &path);
+        if (!root || !ret)
+                return -EINVAL;
+        r = cgroup_read_file(root, cgpath, "memory.pressure", PSI_FILE_MAX, &buf);
         if (r < 0)
                 return r;
-        return psi_read_file(root, path, ret);
+        return psi_parse_len(buf, strlen(buf), ret);
 }
 
 int psi_read_total_usec(const Root *root, const char *cgpath, PsiKind kind, uint64_t *ret) {

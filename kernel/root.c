@@ -43,6 +43,16 @@ Root *root_free(Root *r) {
         return mfree(r);
 }
 
+bool root_is_host(const Root *r) {
+        struct stat a, b;
+
+        if (!r || r->fd < 0)
+                return false;
+        if (fstat(r->fd, &a) < 0 || stat("/", &b) < 0)
+                return false;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int root_openat(const Root *r, const char *relpath, int flags) {
         int fd;
 

@@ -14,6 +14,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
+#include "cgroup.h"
 #include "proc-events.h"
 #include "test-util.h"
 
@@ -518,36 +519,67 @@ START_TEST(test_scan_cgroup) {
         size_t n;
 
         /* duplicates in cgroup.procs are reported once, in order */
-        ck_assert_ok(proc_scan_cgroup(root, "/system.slice/foo.service", false, &pids, &n));
+        ck_assert_ok(cgroup_procs(root, "/system.slice/foo.service", false, &pids, &n));
         ASSERT_PIDS(pids, n, 10, 11);
         pids = mfree(pids);
 
-        ck_assert_ok(proc_scan_cgroup(root, "system.slice//./foo.service/", true, &pids, &n));
+        ck_assert_ok(cgroup_procs(root, "system.slice//./foo.service/", true, &pids, &n));
         ASSERT_PIDS(pids, n, 10, 11, 12);
         pids = mfree(pids);
 
-        ck_assert_ok(proc_scan_cgroup(root, "/system.slice", false, &pids, &n));
+        ck_assert_ok(cgroup_procs(root, "/system.slice", false, &pids, &n));
         ck_assert_uint_eq(n, 0);
         ck_assert_ptr_null(pids);
 
-        ck_assert_ok(proc_scan_cgroup(root, "/system.slice", true, &pids, &n));
+        ck_assert_ok(cgroup_procs(root, "/system.slice", true, &pids, &n));
         ASSERT_PIDS(pids, n, 10, 11, 12);
         pids = mfree(pids);
 
-        ck_assert_ok(proc_scan_cgroup(root, "/nonl.slice", false, &pids, &n));   /* no final newline */
+        ck_assert_ok(cgroup_procs(root, "/nonl.slice", false, &pids, &n));   /* no final newline */
         ASSERT_PIDS(pids, n, 5, 6);
         pids = mfree(pids);
 
-        ck_assert_ok(proc_scan_cgroup(root, "/", false, &pids, &n));
+        ck_assert_ok(cgroup_procs(root, "/", false, &pids, &n));
         ASSERT_PIDS(pids, n, 1, 2);
         pids = mfree(pids);
 
-        ck_assert_int_eq(proc_scan_cgroup(root, "/", true, &pids, &n), -EINVAL);        /* bad.slice */
-        ck_assert_int_eq(proc_scan_cgroup(root, "/bad.slice", false, &pids, &n), -EINVAL);
-        ck_assert_int_eq(proc_scan_cgroup(root, "/system.slice/../bad.slice", false, &pids, &n), -EINVAL);
-        ck_assert_int_eq(proc_scan_cgroup(root, "", false, &pids, &n), -EINVAL);
-        ck_assert_int_eq(proc_scan_cgroup(root, "/gone.service", false, &pids, &n), -ENOENT);
+        ck_assert_int_eq(cgroup_procs(root, "/", true, &pids, &n), -EINVAL);        /* bad.slice */
+        ck_assert_int_eq(cgroup_procs(root, "/bad.slice", false, &pids, &n), -EINVAL);
+        ck_assert_int_eq(cgroup_procs(root, "/system.slice/../bad.slice", false, &pids, &n), -EINVAL);
+        ck_assert_int_eq(cgroup_procs(root, "", false, &pids, &n), -EINVAL);
+        ck_assert_int_eq(cgroup_procs(root, "/gone.service", false, &pids, &n), -ENOENT);
         ck_assert_ptr_null(pids);
+}
+END_TEST
+
+START_TEST(test_cgroup_files) {
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+        char *none = NULL;
+
+        /* a temporary directory is a fake root: never libcgroup, which reads the machine's cgroups */
+        ck_assert_int_eq(cgroup_backend(root), CGROUP_BACKEND_ROOT_FILES);
+        ck_assert_str_eq(cgroup_backend_to_string(CGROUP_BACKEND_LIBCGROUP), "libcgroup");
+
+        ck_assert_ok(cgroup_read_file(root, "system.slice//./foo.service/worker/", "memory.current", 64, &a));
+        ck_assert_str_eq(a, "4096\n");
+        ck_assert_int_eq(cgroup_read_file(root, "/system.slice/foo.service/worker", "memory.current", 3, &none),
+                         -EFBIG);
+        ck_assert_int_eq(cgroup_read_file(root, "/system.slice/foo.service", "memory.current", 64, &none),
+                         -ENOENT);
+        ck_assert_int_eq(cgroup_read_file(root, "/gone.service", "memory.current", 64, &none), -ENOENT);
+        ck_assert_int_eq(cgroup_read_file(root, "/system.slice/../x", "memory.current", 64, &none), -EINVAL);
+        ck_assert_int_eq(cgroup_read_file(root, "/system.slice", "../cgroup.procs", 64, &none), -EINVAL);
+        ck_assert_int_eq(cgroup_read_file(root, "/system.slice", "", 64, &none), -EINVAL);
+        ck_assert_ptr_null(none);
+
+        ck_assert_ok(cgroup_clean_path(NULL, "//a.slice/./b.service/", &b));
+        ck_assert_str_eq(b, "/a.slice/b.service");
+        ck_assert_ok(cgroup_clean_path(NULL, "/", &c));
+        ck_assert_str_eq(c, "/");
+        ck_assert_ok(cgroup_clean_path(CGROUP_MOUNT_RELPATH, "a.slice", &d));
+        ck_assert_str_eq(d, "sys/fs/cgroup/a.slice");
+        ck_assert_int_eq(cgroup_clean_path(NULL, "a/../b", &none), -EINVAL);
+        ck_assert_int_eq(cgroup_clean_path(NULL, "", &none), -EINVAL);
 }
 END_TEST
 
@@ -555,14 +587,14 @@ START_TEST(test_pid_cgroup) {
         _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
         char *none = NULL;
 
-        ck_assert_ok(proc_pid_cgroup(root, 100, &a));
+        ck_assert_ok(cgroup_pid_path(root, 100, &a));
         ck_assert_str_eq(a, "/system.slice/postgresql.service");
-        ck_assert_ok(proc_pid_cgroup(root, 101, &b));                   /* hybrid layout */
+        ck_assert_ok(cgroup_pid_path(root, 101, &b));                   /* hybrid layout */
         ck_assert_str_eq(b, "/user.slice");
-        ck_assert_ok(proc_pid_cgroup(root, 1, &c));
+        ck_assert_ok(cgroup_pid_path(root, 1, &c));
         ck_assert_str_eq(c, "/");
-        ck_assert_int_eq(proc_pid_cgroup(root, 300, &none), -ENODATA);  /* v1 only */
-        ck_assert_int_eq(proc_pid_cgroup(root, 999, &none), -ESRCH);
+        ck_assert_int_eq(cgroup_pid_path(root, 300, &none), -ENODATA);  /* v1 only */
+        ck_assert_int_eq(cgroup_pid_path(root, 999, &none), -ESRCH);
         ck_assert_ptr_null(none);
 
         ck_assert(proc_cgroup_is_below("/system.slice/a.service", "/system.slice"));
@@ -801,6 +833,7 @@ static Suite *proc_events_suite(void) {
         tcase_add_test(tc, test_scan_name);
         tcase_add_test(tc, test_scan_name_no_proc);
         tcase_add_test(tc, test_pid_matches_name);
+        tcase_add_test(tc, test_cgroup_files);
         tcase_add_test(tc, test_scan_cgroup);
         tcase_add_test(tc, test_pid_cgroup);
         suite_add_tcase(s, tc);
