@@ -213,21 +213,40 @@ static uint64_t measure_goal(Manager *m, TunedGoal *g) {
         }
 }
 
-/* The guarding pressure: the one cgroup the profile's goals are about, else the system's. */
+/* Whether filter @f confines its scheme to the memory of one cgroup: a memcg filter that rejects what is
+ * not in it (Matching=no, Allow=no: every kernel with filters), or that allows what is (6.14+: memory that
+ * no filter matches gets the opposite of the last filter's verdict). */
+static const char *filter_confining_memcg(const DamosFilter *f) {
+        if (f->type != DAMOS_FILTER_MEMCG || isempty(f->memcg_path))
+                return NULL;
+        return f->matching == f->allow ? f->memcg_path : NULL;
+}
+
+/* Adds @c to the one cgroup seen so far in @cg; false when it is another one. */
+static bool same_cgroup(const char **cg, const char *c) {
+        if (*cg && !streq(*cg, c))
+                return false;
+        *cg = c;
+        return true;
+}
+
+/* The guarding pressure: the one cgroup the profile is about, else the system's. The cgroup comes from
+ * the goals that measure a cgroup; without any, from what confines the profile to one cgroup's memory: a
+ * [Target] CGroup= of its only targets, or a memcg filter on every scheme the pressure guards. The stall of
+ * the memory a profile works on is the one it causes; the system's also counts stall in cgroups it never
+ * touches (measured: a system-wide back-off while the workload's own cgroup had no stall at all). */
 static int guard_cgroup(const ManagedProfile *p, char **ret) {
         const char *cg = NULL;
         const DamonSpec *spec = &p->compiled.spec;
 
+        *ret = NULL;
         for (size_t i = 0; i < p->compiled.n_feeds; i++) {
                 const ProfileFeed *f = &p->compiled.feeds[i];
 
                 if (!metric_has_cgroup(f->metric) || !f->cgroup)
                         continue;
-                if (cg && !streq(cg, f->cgroup)) {
-                        *ret = NULL;
+                if (!same_cgroup(&cg, f->cgroup))
                         return 0;
-                }
-                cg = f->cgroup;
         }
         for (size_t i = 0; i < spec->n_schemes; i++)
                 for (size_t j = 0; j < spec->schemes[i].quota.n_goals; j++) {
@@ -235,16 +254,41 @@ static int guard_cgroup(const ManagedProfile *p, char **ret) {
 
                         if (!metric_has_cgroup(g->metric) || isempty(g->path))
                                 continue;
-                        if (cg && !streq(cg, g->path)) {
-                                *ret = NULL;
+                        if (!same_cgroup(&cg, g->path))
                                 return 0;
-                        }
-                        cg = g->path;
                 }
+
+        if (!cg && p->compiled.cgroups && p->compiled.cgroups[0] && !p->compiled.cgroups[1] &&
+            !(p->compiled.process_names && p->compiled.process_names[0]) && spec->n_targets == 0)
+                /* vaddr: only the processes of one cgroup */
+                cg = p->compiled.cgroups[0];
+
         if (!cg) {
-                *ret = NULL;
-                return 0;
+                /* every scheme that takes memory away confined to one cgroup by a filter */
+                bool any = false;
+
+                for (size_t i = 0; i < spec->n_schemes; i++) {
+                        const DamosScheme *sc = &spec->schemes[i];
+                        const char *own = NULL;
+
+                        if (!action_is_guarded(sc->action))
+                                continue;
+                        for (size_t set = 0; set < _DAMOS_FILTER_SET_MAX; set++)
+                                for (size_t j = 0; j < sc->n_filters[set]; j++) {
+                                        const char *c = filter_confining_memcg(&sc->filters[set][j]);
+
+                                        if (c && !same_cgroup(&own, c))
+                                                return 0;
+                                }
+                        if (!own || !same_cgroup(&cg, own))
+                                return 0;
+                        any = true;
+                }
+                if (!any)
+                        cg = NULL;
         }
+        if (!cg)
+                return 0;
         *ret = strdup(cg);
         return *ret ? 0 : -ENOMEM;
 }

@@ -568,6 +568,52 @@ START_TEST(test_usage_share_of_limit) {
 }
 END_TEST
 
+/* Without a goal on a cgroup, what confines a profile to one cgroup's memory names the pressure that
+ * guards it: a memcg filter on its pageout scheme, or the cgroup of its only vaddr targets. Two cgroups, or
+ * a scheme not confined, leave the system's. */
+START_TEST(test_guard_follows_confinement) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *followed;
+
+        if (!has_goals())
+                return;
+        ck_assert_ok(fake_kernel_write_file(k, "sys/fs/cgroup/batch.slice/memory.pressure",
+                                            "some avg10=0.00 avg60=0.00 avg300=0.00 total=5000\n"
+                                            "full avg10=0.00 avg60=0.00 avg300=0.00 total=1000\n"));
+        ck_assert_ok(fake_kernel_write_file(k, "sys/fs/cgroup/other.slice/memory.pressure",
+                                            "some avg10=0.00 avg60=0.00 avg300=0.00 total=5000\n"
+                                            "full avg10=0.00 avg60=0.00 avg300=0.00 total=1000\n"));
+        write_conf("filtered.conf",
+                   "[Profile]\nOperations=paddr\n[Target]\nRegion=4G-5G\n"
+                   "[Scheme cold]\nAction=pageout\nQuotaSize=1M\n"
+                   "[Filter only]\nScheme=cold\nType=memcg\nMemCG=/batch.slice\nMatching=no\n"
+                   "[Goal psi]\nScheme=cold\nMetric=some_mem_psi_us\nTarget=1ms\n");
+        write_conf("followed.conf",
+                   "[Profile]\nOperations=vaddr\n[Target]\nCGroup=/batch.slice\n"
+                   "[Scheme cold]\nAction=pageout\nQuotaSize=1M\n");
+        write_conf("two.conf",
+                   "[Profile]\nOperations=paddr\n[Target]\nRegion=5G-6G\n"
+                   "[Scheme a]\nAction=pageout\nQuotaSize=1M\n"
+                   "[Filter a-only]\nScheme=a\nType=memcg\nMemCG=/batch.slice\nMatching=no\n"
+                   "[Scheme b]\nAction=pageout\nQuotaSize=1M\n"
+                   "[Filter b-only]\nScheme=b\nType=memcg\nMemCG=/other.slice\nMatching=no\n");
+        write_conf("partial.conf",
+                   "[Profile]\nOperations=paddr\n[Target]\nRegion=6G-7G\n"
+                   "[Scheme a]\nAction=pageout\nQuotaSize=1M\n"
+                   "[Filter a-only]\nScheme=a\nType=memcg\nMemCG=/batch.slice\nMatching=no\n"
+                   "[Scheme b]\nAction=pageout\nQuotaSize=1M\n");
+        m = started_manager();
+        ck_assert_str_eq(profile(m, "filtered")->tune.pressure.source, "/batch.slice");
+        ck_assert_str_eq(profile(m, "two")->tune.pressure.source, "system");
+        ck_assert_str_eq(profile(m, "partial")->tune.pressure.source, "system");
+        /* no process in the cgroup yet: the profile waits; once it has a tuner, the cgroup guards it */
+        followed = manager_find_profile(m, "followed");
+        ck_assert_ptr_nonnull(followed);
+        if (followed->tune.pressure.source)
+                ck_assert_str_eq(followed->tune.pressure.source, "/batch.slice");
+}
+END_TEST
+
 static void add_named_process(pid_t pid, const char *name) {
         char rel[64], text[64];
 
@@ -669,6 +715,7 @@ int main(void) {
         tcase_add_test(tc, test_ceiling_pause_and_resume);
         tcase_add_test(tc, test_ceiling_key);
         tcase_add_test(tc, test_usage_share_of_limit);
+        tcase_add_test(tc, test_guard_follows_confinement);
         tcase_add_test(tc, test_follow_keeps_tuned_quota);
         tcase_add_test(tc, test_decisions_rate_limited);
         tcase_add_test(tc, test_backoff_off_by_reload);
