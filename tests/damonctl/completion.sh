@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The bash completion of damonctl (shell-completion/bash/damonctl): verbs, options, profile names after
-# the verbs that take one (from `damonctl list --no-legend`, here a stub on PATH), nothing after reload.
+# the verbs that take one (from `damonctl list --no-legend`, here a stub on PATH), nothing after reload;
+# both completions know every verb and option of --help, and zsh parses its completion.
 # Usage: completion.sh SOURCE_ROOT
 set -euo pipefail
 
@@ -55,5 +56,12 @@ for f in bash/damonctl zsh/_damonctl; do
                 grep -qe "$w" "$root/shell-completion/$f" || { echo "FAIL: $f does not complete $w"; fail=1; }
         done
 done
+# the zsh completion parses (zsh -n); without zsh (tools/install-deps installs it) that is a skip
+if command -v zsh >/dev/null; then
+        zsh -n "$root/shell-completion/zsh/_damonctl" || { echo "FAIL: zsh cannot parse _damonctl"; fail=1; }
+else
+        echo "SKIP: zsh is not installed: the zsh completion is not parsed"
+        [ "$fail" = 1 ] || exit 77
+fi
 echo "completions: $(echo $opts $verbs | wc -w) options and verbs of --help in bash and zsh"
 exit $fail
