@@ -78,6 +78,8 @@ struct FakeKernel {
         int next_pid;
         uint64_t free_mem_permil;       /* the watermarks' free_mem_rate */
         unsigned n_hung_commits;        /* commits a real kernel would have blocked on forever */
+        unsigned n_held_commands;       /* 6.14+: commands an inactive kdamond served after its sleep */
+        uint64_t held_usec;             /* how long those held their writers, in all */
 
         char *log;
         size_t log_len, log_cap;
@@ -870,6 +872,24 @@ static bool all_schemes_inactive(FakeKernel *k, unsigned i) {
         return true;
 }
 
+/* The sleep of an inactive kdamond between two watermark checks: the shortest interval_us of its running
+ * schemes (kdamond_wait_activation()). */
+static uint64_t wmark_sleep_usec(FakeKernel *k, unsigned i) {
+        char buf[64];
+        uint64_t ns = 0, min = UINT64_MAX;
+
+        if (fake_kernel_running_value(k, i, "contexts/0/schemes/nr_schemes", buf, sizeof(buf)) < 0 ||
+            parse_u64_kernel(buf, &ns) < 0)
+                return 0;
+        for (uint64_t s = 0; s < ns; s++) {
+                uint64_t u;
+
+                if (running_wmark(k, i, s, "interval_us", buf, sizeof(buf)) >= 0 && parse_u64_kernel(buf, &u) >= 0)
+                        min = MIN(min, u);
+        }
+        return min == UINT64_MAX ? 0 : min;
+}
+
 static int state_write(FakeKernel *k, unsigned i, const char *value) {
         FakeKdamond *kd = &k->kdamonds[i];
         const char *w;
@@ -888,6 +908,14 @@ static int state_write(FakeKernel *k, unsigned i, const char *value) {
         }
         if (fake_state_needs_running(w, k->version) && !kd->on)
                 return -EINVAL;
+        /* From 6.14 every other state command goes through damon_call(), which a kdamond whose schemes are
+         * all off by their watermarks serves only in kdamond_wait_activation(), after sleeping until its
+         * next watermark check: the writer waits up to the shortest watermark interval. The fake cannot
+         * block; it serves the command at once and counts the wait. */
+        if (k->version >= FAKE_V(6, 14) && kd->on && all_schemes_inactive(k, i)) {
+                k->n_held_commands++;
+                k->held_usec += wmark_sleep_usec(k, i);
+        }
         kd->n_updates++;
         if (streq(w, "commit")) {
                 /* Before 6.14 the sysfs interface handled commit only after an aggregation, which an
@@ -1736,6 +1764,14 @@ static int write_meminfo(FakeKernel *k) {
                  "MemAvailable:   %" PRIu64 " kB\n", total_kb, total_kb * k->free_mem_permil / 1000,
                  total_kb * k->free_mem_permil / 1000);
         return fake_kernel_write_file(k, "proc/meminfo", buf);
+}
+
+unsigned fake_kernel_n_held_commands(const FakeKernel *k) {
+        return k->n_held_commands;
+}
+
+uint64_t fake_kernel_held_usec(const FakeKernel *k) {
+        return k->held_usec;
 }
 
 unsigned fake_kernel_n_hung_commits(const FakeKernel *k) {

@@ -154,6 +154,13 @@ void fake_kernel_set_free_mem_permil(FakeKernel *k, uint64_t permil);
  * kdamond was off by its watermarks: before 6.14 commit is handled only after an aggregation). The fake
  * fails them with -EDEADLK and counts them here. proc/meminfo follows fake_kernel_set_free_mem_permil(). */
 unsigned fake_kernel_n_hung_commits(const FakeKernel *k);
+/* From 6.14 the state commands (all but on and off) go through damon_call(), and a kdamond whose schemes
+ * are all off by their watermarks serves them only after sleeping until its next watermark check: the
+ * writer waits up to the shortest watermark interval_us of its schemes (5 s by default;
+ * update_schemes_tried_regions/bytes then fail with ECANCELED, as above). The fake serves them at once
+ * and counts them here, with the wait each would have cost. */
+unsigned fake_kernel_n_held_commands(const FakeKernel *k);
+uint64_t fake_kernel_held_usec(const FakeKernel *k);
 
 /* How many commit_schemes_quota_goals kdamond @index handled (they are not counted as commits), and
  * how many commit_inputs requests a running module consumed. */

@@ -651,6 +651,13 @@ START_TEST(test_watermarks_cancel_tried_regions) {
         fake_kernel_set_free_mem_permil(k, 900);
         ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_tried_regions"), -ECANCELED);
         ck_assert_int_eq(damon_io_write(io, K "0/state", "update_schemes_tried_bytes"), -ECANCELED);
+        /* 6.14+: each waited for the kdamond's next watermark check (interval_us) before it was cancelled */
+        ck_assert_uint_eq(fake_kernel_n_held_commands(k), v >= 614 ? 2 : 0);
+        ck_assert_uint_eq(fake_kernel_held_usec(k), v >= 614 ? 2000000 : 0);
+        if (v >= 614) {
+                wr(K "0/state", "update_schemes_stats");
+                ck_assert_uint_eq(fake_kernel_held_usec(k), 3000000);
+        }
         /* one scheme without watermarks is enough to keep the walk going */
         wr(C0 "schemes/nr_schemes", "2");
         wr(S0 "watermarks/metric", "free_mem_rate");
