@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <string.h>
+
 #include "log.h"
 #include "manager-internal.h"
 #include "meminfo.h"
+#include "units.h"
 
 /* Whether reading the stats costs a state command that blocks the loop: kernels without refresh_ms, or
  * with it off. On kernels before 6.14 such a command waits for the kdamond's next aggregation (after a
@@ -33,7 +36,9 @@ static void account_window(ManagedProfile *p, uint64_t applied, uint64_t now_use
 }
 
 /* Why each scheme acts or idles (tune-status.h), from the stats just read and the free memory now. */
-static void update_activity(Manager *m, ManagedProfile *p) {
+/* @stale: the stats were not read at this refresh (every scheme off by its watermarks): an idle scheme's
+ * activity says how old they are. */
+static void update_activity(Manager *m, ManagedProfile *p, uint64_t now_usec, bool stale) {
         const DamonSpec *spec = &p->compiled.spec;
         uint64_t free_permil = UINT64_MAX;
         MemInfo mi;
@@ -49,6 +54,19 @@ static void update_activity(Manager *m, ManagedProfile *p) {
                 if (scheme_activity(&spec->schemes[i], spec->attrs.aggr_us, t, free_permil, &a) < 0) {
                         (void) log_oom();
                         return;
+                }
+                if (stale && p->stats_read_usec != 0 && now_usec >= p->stats_read_usec && strncmp(a, "idle:", 5) == 0) {
+                        char d[64], *b = NULL;
+
+                        if (asprintf(&b, "%s; statistics as of their last update, %s ago (the kernel would "
+                                     "serve a refresh only at its next watermark check)", a,
+                                     format_duration(d, sizeof(d), now_usec - p->stats_read_usec)) < 0) {
+                                free(a);
+                                (void) log_oom();
+                                return;
+                        }
+                        free(a);
+                        a = b;
                 }
                 free(t->activity);
                 t->activity = a;
@@ -70,16 +88,17 @@ int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, boo
 
         /* Schemes that are all off by their watermarks do not change their stats, and before 6.14 the
          * kernel would serve the refresh only at its next watermark check (seconds, with the loop and
-         * every D-Bus caller waiting): keep the last numbers. */
+         * every D-Bus caller waiting; from 6.14 up to the watermark interval): keep the last numbers, and
+         * say how old they are. */
         if (p->has_applied && status_read_blocks(m, p) && damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
                 p->status_read_usec = now_usec;
-                update_activity(m, p);
+                update_activity(m, p, now_usec, true);
                 return 0;
         }
         r = damon_sysfs_read_status(m->sysfs, (unsigned) p->kdamond, &st);
         if (r < 0)
                 return log_debug_errno(r, "Failed to read the stats of kdamond %d, ignoring: %m", p->kdamond);
-        p->status_read_usec = now_usec;
+        p->status_read_usec = p->stats_read_usec = now_usec;
 
         /* a stat scheme acts on nothing: its sz_applied (all it saw, every aggregation) is no work done */
         for (size_t i = 0; i < st.n_schemes; i++)
@@ -99,6 +118,6 @@ int manager_refresh_status(Manager *m, ManagedProfile *p, uint64_t now_usec, boo
                         if (st.schemes[i].has_effective_bytes)
                                 t->effective_quota = st.schemes[i].effective_bytes;
                 }
-        update_activity(m, p);
+        update_activity(m, p, now_usec, false);
         return 1;
 }

@@ -486,7 +486,7 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         p->pid = pid;
         p->running_since_usec = now_usec;
         p->window_start_usec = 0;
-        p->status_read_usec = 0;
+        p->status_read_usec = p->stats_read_usec = 0;
         p->has_last_window = false;
         clear_reason(p);
         set_applied(p, &spec);
@@ -602,7 +602,7 @@ int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
         }
         p->running_since_usec = now_usec;
         p->window_start_usec = 0;
-        p->status_read_usec = 0;
+        p->status_read_usec = p->stats_read_usec = 0;
         p->has_last_window = false;
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),

@@ -103,7 +103,9 @@ typedef struct ManagedProfile {
         uint64_t window_start_applied;
         uint64_t applied_last_window;   /* bytes acted on in the last complete window */
         bool has_last_window;
-        uint64_t status_read_usec;      /* when the stats were last read (manager_refresh_status()) */
+        uint64_t status_read_usec;      /* when the stats were last refreshed (manager_refresh_status()) */
+        uint64_t stats_read_usec;       /* when they were last read from the kernel (0: never): the refresh
+                                         * skips the read while every scheme is off by its watermarks */
         ProfileTuneStatus tune;         /* tune-status.h: filled by the tuning loop and the status refresh */
         struct ProfileTuner *tuner;     /* the tuning loop's state (manager-tune.c), NULL: none */
         ProfileTuning tuning;           /* the values it has the kernel apply, made with @tuner */

@@ -100,10 +100,12 @@ int damon_sysfs_start(DamonSysfs *s, unsigned index, const DamonSpec *spec, pid_
  * number of files written including "commit" (0: nothing differed, nothing written). If staging or the
  * commit fails and @rollback (the spec the kdamond runs, may be NULL) is given, @rollback is staged
  * again so that sysfs keeps describing what runs. Needs DAMON_FEATURE_COMMIT (5.19); -ESRCH if the
- * kdamond is not running (it may have stopped by itself). -EAGAIN, with nothing committed, when the
- * kernel predates 6.14 and every scheme of the running spec (@rollback, else @spec) may be off by its
- * watermarks: such a kernel handles commit only after an aggregation, which an inactive kdamond never
- * reaches, so the write would block until free memory changes; callers retry later. */
+ * kdamond is not running (it may have stopped by itself). -EAGAIN, with nothing committed, when every
+ * scheme of the running spec (@rollback, else @spec) may be off by its watermarks: kernels before 6.14
+ * handle commit only after an aggregation, which an inactive kdamond never reaches, so the write would
+ * block until free memory changes; 6.14+ handle it at the kdamond's next watermark check, up to the
+ * watermark interval later, with DAMON's sysfs locked for every other reader meanwhile. Callers retry
+ * later. */
 int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, const DamonSpec *rollback,
                        DamonError *reterr);
 
@@ -113,10 +115,13 @@ int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, con
  * damon_sysfs_commands_may_wait() is true for @spec. */
 int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spec, DamonError *reterr);
 
-/* Whether the kernel could hold a state command (commit, commit_schemes_quota_goals) to a kdamond running
- * @running until free memory changes: kernels before 6.14 serve them only from an aggregating kdamond, and
- * every scheme of @running may now be off by its free-memory watermarks (reads proc/meminfo; true when it
- * cannot tell). Always false on 6.14+ and for a spec with a scheme without watermarks. */
+/* Whether the kernel could hold a state command (commit, commit_schemes_quota_goals, update_*) to a
+ * kdamond running @running: every scheme of @running may now be off by its free-memory watermarks (reads
+ * proc/meminfo; true when it cannot tell). Such a kdamond only sleeps between watermark checks: kernels
+ * before 6.14 take a commit only after an aggregation (never, while inactive) and the other commands at its
+ * next watermark check; 6.14+ (damon_call()) takes every command at its next watermark check, up to the
+ * shortest watermark interval later (5 s by default). Always false for a spec with a scheme without
+ * watermarks. */
 bool damon_sysfs_commands_may_wait(DamonSysfs *s, const DamonSpec *running);
 
 /* Turns an owned kdamond off. Refreshes its stats first (so the last numbers stay readable). A kdamond

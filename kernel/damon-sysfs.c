@@ -4,6 +4,7 @@
 
 #include "damon-modules.h"
 #include "damon-sysfs-internal.h"
+#include "units.h"
 
 #define OWNED_MAX 64
 
@@ -507,10 +508,11 @@ static int read_free_mem_permil(DamonSysfs *s, uint64_t *ret) {
 }
 
 /* Whether every scheme of @running may be switched off by its watermarks right now. Only the activation
- * range [low, mid] proves a scheme active: between mid and high it keeps whatever state it had. */
+ * range [low, mid] proves a scheme active: between mid and high it keeps whatever state it had. Such a
+ * kdamond only sleeps and checks the watermarks every interval_us: before 6.14 it handles commit only
+ * after an aggregation (never, while inactive) and the other state commands at its next watermark check;
+ * from 6.14 (damon_call()) it handles every state command at its next watermark check. */
 static bool may_be_inactive(DamonSysfs *s, const DamonSpec *running, uint64_t *ret_permil) {
-        if (damon_features_has(s->features, DAMON_FEATURE_FILTER_ALLOW))
-                return false;      /* 6.14+: state commands do not wait for an aggregation */
         uint64_t permil;
 
         if (running->n_schemes == 0)
@@ -529,6 +531,16 @@ static bool may_be_inactive(DamonSysfs *s, const DamonSpec *running, uint64_t *r
                         return false;
         }
         return true;
+}
+
+/* The longest a 6.14+ kdamond whose schemes are all inactive holds a state command: its sleep between two
+ * watermark checks, the shortest interval of its schemes. */
+static uint64_t wmark_check_usec(const DamonSpec *running) {
+        uint64_t min = UINT64_MAX;
+
+        for (size_t i = 0; i < running->n_schemes; i++)
+                min = MIN(min, running->schemes[i].wmarks.interval_us);
+        return min == UINT64_MAX ? 0 : min;
 }
 
 bool damon_sysfs_commands_may_wait(DamonSysfs *s, const DamonSpec *running) {
@@ -558,27 +570,41 @@ int damon_sysfs_commit(DamonSysfs *s, unsigned index, const DamonSpec *spec, con
         if (n == 0)
                 goto finish;
 
+        /* A kdamond whose schemes are all off by their watermarks: before 6.14 (callback-driven
+         * commands) the kernel takes a commit only after an aggregation, which it never does: the write
+         * would block until free memory changes. From 6.14 it takes every state command at its next
+         * watermark check, up to the watermark interval later, and meanwhile the writer holds the DAMON
+         * sysfs lock: every other reader of state or pid (damo, an administrator's cat) gets EBUSY for
+         * that long (seen on 6.17). Defer instead; the staged files go back to what runs (an inactive
+         * kdamond neither monitors nor acts, so nothing is lost until a scheme may work again). */
+        {
+                const DamonSpec *running = rollback ?: spec;
+                uint64_t permil = 0;
+                char a[64];
+
+                if (may_be_inactive(s, running, &permil)) {
+                        if (damon_features_has(s->features, DAMON_FEATURE_FILTER_ALLOW))
+                                damon_error_set(reterr, "kdamond %u may be inactive: free memory is %" PRIu64
+                                                " permil, outside the activation range of every scheme's "
+                                                "watermarks, and the kernel would take a commit only at its next "
+                                                "watermark check, up to %s away, with DAMON's sysfs locked "
+                                                "meanwhile; deferred", index, permil,
+                                                format_duration(a, sizeof(a), wmark_check_usec(running)));
+                        else
+                                damon_error_set(reterr, "kdamond %u may be inactive: free memory is %" PRIu64
+                                                " permil, outside the activation range of every scheme's "
+                                                "watermarks, and kernels before 6.14 take a commit only from an "
+                                                "active kdamond; deferred", index, permil);
+                        r = -EAGAIN;
+                        goto fail;
+                }
+        }
         /* The kernel resets tuned intervals on commit when the staged ones differ from what runs. */
         if (spec->attrs.intervals_goal.aggrs != 0 && damon_features_has(s->features, DAMON_FEATURE_INTERVALS_GOAL)) {
                 r = kd_write(s, index, "state", "update_tuned_intervals", reterr);
                 if (r < 0)
                         goto fail;
                 n++;
-        }
-        /* Before 6.14 (callback-driven commands) the kernel takes a commit only after an aggregation,
-         * which a kdamond whose schemes are all off by their watermarks never does: the write would
-         * block until free memory changes. Defer instead; the staged files go back to what runs. */
-        {
-                uint64_t permil = 0;
-
-                if (may_be_inactive(s, rollback ?: spec, &permil)) {
-                        damon_error_set(reterr, "kdamond %u may be inactive: free memory is %" PRIu64 " permil, "
-                                        "outside the activation range of every scheme's watermarks, and kernels "
-                                        "before 6.14 take a commit only from an active kdamond; deferred",
-                                        index, permil);
-                        r = -EAGAIN;
-                        goto fail;
-                }
         }
         r = kd_write(s, index, "state", "commit", reterr);
         if (r < 0)
@@ -623,9 +649,10 @@ int damon_sysfs_commit_goals(DamonSysfs *s, unsigned index, const DamonSpec *spe
 
                 if (may_be_inactive(s, spec, &permil)) {
                         damon_error_set(reterr, "kdamond %u may be inactive: free memory is %" PRIu64 " permil, "
-                                        "outside the activation range of every scheme's watermarks; kernels before "
-                                        "6.14 serve commit_schemes_quota_goals only from an active kdamond (or at "
-                                        "its next watermark check); deferred", index, permil);
+                                        "outside the activation range of every scheme's watermarks, and the "
+                                        "kernel serves commit_schemes_quota_goals only at its next watermark "
+                                        "check (an inactive kdamond does not use its goals); deferred", index,
+                                        permil);
                         r = -EAGAIN;
                         goto finish;
                 }
@@ -701,6 +728,42 @@ finish:
         return r;
 }
 
+/* Whether kdamond @index has a non-zero refresh_ms (6.17+): the kernel refreshes its stats by itself. */
+static bool kd_refreshes_itself(DamonSysfs *s, unsigned index) {
+        uint64_t ms;
+
+        return damon_features_has(s->features, DAMON_FEATURE_REFRESH_MS) &&
+               kd_read_u64(s, index, "refresh_ms", &ms) >= 0 && ms > 0;
+}
+
+/* may_be_inactive() for kdamond @index as its files describe it (what runs: damond stages nothing else). */
+static bool kd_may_be_inactive(DamonSysfs *s, unsigned index) {
+        uint64_t n, permil;
+
+        if (kd_read_u64(s, index, "contexts/0/schemes/nr_schemes", &n) < 0 || n == 0)
+                return false;
+        if (read_free_mem_permil(s, &permil) < 0)
+                return true;
+        for (uint64_t i = 0; i < n; i++) {
+                char rel[DAMON_IMAGE_PATH_MAX], metric[32];
+                uint64_t low, mid;
+
+                if (snprintf(rel, sizeof(rel), "contexts/0/schemes/%" PRIu64 "/watermarks/metric", i) >=
+                            (int) sizeof(rel) ||
+                    kd_read(s, index, rel, metric, sizeof(metric)) < 0 || !streq(metric, "free_mem_rate"))
+                        return false;
+                if (snprintf(rel, sizeof(rel), "contexts/0/schemes/%" PRIu64 "/watermarks/low", i) >=
+                            (int) sizeof(rel) || kd_read_u64(s, index, rel, &low) < 0)
+                        return false;
+                if (snprintf(rel, sizeof(rel), "contexts/0/schemes/%" PRIu64 "/watermarks/mid", i) >=
+                            (int) sizeof(rel) || kd_read_u64(s, index, rel, &mid) < 0)
+                        return false;
+                if (low <= permil && permil <= mid)
+                        return false;
+        }
+        return true;
+}
+
 int damon_sysfs_stop(DamonSysfs *s, unsigned index, DamonError *reterr) {
         DamonKdamondState st;
         int r;
@@ -717,8 +780,12 @@ int damon_sysfs_stop(DamonSysfs *s, unsigned index, DamonError *reterr) {
         if (st == DAMON_KDAMOND_OFF)
                 goto finish;
 
-        /* keep the last numbers readable after the stop; a kdamond that just exited refuses it */
-        (void) kd_write(s, index, "state", "update_schemes_stats", NULL);
+        /* Keep the last numbers readable after the stop; a kdamond that just exited refuses it. Not
+         * where the kernel refreshes them itself (refresh_ms, 6.17+), and not while every scheme may be off
+         * by its watermarks: their stats do not change then, and the kernel would hold the command until
+         * its next watermark check (the watermark interval; the kthread's stop does not wait for it). */
+        if (!kd_refreshes_itself(s, index) && !kd_may_be_inactive(s, index))
+                (void) kd_write(s, index, "state", "update_schemes_stats", NULL);
         r = kd_write(s, index, "state", "off", reterr);
         if (r == -EPERM)        /* it stopped by itself in the meantime */
                 r = 0;

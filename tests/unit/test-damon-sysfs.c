@@ -492,14 +492,13 @@ START_TEST(test_commit_goals) {
         fake_kernel_set_free_mem_permil(k, 300);
         ck_assert_int_gt(damon_sysfs_commit(sysfs, index, &spec, NULL, &e), 0);
         fake_kernel_set_free_mem_permil(k, 900);
-        ck_assert(damon_sysfs_commands_may_wait(sysfs, &spec) == !gen_at_least(FAKE_GEN_6_17));
+        /* before 6.14 the kernel serves the command only from an active kdamond, from 6.14 at its next
+         * watermark check (up to the watermark interval): either way nothing for an inactive kdamond */
+        ck_assert(damon_sysfs_commands_may_wait(sysfs, &spec));
         fake_kernel_clear_write_log(k);
         spec.schemes[0].quota.goals[0].current_value = 800;
-        if (gen_at_least(FAKE_GEN_6_17)) {
-                ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), 2);
-                return;
-        }
         ck_assert_int_eq(damon_sysfs_commit_goals(sysfs, index, &spec, &e), -EAGAIN);
+        ck_assert_uint_eq(fake_kernel_n_held_commands(k), 0);
         ck_assert_msg(strstr(e.message, "899 permil"), "%s", e.message);
         ck_assert_str_eq(fake_kernel_write_log(k), "");
         fake_kernel_set_free_mem_permil(k, 300);
@@ -596,8 +595,8 @@ START_TEST(test_failed_commit_rolls_back_staged_files) {
 END_TEST
 
 /* A kdamond whose schemes are all off by their watermarks: kernels before 6.14 would block a commit
- * forever, so the driver defers it (-EAGAIN, staged files back to what runs) until a scheme can be
- * active; 6.14+ kernels take it at once. */
+ * forever, 6.14+ up to the watermark interval with DAMON's sysfs locked, so the driver defers it (-EAGAIN,
+ * staged files back to what runs) until a scheme can be active. */
 START_TEST(test_commit_deferred_while_watermarks_off) {
         _cleanup_(damon_spec_done) DamonSpec spec;
         _cleanup_(damon_spec_done) DamonSpec next = {};
@@ -618,13 +617,12 @@ START_TEST(test_commit_deferred_while_watermarks_off) {
         /* 90% free: above high, the scheme is off */
         fake_kernel_set_free_mem_permil(k, 900);
         fake_kernel_clear_write_log(k);
-        if (gen_at_least(FAKE_GEN_6_17)) {
-                ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), 2);
-                return;
-        }
         ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), -EAGAIN);
-        ck_assert_msg(strstr(e.message, "899 permil") && strstr(e.message, "6.14"), "%s", e.message);
+        ck_assert_msg(strstr(e.message, "899 permil") &&
+                      strstr(e.message, gen_at_least(FAKE_GEN_6_17) ? "watermark check, up to 5s" : "6.14"),
+                      "%s", e.message);
         ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        ck_assert_uint_eq(fake_kernel_n_held_commands(k), 0);
         ck_assert_ptr_null(strstr(fake_kernel_write_log(k), "state commit"));
         ck_assert_ok(damon_io_read(fake_kernel_io(k),
                                    DAMON_KDAMONDS_DIR "/0/contexts/0/schemes/0/quotas/bytes", buf, sizeof(buf)));
@@ -635,6 +633,10 @@ START_TEST(test_commit_deferred_while_watermarks_off) {
         ck_assert_int_eq(damon_sysfs_commit(sysfs, index, &next, &spec, &e), 2);
         assert_running_value(index, "contexts/0/schemes/0/quotas/bytes", "268435456");
         ck_assert_uint_eq(fake_kernel_n_hung_commits(k), 0);
+        /* stopped while inactive again: no stats refresh the kernel would hold */
+        fake_kernel_set_free_mem_permil(k, 900);
+        ck_assert_ok(damon_sysfs_stop(sysfs, index, &e));
+        ck_assert_uint_eq(fake_kernel_n_held_commands(k), 0);
 }
 END_TEST
 

@@ -159,11 +159,21 @@ START_TEST(test_no_refresh_while_watermarks_off) {
         }
         if (fake_kernel_gen(k) < FAKE_GEN_6_1)
                 return;         /* 5.18: no online commit, no such wait */
-        ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC, true), 0);
+        /* read once while active (30% free), then 90% free: the next refresh keeps those numbers */
+        fake_kernel_set_free_mem_permil(k, 300);
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + SEC / 2, true), 1);
+        fake_kernel_set_free_mem_permil(k, 900);
+        fake_kernel_clear_write_log(k);
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + 5 * SEC / 2, true), 0);
         ck_assert_uint_eq(count_in_log("state update_"), 0);
+        /* the status says its numbers are as of the last read */
+        ck_assert_ptr_nonnull(p->tune.schemes[0].activity);
+        ck_assert_msg(strstr(p->tune.schemes[0].activity, "idle: free memory") &&
+                      strstr(p->tune.schemes[0].activity, "statistics as of their last update, 2s ago"),
+                      "%s", p->tune.schemes[0].activity);
         /* active again (30% free): read */
         fake_kernel_set_free_mem_permil(k, 300);
-        ck_assert_int_eq(manager_refresh_status(m, p, T0 + 3 * SEC, true), 1);
+        ck_assert_int_eq(manager_refresh_status(m, p, T0 + 5 * SEC, true), 1);
         ck_assert_uint_ge(count_in_log("state update_schemes_stats"), 1);
 }
 END_TEST
