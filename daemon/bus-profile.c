@@ -271,6 +271,12 @@ static int get_targets(sd_bus *bus, const char *path, const char *interface, con
                 r = append_line(reply, "processes named %s", p->compiled.process_names[i]);
         for (size_t i = 0; r >= 0 && has_compiled(p) && p->compiled.cgroups && p->compiled.cgroups[i]; i++)
                 r = append_line(reply, "processes in cgroup %s", p->compiled.cgroups[i]);
+        for (size_t i = 0; r >= 0 && has_compiled(p) && p->compiled.units && p->compiled.units[i]; i++) {
+                const char *cg = manager_unit_cgroup(m, p->compiled.units[i]);
+
+                r = cg ? append_line(reply, "processes of unit %s (cgroup %s)", p->compiled.units[i], cg)
+                       : append_line(reply, "processes of unit %s (no cgroup now)", p->compiled.units[i]);
+        }
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);

@@ -285,8 +285,10 @@ static void on_event(int level, const LogFields *fields, const char *message, vo
 Bus *bus_free(Bus *b) {
         if (!b)
                 return NULL;
-        if (b->manager && manager_bus(b->manager) == b)
+        if (b->manager && manager_bus(b->manager) == b) {
                 manager_set_change_hook(b->manager, NULL, NULL);
+                manager_set_system_bus(b->manager, NULL);
+        }
         if (log_get_event_sink_userdata() == b)
                 log_set_event_sink(NULL, NULL);
         bus_validate_done(b);
@@ -431,6 +433,7 @@ int bus_attach(Manager *m) {
                 return log_oom();
         }
         log_set_event_sink(on_event, b);
+        manager_set_system_bus(m, b->bus);     /* Unit= targets ask systemd on it */
         manager_set_change_hook(m, on_change, TAKE_PTR(b));    /* m owns it now */
         log_info("Serving the D-Bus API as %s.", DAMOND_BUS_NAME);
         return 1;

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "manager-internal.h"
+#include "unit-cgroups.h"
 
 bool manager_follows_by_events(Manager *m) {
         return m->follow_by_events_forced || (m->proc_events && proc_events_listening(m->proc_events) > 0);
@@ -36,18 +37,28 @@ static bool pid_is_target(const ManagedProfile *p, pid_t pid) {
         return false;
 }
 
+const char *manager_unit_cgroup(const Manager *m, const char *unit) {
+        return m->units ? unit_cgroups_get(m->units, unit) : NULL;
+}
+
 static bool pid_matches(Manager *m, const ManagedProfile *p, pid_t pid) {
         for (size_t i = 0; p->compiled.process_names && p->compiled.process_names[i]; i++)
                 if (proc_pid_matches_name(m->root, pid, p->compiled.process_names[i]) > 0)
                         return true;
-        if (p->compiled.cgroups && p->compiled.cgroups[0]) {
+        if ((p->compiled.cgroups && p->compiled.cgroups[0]) || (p->compiled.units && p->compiled.units[0])) {
                 _cleanup_free_ char *cg = NULL;
 
                 if (cgroup_pid_path(m->root, pid, &cg) < 0)
                         return false;
-                for (size_t i = 0; p->compiled.cgroups[i]; i++)
+                for (size_t i = 0; p->compiled.cgroups && p->compiled.cgroups[i]; i++)
                         if (proc_cgroup_is_below(cg, p->compiled.cgroups[i]))
                                 return true;
+                for (size_t i = 0; p->compiled.units && p->compiled.units[i]; i++) {
+                        const char *ucg = manager_unit_cgroup(m, p->compiled.units[i]);
+
+                        if (ucg && proc_cgroup_is_below(cg, ucg))
+                                return true;
+                }
         }
         return false;
 }
@@ -199,10 +210,71 @@ static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *us
         return follow_now(m);
 }
 
+/* A Unit= target's cgroup changed (the unit started, stopped or restarted): the profiles that name it
+ * rescan their processes now. */
+static void on_unit_changed(UnitCgroups *u, const char *unit, void *userdata) {
+        Manager *m = userdata;
+        bool any = false;
+
+        (void) u;
+        for (size_t i = 0; i < m->n_profiles; i++) {
+                ManagedProfile *p = m->profiles[i];
+
+                for (size_t j = 0; p->compiled.units && p->compiled.units[j]; j++)
+                        if (streq(p->compiled.units[j], unit) &&
+                            (p->state == PROFILE_RUN_RUNNING || p->state == PROFILE_RUN_WAITING)) {
+                                p->follow_dirty = true;
+                                p->follow_next_usec = 0;        /* not a burst of process events: now */
+                                any = true;
+                        }
+        }
+        if (any)
+                (void) follow_now(m);
+}
+
+void manager_set_system_bus(Manager *m, sd_bus *bus) {
+        m->system_bus = bus;
+        if (m->units && unit_cgroups_set_bus(m->units, bus) < 0)
+                (void) log_oom();
+}
+
+/* The units the profiles name, to UnitCgroups (created with the first). */
+static int units_setup(Manager *m) {
+        _cleanup_free_ char **names = NULL;
+        size_t n = 0;
+        int r;
+
+        for (size_t i = 0; i < m->n_profiles; i++)
+                for (size_t j = 0; m->profiles[i]->compiled.units && m->profiles[i]->compiled.units[j]; j++) {
+                        char **a = reallocarray(names, n + 2, sizeof(*a));
+
+                        if (!a)
+                                return log_oom();
+                        names = a;
+                        names[n++] = m->profiles[i]->compiled.units[j];
+                        names[n] = NULL;
+                }
+        if (n == 0 && !m->units)
+                return 0;
+        if (!m->units) {
+                r = unit_cgroups_new(on_unit_changed, m, &m->units);
+                if (r < 0)
+                        return log_oom();
+                r = unit_cgroups_set_bus(m->units, m->system_bus);
+                if (r < 0)
+                        return log_oom();
+        }
+        r = unit_cgroups_sync(m->units, names);
+        if (r < 0)
+                return log_oom();
+        return 0;
+}
+
 int manager_follow_setup(Manager *m) {
         bool needed = false;
         int r;
 
+        (void) units_setup(m);
         for (size_t i = 0; i < m->n_profiles && !needed; i++)
                 needed = has_followed(m->profiles[i]);
         if (!needed || m->proc_events)

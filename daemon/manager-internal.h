@@ -73,6 +73,9 @@ struct Manager {
         sd_event_source *proc_source;
         bool follow_by_events_forced;
         sd_event_source *follow_timer;  /* the end of a burst window of a marked profile */
+        /* Unit= targets: their cgroups, asked of systemd on the system bus (borrowed from bus.c) */
+        struct UnitCgroups *units;
+        sd_bus *system_bus;
 
         /* The tuning loop (manager-tune.c): PSI triggers of the pressures that guard running profiles,
          * and the taskstats socket of vaddr profiles' delays (opened on first use). */
@@ -93,6 +96,7 @@ struct Manager {
 /* manager-follow.c */
 /* Whether process events drive the rescans (the kernel acknowledged our listener, or a test says so). */
 bool manager_follows_by_events(Manager *m);
+
 
 /* manager.c */
 int manager_write_record(Manager *m);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "units.h"
 #include "manager-internal.h"
+#include "unit-cgroups.h"
 #include "message-ids.h"
 #include "config-load.h"
 #include "observe.h"
@@ -276,6 +277,7 @@ Manager *manager_free(Manager *m) {
         free(m->slots);
         if (m->has_config)
                 damond_config_done(&m->config);
+        unit_cgroups_free(m->units);    /* its slots on the bus first */
         bus_free(m->bus);       /* before the event loop it is attached to */
         load_record_done(&m->load_next);
         load_record_done(&m->last_load);

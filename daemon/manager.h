@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "damon-io.h"
@@ -126,6 +127,11 @@ bool manager_probed(const Manager *m);
  * manager_free() frees it (bus_free()) before the event loop it is attached to. */
 struct Bus *manager_bus(const Manager *m);
 void manager_set_bus(Manager *m, struct Bus *b);
+/* The system bus connection of the D-Bus service (NULL: none now), on which Unit= targets' cgroups are
+ * asked of systemd (manager-follow.c). */
+void manager_set_system_bus(Manager *m, sd_bus *bus);
+/* The current cgroup of Unit= @unit, as systemd last said (NULL: none known, or not running). */
+const char *manager_unit_cgroup(const Manager *m, const char *unit);
 /* Reads @p's kdamond stats into p->tune and the activity window when they are older than StatusInterval=
  * (or, when reading them blocks, MANAGER_STATUS_BLOCKING_USEC unless @on_demand). Blocks for a state
  * command on kernels without refresh_ms (damon_sysfs_read_status()). Returns 1 if read, 0 if still fresh

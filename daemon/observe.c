@@ -164,16 +164,24 @@ int manager_observe_fd(const Manager *m) {
 
 /* --- savings --- */
 
-static const char *profile_cgroup(const ManagedProfile *p) {
+static const char *profile_cgroup(const Manager *m, const ManagedProfile *p) {
         /* one followed cgroup: its counters are the profile's; several or none: the machine's */
-        if (p->compiled.cgroups && p->compiled.cgroups[0] && !p->compiled.cgroups[1])
+        size_t nc = 0, nu = 0;
+
+        while (p->compiled.cgroups && p->compiled.cgroups[nc])
+                nc++;
+        while (p->compiled.units && p->compiled.units[nu])
+                nu++;
+        if (nc == 1 && nu == 0)
                 return p->compiled.cgroups[0];
+        if (nc == 0 && nu == 1)
+                return manager_unit_cgroup(m, p->compiled.units[0]);    /* NULL while it has none */
         return NULL;
 }
 
 static int sample_savings(Manager *m, ManagedProfile *p, ProfileObserve *o, uint64_t now_usec) {
         SavingsSample s = { .time_usec = now_usec, .page_size = 4096 };
-        const char *cg = profile_cgroup(p);
+        const char *cg = profile_cgroup(m, p);
         MemCounters c;
         long ps;
         int r;

@@ -130,14 +130,15 @@ static int pid_cmp(const void *a, const void *b) {
 
 bool has_followed(const ManagedProfile *p) {
         return (p->compiled.process_names && p->compiled.process_names[0]) ||
-               (p->compiled.cgroups && p->compiled.cgroups[0]);
+               (p->compiled.cgroups && p->compiled.cgroups[0]) ||
+               (p->compiled.units && p->compiled.units[0]);
 }
 
 static bool pid_in_sorted(const pid_t *a, size_t n, pid_t pid) {
         return n > 0 && bsearch(&pid, a, n, sizeof(*a), pid_cmp);
 }
 
-/* Adds a target for every process the profile follows (ProcessName=, CGroup=) that exists now, in
+/* Adds a target for every process the profile follows (ProcessName=, CGroup=, Unit=) that exists now, in
  * ascending pid order after the Pid= ones, so that an unchanged set gives an unchanged spec. Anyone may
  * start processes of any name: past MaxProcesses= the ones monitored already stay and the lowest pids
  * of the others fill what is left, so that a flood of look-alikes neither displaces the real target nor
@@ -147,16 +148,20 @@ static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) 
         size_t n_all = 0, n_unique = 0, n_chosen = 0, cap;
         int r;
 
-        for (size_t kind = 0; kind < 2; kind++) {
-                char **list = kind == 0 ? p->compiled.process_names : p->compiled.cgroups;
+        for (size_t kind = 0; kind < 3; kind++) {
+                char **list = kind == 0 ? p->compiled.process_names :
+                              kind == 1 ? p->compiled.cgroups : p->compiled.units;
 
                 for (size_t i = 0; list && list[i]; i++) {
                         _cleanup_free_ pid_t *pids = NULL;
+                        const char *cg = kind == 2 ? manager_unit_cgroup(m, list[i]) : list[i];
                         size_t n = 0;
                         pid_t *a;
 
-                        r = kind == 0 ? proc_scan_name(m->root, list[i], &pids, &n)
-                                      : cgroup_procs(m->root, list[i], true, &pids, &n);
+                        if (!cg)
+                                continue;       /* a unit without a cgroup now: not running */
+                        r = kind == 0 ? proc_scan_name(m->root, cg, &pids, &n)
+                                      : cgroup_procs(m->root, cg, true, &pids, &n);
                         if (r == -ENOMEM)
                                 return r;
                         if (r < 0) {

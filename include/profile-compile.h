@@ -95,6 +95,7 @@ typedef struct CompiledProfile {
         bool regions_auto;      /* paddr: damond fills the target with every System RAM range at start */
         char **process_names;   /* vaddr: targets damond resolves to pids and follows; NULL-terminated */
         char **cgroups;
+        char **units;           /* Unit=: systemd units whose current cgroup damond follows */
         size_t max_followed;    /* MaxProcesses=: the most processes of process_names and cgroups
                                  * monitored at once */
         ProfileFeed *feeds;

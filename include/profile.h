@@ -111,6 +111,13 @@ bool profile_section_type_is_named(ProfileSectionType t);
  * word in all of them. */
 bool profile_name_is_valid(const char *s);
 
+/* Whether @s is a unit name Unit= takes: a service, slice, scope, socket, mount or swap unit (the types
+ * with a cgroup), not a template. */
+bool profile_unit_name_is_valid(const char *s);
+/* The systemd D-Bus interface of the unit's type that has its ControlGroup property
+ * ("org.freedesktop.systemd1.Service" for "a.service"), NULL for a name without such a type. */
+const char *profile_unit_interface(const char *name);
+
 /* The profile name a file's path gives: its base name without ".conf". NULL when out of memory. */
 char *profile_name_from_path(const char *path);
 
@@ -131,6 +138,7 @@ typedef enum ProfileValueType {
         PROFILE_VALUE_PIDS,             /* ProfileUints, repeatable */
         PROFILE_VALUE_STRV,             /* ProfileStrv, repeatable */
         PROFILE_VALUE_CGROUPS,          /* ProfileStrv of cgroup paths, repeatable */
+        PROFILE_VALUE_UNITS,            /* ProfileStrv of systemd unit names, repeatable */
         PROFILE_VALUE_INCLUDE,          /* handled while loading, not stored */
         PROFILE_VALUE_RAW,              /* char *, parsed by validation (its unit depends on another key) */
         _PROFILE_VALUE_TYPE_MAX,
@@ -247,6 +255,7 @@ typedef struct ProfileTarget {
         ProfileUints pids;
         ProfileStrv process_names;
         ProfileStrv cgroups;
+        ProfileStrv units;              /* Unit=: systemd units whose cgroup damond looks up and follows */
         uint64_t max_processes;         /* MaxProcesses=: most followed processes monitored at once */
 } ProfileTarget;
 

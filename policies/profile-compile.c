@@ -101,6 +101,7 @@ void compiled_profile_done(CompiledProfile *c) {
         damon_spec_done(&c->spec);
         strv_free(c->process_names);
         strv_free(c->cgroups);
+        strv_free(c->units);
         strv_free(c->scheme_names);
         for (size_t i = 0; i < c->n_feeds; i++)
                 free(c->feeds[i].cgroup);
@@ -207,6 +208,8 @@ static int compile_target(Ctx *c, CompiledProfile *out) {
                 TRY(strv_extend(&out->process_names, t->process_names.items[i]));
         for (size_t i = 0; i < t->cgroups.n; i++)
                 TRY(strv_extend(&out->cgroups, t->cgroups.items[i]));
+        for (size_t i = 0; i < t->units.n; i++)
+                TRY(strv_extend(&out->units, t->units.items[i]));
         out->max_followed = (size_t) t->max_processes;
         return 0;
 }
@@ -1012,7 +1015,11 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
                 fprintf(out, "%s/targets: damond adds the processes named %s\n", ctx, c->process_names[i]);
         for (size_t i = 0; c->cgroups && c->cgroups[i]; i++)
                 fprintf(out, "%s/targets: damond adds the processes of cgroup %s\n", ctx, c->cgroups[i]);
-        if ((c->process_names && c->process_names[0]) || (c->cgroups && c->cgroups[0]))
+        for (size_t i = 0; c->units && c->units[i]; i++)
+                fprintf(out, "%s/targets: damond adds the processes of unit %s (its cgroup, from systemd)\n",
+                        ctx, c->units[i]);
+        if ((c->process_names && c->process_names[0]) || (c->cgroups && c->cgroups[0]) ||
+            (c->units && c->units[0]))
                 fprintf(out, "%s/targets: at most %zu of those processes at once\n", ctx, c->max_followed);
 
         put(out, ctx, "schemes/nr_schemes", "%zu", s->n_schemes);

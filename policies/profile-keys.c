@@ -117,6 +117,7 @@ const ProfileKey profile_keys[] = {
         KEY(TARGET, "Pid", PIDS, ProfileTarget, pids, NULL, "pid", 1, INT32_MAX, 0, NOF, NULL),
         KEY(TARGET, "ProcessName", STRV, ProfileTarget, process_names, NULL, "name", 0, 0, 0, NOF, NULL),
         KEY(TARGET, "CGroup", CGROUPS, ProfileTarget, cgroups, NULL, "cgroup path", 0, 0, 0, NOF, NULL),
+        KEY(TARGET, "Unit", UNITS, ProfileTarget, units, NULL, "unit name", 0, 0, 0, NOF, NULL),
         KEY(TARGET, "MaxProcesses", UINT, ProfileTarget, max_processes, "32", "count", 1,
             PROFILE_TARGETS_MAX, 0, NOF, NULL),
 
@@ -377,6 +378,45 @@ static bool valid_cgroup(const char *s) {
         return true;
 }
 
+/* The unit types that have a cgroup of their own. */
+static const char * const unit_suffixes[] = { ".service", ".slice", ".scope", ".socket", ".mount", ".swap", NULL };
+
+const char *profile_unit_interface(const char *name) {
+        static const char * const ifaces[] = {
+                "org.freedesktop.systemd1.Service", "org.freedesktop.systemd1.Slice",
+                "org.freedesktop.systemd1.Scope", "org.freedesktop.systemd1.Socket",
+                "org.freedesktop.systemd1.Mount", "org.freedesktop.systemd1.Swap",
+        };
+        size_t n;
+
+        if (!name)
+                return NULL;
+        n = strlen(name);
+        for (size_t i = 0; unit_suffixes[i]; i++) {
+                size_t l = strlen(unit_suffixes[i]);
+
+                if (n > l && streq(name + n - l, unit_suffixes[i]))
+                        return ifaces[i];
+        }
+        return NULL;
+}
+
+/* A unit name as systemd takes it (unit_name_is_valid(): at most 255 bytes of [A-Za-z0-9:_.\\@-], one
+ * '@' at most, not starting with '.' or '@' when a template), with a type that has a cgroup. */
+bool profile_unit_name_is_valid(const char *s) {
+        const char *at;
+
+        if (isempty(s) || strlen(s) > 255 || !profile_unit_interface(s) || s[0] == '.' || s[0] == '@')
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr(":_.\\@-", *p))
+                        return false;
+        at = strchr(s, '@');
+        if (at && (strchr(at + 1, '@') || at[1] == '.'))
+                return false;   /* a second '@', or a template ("foo@.service"), which has no cgroup */
+        return true;
+}
+
 static int strv_append(ProfileStrv *l, const char *s, const char *file, unsigned line) {
         char **items;
         ConfigLoc *locs;
@@ -538,6 +578,15 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                                     PROFILE_TARGETS_MAX);
                 return r < 0 ? r : strv_append(field, value, file, line);
 
+        case PROFILE_VALUE_UNITS:
+                if (!profile_unit_name_is_valid(value))
+                        return report(diags, key, value, file, line,
+                                      "invalid unit name: expected a service, slice, scope, socket, mount or "
+                                      "swap unit such as postgresql.service or batch.slice");
+                r = check_list_room(diags, key, value, file, line, ((ProfileStrv *) field)->n,
+                                    PROFILE_TARGETS_MAX);
+                return r < 0 ? r : strv_append(field, value, file, line);
+
         case PROFILE_VALUE_STRV:
                 if (strlen(value) > 15)
                         return report(diags, key, value, file, line,
@@ -670,6 +719,7 @@ static void clear_value(const ProfileKey *key, void *obj) {
                 break;
         case PROFILE_VALUE_STRV:
         case PROFILE_VALUE_CGROUPS:
+        case PROFILE_VALUE_UNITS:
                 strv_clear(field);
                 break;
         case PROFILE_VALUE_REGIONS:

@@ -147,15 +147,18 @@ static int validate_target(Profile *p, const ProfileMachine *machine, DiagList *
                 if (t->cgroups.n > 0)
                         TRY(diag_add(d, DIAG_ERROR, t->cgroups.locs[0].file, t->cgroups.locs[0].line,
                                      "CGroup", t->cgroups.items[0], "needs Operations=vaddr or fvaddr"));
+                if (t->units.n > 0)
+                        TRY(diag_add(d, DIAG_ERROR, t->units.locs[0].file, t->units.locs[0].line,
+                                     "Unit", t->units.items[0], "needs Operations=vaddr or fvaddr"));
         } else {
                 ConfigLoc l = profile_section_where(p, &p->general.head, "Operations");
 
-                if (t->pids.n + t->process_names.n + t->cgroups.n == 0 &&
+                if (t->pids.n + t->process_names.n + t->cgroups.n + t->units.n == 0 &&
                     !profile_section_failed(s, "Pid") && !profile_section_failed(s, "ProcessName") &&
-                    !profile_section_failed(s, "CGroup"))
+                    !profile_section_failed(s, "CGroup") && !profile_section_failed(s, "Unit"))
                         TRY(diag_add(d, DIAG_ERROR, l.file, l.line, "Operations",
                                      damon_ops_to_string(ops),
-                                     "no process to monitor: set Pid=, ProcessName= or CGroup= "
+                                     "no process to monitor: set Pid=, ProcessName=, CGroup= or Unit= "
                                      "in [Target]"));
                 if (ops == DAMON_OPS_FVADDR && t->regions.n == 0)
                         TRY(diag_add(d, DIAG_ERROR, l.file, l.line, "Operations", "fvaddr",
@@ -164,10 +167,13 @@ static int validate_target(Profile *p, const ProfileMachine *machine, DiagList *
                         TRY(fail(p, d, s, "Region", "vaddr finds its regions itself; use Operations=fvaddr "
                                  "for fixed ranges"));
         }
-        if (t->pids.n + t->process_names.n + t->cgroups.n > PROFILE_TARGETS_MAX)
+        if (t->pids.n + t->process_names.n + t->cgroups.n + t->units.n > PROFILE_TARGETS_MAX)
                 TRY(diag_add(d, DIAG_ERROR, s->loc.file, s->loc.line, "[Target]", NULL,
-                             "too many targets: Pid=, ProcessName= and CGroup= name %zu, at most %d per "
-                             "profile", t->pids.n + t->process_names.n + t->cgroups.n, PROFILE_TARGETS_MAX));
+                             "too many targets: Pid=, ProcessName=, CGroup= and Unit= name %zu, at most %d "
+                             "per profile", t->pids.n + t->process_names.n + t->cgroups.n + t->units.n,
+                             PROFILE_TARGETS_MAX));
+        /* a unit need not be loaded or running now: damond asks systemd for its cgroup when the profile
+         * runs and follows it as the unit starts, stops and restarts */
         for (size_t i = 0; i < t->cgroups.n; i++)
                 TRY(check_cgroup(p, d, machine, t->cgroups.items[i], t->cgroups.locs[i], "CGroup"));
         return 0;
@@ -423,7 +429,8 @@ static int validate_filter(Profile *p, ProfileFilter *f, const ProfileMachine *m
                 TRY(fail(p, d, s, "Layer", "Type=%s is a core-layer filter; use Layer=core or auto",
                          damos_filter_type_to_string(f->type)));
         if (f->type == DAMOS_FILTER_TARGET) {
-                size_t n = p->target.pids.n + p->target.process_names.n + p->target.cgroups.n;
+                size_t n = p->target.pids.n + p->target.process_names.n + p->target.cgroups.n +
+                           p->target.units.n;
 
                 if (p->target.pids.n == n && f->target_index >= (n > 0 ? n : 1))
                         TRY(fail(p, d, s, "TargetIndex", "the profile has only %zu target%s", n > 0 ? n : 1,

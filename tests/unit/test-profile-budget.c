@@ -164,7 +164,7 @@ START_TEST(test_budget_lists) {
         ck_assert(load_says(pids, "too many values: at most 256 Pid= per section"));
         ck_assert(asprintf(&mixed, "[Profile]\nOperations=vaddr\n[Target]\n%s%s[Scheme s]\nAction=stat\n", names,
                            more) > 0);
-        ck_assert(load_says(mixed, "too many targets: Pid=, ProcessName= and CGroup= name 257, at most 256"));
+        ck_assert(load_says(mixed, "too many targets: Pid=, ProcessName=, CGroup= and Unit= name 257, at most 256"));
 }
 END_TEST
 
