@@ -244,16 +244,27 @@ static int units_setup(Manager *m) {
         size_t n = 0;
         int r;
 
-        for (size_t i = 0; i < m->n_profiles; i++)
-                for (size_t j = 0; m->profiles[i]->compiled.units && m->profiles[i]->compiled.units[j]; j++) {
-                        char **a = reallocarray(names, n + 2, sizeof(*a));
+        for (size_t i = 0; i < m->n_profiles; i++) {
+                const CompiledProfile *c = &m->profiles[i]->compiled;
+                size_t nu = 0;
 
+                while (c->units && c->units[nu])
+                        nu++;
+                /* the targets' units, then those of the goals damond measures (Unit= in [Goal]) */
+                for (size_t j = 0; j < nu + c->n_feeds; j++) {
+                        const char *name = j < nu ? c->units[j] : c->feeds[j - nu].unit;
+                        char **a;
+
+                        if (!name)
+                                continue;
+                        a = reallocarray(names, n + 2, sizeof(*a));
                         if (!a)
                                 return log_oom();
                         names = a;
-                        names[n++] = m->profiles[i]->compiled.units[j];
+                        names[n++] = (char *) name;
                         names[n] = NULL;
                 }
+        }
         if (n == 0 && !m->units)
                 return 0;
         if (!m->units) {

@@ -40,6 +40,8 @@ typedef struct TunedGoal {
         bool target_of_limit;           /* cgroup_mem_usage: target and value in bp of memory.high/max */
         uint64_t node;
         char *cgroup;
+        char *unit;                     /* Unit=: measured on its current cgroup instead */
+        char *psi_cgroup;               /* Unit=: the cgroup @psi was read from (a new one starts over) */
         PsiCounter psi;
 } TunedGoal;
 
@@ -91,8 +93,11 @@ ProfileTuner *profile_tuner_free(ProfileTuner *t) {
         if (!t)
                 return NULL;
         for (size_t i = 0; i < t->n_schemes; i++)
-                for (size_t g = 0; g < t->schemes[i].n_goals; g++)
+                for (size_t g = 0; g < t->schemes[i].n_goals; g++) {
                         free(t->schemes[i].goals[g].cgroup);
+                        free(t->schemes[i].goals[g].unit);
+                        free(t->schemes[i].goals[g].psi_cgroup);
+                }
         free(t->schemes);
         free(t->fingerprint);
         free(t->cgroup);
@@ -150,12 +155,36 @@ static uint64_t node_total_free(Manager *m, unsigned node, MemInfo *ret) {
         return r;
 }
 
+/* The cgroup of a goal: CGroup=, or Unit='s current one (NULL while the unit has none). */
+static const char *goal_cgroup(const Manager *m, const TunedGoal *g) {
+        return g->unit ? manager_unit_cgroup(m, g->unit) : g->cgroup;
+}
+
 /* One damond-measured goal value over the window, in the goal's unit. */
 static uint64_t measure_goal(Manager *m, TunedGoal *g) {
+        const char *cgroup = goal_cgroup(m, g);
         MemInfo mi;
         MemcgUsage u;
         uint64_t lru, limit;
         int r;
+
+        if (g->unit) {
+                if (!cgroup) {
+                        log_debug("Unit %s has no cgroup now, its goal is not measured.", g->unit);
+                        g->psi.valid = false;
+                        return TUNER_UNKNOWN;
+                }
+                if (!g->psi_cgroup || !streq(g->psi_cgroup, cgroup)) {
+                        /* the unit restarted elsewhere: its pressure totals start again */
+                        char *c = strdup(cgroup);
+
+                        if (!c)
+                                return TUNER_UNKNOWN;
+                        free(g->psi_cgroup);
+                        g->psi_cgroup = c;
+                        g->psi.valid = false;
+                }
+        }
 
         switch (g->metric) {
         case DAMOS_GOAL_SOME_MEM_PSI_US:
@@ -163,12 +192,12 @@ static uint64_t measure_goal(Manager *m, TunedGoal *g) {
         case PROFILE_GOAL_MEM_PSI_FULL_US:
                 return psi_window(m, NULL, PSI_FULL, &g->psi);
         case PROFILE_GOAL_CGROUP_MEM_PSI_US:
-                return psi_window(m, g->cgroup, PSI_SOME, &g->psi);
+                return psi_window(m, cgroup, PSI_SOME, &g->psi);
         case PROFILE_GOAL_CGROUP_MEM_USAGE:
-                r = memcg_read_usage(m->root, g->cgroup, &u);
+                r = memcg_read_usage(m->root, cgroup, &u);
                 if (r < 0) {
                         log_debug_errno(r, "Failed to read the memory usage of cgroup '%s', ignoring: %m",
-                                        g->cgroup);
+                                        cgroup);
                         return TUNER_UNKNOWN;
                 }
                 if (!g->target_of_limit)
@@ -177,7 +206,7 @@ static uint64_t measure_goal(Manager *m, TunedGoal *g) {
                 limit = u.high != UINT64_MAX ? u.high : u.max;
                 if (limit == UINT64_MAX || limit == 0) {
                         log_debug("Cgroup '%s' has neither memory.high nor memory.max, its usage goal "
-                                  "has nothing to be a share of.", g->cgroup);
+                                  "has nothing to be a share of.", cgroup);
                         return TUNER_UNKNOWN;
                 }
                 return (uint64_t) ((unsigned __int128) u.current * 10000 / limit);
@@ -301,7 +330,7 @@ static const ProfileFeed *feed_of_goal(const ManagedProfile *p, size_t scheme, s
 }
 
 static int tuned_goal_add(TunedScheme *ts, int metric, TunerGoalSource source, ssize_t goal, uint64_t target,
-                          uint64_t node, const char *cgroup, bool target_of_limit) {
+                          uint64_t node, const char *cgroup, const char *unit, bool target_of_limit) {
         TunedGoal *g;
 
         if (ts->n_goals >= TUNER_GOALS_MAX)
@@ -319,6 +348,13 @@ static int tuned_goal_add(TunedScheme *ts, int metric, TunerGoalSource source, s
                 g->cgroup = strdup(cgroup);
                 if (!g->cgroup)
                         return -ENOMEM;
+        }
+        if (!isempty(unit)) {
+                g->unit = strdup(unit);
+                if (!g->unit) {
+                        g->cgroup = mfree(g->cgroup);
+                        return -ENOMEM;
+                }
         }
         ts->n_goals++;
         return 0;
@@ -340,9 +376,9 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
                 const ProfileFeed *f = feed_of_goal(p, i, j);
 
                 r = f ? tuned_goal_add(ts, f->metric, TUNER_GOAL_FEED, (ssize_t) j, f->target, f->node,
-                                       f->cgroup, f->target_of_limit)
+                                       f->cgroup, f->unit, f->target_of_limit)
                       : tuned_goal_add(ts, dg->metric, TUNER_GOAL_KERNEL, (ssize_t) j, dg->target_value,
-                                       (uint64_t) dg->nid, dg->path, false);
+                                       (uint64_t) dg->nid, dg->path, NULL, false);
                 if (r < 0)
                         return r;
         }
@@ -352,7 +388,7 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
                 if (f->scheme != i || f->goal >= 0)
                         continue;
                 r = tuned_goal_add(ts, f->metric, TUNER_GOAL_EMULATED, -1, f->target, f->node, f->cgroup,
-                                   f->target_of_limit);
+                                   f->unit, f->target_of_limit);
                 if (r < 0)
                         return r;
         }
@@ -401,8 +437,11 @@ bool manager_tune_kept_paused(Manager *m, const ManagedProfile *p, size_t i) {
                 paused = true;  /* out of memory: err on the safe side */
         else
                 paused = scheme_kept_paused(&p->compiled.spec.schemes[i], &ts);
-        for (size_t g = 0; g < ts.n_goals; g++)
+        for (size_t g = 0; g < ts.n_goals; g++) {
                 free(ts.goals[g].cgroup);
+                free(ts.goals[g].unit);
+                free(ts.goals[g].psi_cgroup);
+        }
         return paused;
 }
 
@@ -459,7 +498,10 @@ static int tune_status_build(Manager *m, ManagedProfile *p, const ProfileTuner *
                                 .current = TUNE_UNKNOWN,
                                 .node = ts->goals[g].node,
                         };
-                        if (ts->goals[g].cgroup && !(st->goals[g].cgroup = strdup(ts->goals[g].cgroup)))
+                        const char *cg = goal_cgroup(m, &ts->goals[g]);
+
+
+                        if (cg && !(st->goals[g].cgroup = strdup(cg)))
                                 goto oom;
                 }
         }

@@ -32,6 +32,7 @@ typedef struct ProfileFeed {
         bool target_of_limit;   /* cgroup_mem_usage: @target is in bp of memory.high (or memory.max) */
         uint64_t node;
         char *cgroup;
+        char *unit;             /* Unit=: measured on this unit's current cgroup (NULL: @cgroup) */
 } ProfileFeed;
 
 /* What a scheme compiled from a migration scheme under [Target] Nodes=auto does: it moves memory of one

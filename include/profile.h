@@ -139,6 +139,7 @@ typedef enum ProfileValueType {
         PROFILE_VALUE_STRV,             /* ProfileStrv, repeatable */
         PROFILE_VALUE_CGROUPS,          /* ProfileStrv of cgroup paths, repeatable */
         PROFILE_VALUE_UNITS,            /* ProfileStrv of systemd unit names, repeatable */
+        PROFILE_VALUE_UNIT,             /* char *, a systemd unit name */
         PROFILE_VALUE_INCLUDE,          /* handled while loading, not stored */
         PROFILE_VALUE_RAW,              /* char *, parsed by validation (its unit depends on another key) */
         _PROFILE_VALUE_TYPE_MAX,
@@ -309,6 +310,7 @@ typedef struct ProfileGoal {
                                          * the cgroup's memory.high (memory.max when high is "max") */
         uint64_t node;
         char *cgroup;
+        char *unit;                     /* Unit=: the cgroup is this unit's, as systemd says while it runs */
 } ProfileGoal;
 
 typedef enum ProfileFilterLayer {

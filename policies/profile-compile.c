@@ -103,8 +103,10 @@ void compiled_profile_done(CompiledProfile *c) {
         strv_free(c->cgroups);
         strv_free(c->units);
         strv_free(c->scheme_names);
-        for (size_t i = 0; i < c->n_feeds; i++)
+        for (size_t i = 0; i < c->n_feeds; i++) {
                 free(c->feeds[i].cgroup);
+                free(c->feeds[i].unit);
+        }
         free(c->feeds);
         free(c->tiering.off);
         free(c->tiering.topology);
@@ -299,6 +301,8 @@ static int add_feed(CompiledProfile *out, size_t scheme, ssize_t goal, const Pro
                 .target_of_limit = g->target_of_limit,
                 .node = node,
         };
+        if (g->unit && !(a[out->n_feeds].unit = strdup(g->unit)))
+                return -ENOMEM;
         if (g->cgroup && !(a[out->n_feeds].cgroup = strdup(g->cgroup)))
                 return -ENOMEM;
         out->n_feeds++;
@@ -597,8 +601,10 @@ static int compile_one(Ctx *c, CompiledProfile *ret, const ProfileScheme *sc, co
                 dropped.schemes[0] = ret->spec.schemes[--ret->spec.n_schemes];
                 dropped.n_schemes = 1;
                 damon_spec_done(&dropped);
-                for (size_t j = n_feeds; j < ret->n_feeds; j++)
+                for (size_t j = n_feeds; j < ret->n_feeds; j++) {
                         free(ret->feeds[j].cgroup);
+                        free(ret->feeds[j].unit);
+                }
                 ret->n_feeds = n_feeds;
                 return 0;
         }
@@ -929,6 +935,8 @@ static void dump_feed(FILE *out, const char *ctx, const ProfileFeed *fd) {
         fprintf(out, " (target %" PRIu64 "%s", fd->target, fd->target_of_limit ? " bp of memory.high" : "");
         if (fd->cgroup)
                 fprintf(out, ", cgroup %s", fd->cgroup);
+        if (fd->unit)
+                fprintf(out, ", cgroup of unit %s", fd->unit);
         if (fd->metric >= DAMOS_GOAL_NODE_MEM_USED_BP && fd->metric <= DAMOS_GOAL_NODE_MEMCG_FREE_BP)
                 fprintf(out, ", node %" PRIu64, fd->node);
         fputs(")\n", out);

@@ -71,6 +71,10 @@ const char *profile_goal_metric_to_string(int m) {
 #define CGROUP_ERROR \
         "invalid cgroup path: expected an absolute, normalized path such as /system.slice/foo.service"
 
+#define UNIT_ERROR \
+        "invalid unit name: expected a service, slice, scope, socket, mount or swap unit such as " \
+        "postgresql.service or batch.slice"
+
 #define U32 UINT32_MAX
 #define NOF (-1)
 
@@ -168,6 +172,7 @@ const ProfileKey profile_keys[] = {
         KEY(GOAL, "Node", UINT, ProfileGoal, node, "0", "node", 0, 1023, 0, DAMON_FEATURE_NODE_MEM_GOALS,
             NULL),
         KEY(GOAL, "CGroup", CGROUP, ProfileGoal, cgroup, NULL, "cgroup path", 0, 0, 0, NOF, NULL),
+        KEY(GOAL, "Unit", UNIT, ProfileGoal, unit, NULL, "unit name", 0, 0, 0, NOF, NULL),
 
         KEY(FILTER, "Scheme", NAME, ProfileFilter, scheme, NULL, "name", 0, 0, 0, NOF, NULL),
         KEY(FILTER, "Layer", ENUM, ProfileFilter, layer, "auto", "keyword", 0, 0, 0, NOF, layer_choices),
@@ -578,11 +583,14 @@ static int parse_value(const ProfileKey *key, void *obj, const char *value, cons
                                     PROFILE_TARGETS_MAX);
                 return r < 0 ? r : strv_append(field, value, file, line);
 
+        case PROFILE_VALUE_UNIT:
+                if (!profile_unit_name_is_valid(value))
+                        return report(diags, key, value, file, line, UNIT_ERROR);
+                return set_string((char **) field, value);
+
         case PROFILE_VALUE_UNITS:
                 if (!profile_unit_name_is_valid(value))
-                        return report(diags, key, value, file, line,
-                                      "invalid unit name: expected a service, slice, scope, socket, mount or "
-                                      "swap unit such as postgresql.service or batch.slice");
+                        return report(diags, key, value, file, line, UNIT_ERROR);
                 r = check_list_room(diags, key, value, file, line, ((ProfileStrv *) field)->n,
                                     PROFILE_TARGETS_MAX);
                 return r < 0 ? r : strv_append(field, value, file, line);
@@ -715,6 +723,7 @@ static void clear_value(const ProfileKey *key, void *obj) {
         case PROFILE_VALUE_RAW:
         case PROFILE_VALUE_NAME:
         case PROFILE_VALUE_CGROUP:
+        case PROFILE_VALUE_UNIT:
                 *(char **) field = mfree(*(char **) field);
                 break;
         case PROFILE_VALUE_STRV:
@@ -890,6 +899,7 @@ void profile_section_show(const ProfileSection *s, const char *key, char *buf, s
         case PROFILE_VALUE_RAW:
         case PROFILE_VALUE_NAME:
         case PROFILE_VALUE_CGROUP:
+        case PROFILE_VALUE_UNIT:
                 if (*(char * const *) field)
                         snprintf(buf, size, "%s", *(char * const *) field);
                 break;

@@ -389,10 +389,18 @@ static int validate_goal(Profile *p, ProfileGoal *g, const ProfileMachine *machi
                 TRY(fail(p, d, s, "Node", "Nodes=auto sets the node of a migration scheme's goal (the fast "
                          "node the scheme moves memory into or out of); set Nodes=manual in [Target] to "
                          "name it"));
-        if (cgroup_metric && !g->cgroup && !profile_section_failed(s, "CGroup"))
-                TRY(fail(p, d, s, "Metric", "this metric needs CGroup="));
+        if (cgroup_metric && !g->cgroup && !g->unit && !profile_section_failed(s, "CGroup") &&
+            !profile_section_failed(s, "Unit"))
+                TRY(fail(p, d, s, "Metric", "this metric needs CGroup= (or Unit= for cgroup_* metrics)"));
         if (!cgroup_metric && g->cgroup)
                 TRY(fail(p, d, s, "CGroup", "only node_memcg_* and cgroup_* metrics use a cgroup"));
+        if (g->unit && g->cgroup)
+                TRY(fail(p, d, s, "Unit", "set CGroup= or Unit=, not both"));
+        /* the kernel measures node_memcg_* itself, on a path written when the scheme is committed: a unit's
+         * cgroup, which comes and goes with the unit, is for the metrics damond measures */
+        if (g->unit && g->metric != PROFILE_GOAL_CGROUP_MEM_PSI_US && g->metric != PROFILE_GOAL_CGROUP_MEM_USAGE)
+                TRY(fail(p, d, s, "Unit", "only cgroup_mem_psi_us and cgroup_mem_usage take Unit= (node_memcg_* "
+                         "need CGroup=)"));
         if (g->cgroup)
                 TRY(check_cgroup(p, d, machine, g->cgroup, profile_section_where(p, s, "CGroup"), "CGroup"));
         return 0;

@@ -75,7 +75,13 @@ Operations=vaddr
 [Target]
 Unit=db.service
 [Scheme s]
-Action=stat
+Action=pageout
+QuotaSize=1M
+[Goal usage]
+Scheme=s
+Metric=cgroup_mem_usage
+Unit=db.service
+Target=1G
 EOF2
 
 "$damond" --fake-kernel="$gen" --config-dir="$tmp/conf" 2>"$tmp/damond.log" &
@@ -93,6 +99,9 @@ cg=$fake/sys/fs/cgroup/system.slice/db.service
 mkdir -p "$cg/worker"
 echo 4242 >"$cg/cgroup.procs"
 echo 4243 >"$cg/worker/cgroup.procs"
+echo 104857600 >"$cg/memory.current"
+echo max >"$cg/memory.high"
+echo max >"$cg/memory.max"
 
 # --- not running: no cgroup, the profile waits ---
 wait_for "the profile waiting" sh -c "busctl get-property org.damond1 /org/damond1/profile/db org.damond1.Profile State | grep -q waiting"
@@ -119,6 +128,13 @@ expect "Targets with a cgroup" "$(prof Targets)" \
         'as 3 "pid 4242 (postgres)" "pid 4243 (postgres)" "processes of unit db.service (cgroup /system.slice/db.service)"'
 grep -q "Unit db.service is in cgroup /system.slice/db.service" "$tmp/damond.log" || fail "no journal line for the cgroup"
 echo "  ok: started unit followed"
+# the goal (Unit= in [Goal]) is measured on the unit's cgroup: 100M of memory.current against 1G
+goal_measured() {
+        busctl get-property org.damond1 /org/damond1/profile/db org.damond1.Profile Schemes |
+                grep -q '"cgroup_mem_usage" true 1073741824 104857600 "/system.slice/db.service"'
+}
+wait_for "the unit's memory usage measured for its goal" goal_measured
+echo "  ok: the goal reads the unit's cgroup"
 
 # --- the unit stops: no cgroup. Its processes would exit and their kdamond stop by itself (the health
 # check then has the profile wait); here the fake's processes stay, and so do their targets ---
