@@ -90,7 +90,21 @@ wait_for() {
         return 1
 }
 
+# A DAMON sysfs file: a kdamond's state and pid (and nr_kdamonds) fail to read with EBUSY while any DAMON
+# sysfs command is in flight (their show handlers only trylock DAMON's sysfs lock). From 6.14 a kdamond
+# serves commands once per sampling interval, which the kernel's interval auto-tuning (6.15+, on in the
+# shipped policies) may lengthen to MaxSampleInterval= (10 s), and an inactive one at its next watermark
+# check (5 s): retried for 30 s.
+sysfs_cat() {
+        local i
+        for i in $(seq 150); do
+                cat "$1" 2>/dev/null && return 0
+                sleep 0.2
+        done
+        cat "$1"
+}
+
 # The kernel files of kdamond K, read straight from the guest's sysfs (to check the driver's writes).
 kd_file() {
-        cat "$KDAMONDS/$1/$2"
+        sysfs_cat "$KDAMONDS/$1/$2"
 }
