@@ -106,20 +106,37 @@ void clear_reason(ManagedProfile *p) {
 
 /* --- running one profile --- */
 
-static bool target_pids_exist(Manager *m, const DamonSpec *spec) {
-        if (spec->n_targets == 0)
-                return false;
-        for (size_t i = 0; i < spec->n_targets; i++) {
-                char path[64];
-                int fd;
+static bool pid_exists(Manager *m, pid_t pid) {
+        char path[64];
+        int fd;
 
-                snprintf(path, sizeof path, "proc/%d", (int) spec->targets[i].pid);
-                fd = root_openat(m->root, path, O_PATH | O_DIRECTORY);
-                if (fd < 0)
-                        return false;
-                close(fd);
-        }
+        snprintf(path, sizeof path, "proc/%d", (int) pid);
+        fd = root_openat(m->root, path, O_PATH | O_DIRECTORY);
+        if (fd < 0)
+                return false;
+        close(fd);
         return true;
+}
+
+/* Whether @spec can start: every Pid= target (the first ones, from the profile) exists, and of the followed
+ * ones after them those that exited since the scan are dropped. A pid that is gone when the kernel reads it
+ * fails the whole start, and, in an online commit on 6.1, takes every target of the running context with it
+ * (the kdamond then stops): a flood of short-lived look-alikes must not keep a profile from starting on the
+ * real process, nor leave it waiting for an event while that process exists. */
+static bool keep_existing_targets(Manager *m, const ManagedProfile *p, DamonSpec *spec) {
+        size_t n_pinned = MIN(p->compiled.spec.n_targets, spec->n_targets), n = n_pinned;
+        bool pinned = true;
+
+        for (size_t i = n_pinned; i < spec->n_targets; i++) {
+                if (pid_exists(m, spec->targets[i].pid))
+                        spec->targets[n++] = spec->targets[i];
+                else
+                        free(spec->targets[i].regions);
+        }
+        spec->n_targets = n;
+        for (size_t i = 0; i < n_pinned; i++)
+                pinned = pinned && pid_exists(m, spec->targets[i].pid);
+        return pinned && n > 0;
 }
 
 static int pid_cmp(const void *a, const void *b) {
@@ -461,7 +478,7 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                                "cannot find a System RAM range in proc/iomem for Region=auto");
                 return 0;
         }
-        if (spec.ops != DAMON_OPS_PADDR && !target_pids_exist(m, &spec)) {
+        if (spec.ops != DAMON_OPS_PADDR && !keep_existing_targets(m, p, &spec)) {
                 int changed = set_reason(p, "waiting for its target processes");
 
                 p->state = PROFILE_RUN_WAITING;
@@ -651,8 +668,10 @@ int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         r = build_spec(m, p, NULL, &spec);
         if (r == -ENOMEM)
                 return log_oom();
-        if (r >= 0)
+        if (r >= 0) {
                 profile_follow_warn_cap(p, now_usec);
+                (void) keep_existing_targets(m, p, &spec);
+        }
         if (r < 0 || same_targets(&spec, &p->applied))
                 return 0;
         if (spec.n_targets == 0)
