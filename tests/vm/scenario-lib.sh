@@ -17,7 +17,24 @@ U64_MAX=18446744073709551615
 
 fail() {
         echo "FAIL: $*"
+        fail_context
         exit 1
+}
+
+# What the kernel side looked like when a check failed: each kdamond's state and thread, and the stack of
+# every task blocked in the kernel (a sysfs write that waits on a kdamond shows there).
+fail_context() {
+        local k t
+        echo "--- at the failure: kdamonds and blocked tasks"
+        for k in "$KDAMONDS"/[0-9]*; do
+                [ -d "$k" ] || continue
+                echo "  kdamond ${k##*/}: state $(cat "$k/state" 2>&1) pid $(cat "$k/pid" 2>&1)"
+        done
+        for t in /proc/[0-9]*/task/[0-9]*; do
+                grep -q '^State:.*D (disk sleep)' "$t/status" 2>/dev/null || continue
+                echo "  blocked: ${t#/proc/} $(cat "$t/comm" 2>/dev/null)"
+                sed 's/^/    /' "$t/stack" 2>/dev/null
+        done
 }
 
 skip() {
