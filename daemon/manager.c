@@ -277,7 +277,9 @@ Manager *manager_free(Manager *m) {
         free(m->slots);
         if (m->has_config)
                 damond_config_done(&m->config);
-        unit_cgroups_free(m->units);    /* its slots on the bus first */
+        /* its slots on the bus first; NULL, because bus_free() hands the Manager a NULL system bus, which
+         * would unhook a freed UnitCgroups */
+        m->units = unit_cgroups_free(m->units);
         bus_free(m->bus);       /* before the event loop it is attached to */
         load_record_done(&m->load_next);
         load_record_done(&m->last_load);

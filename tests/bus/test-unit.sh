@@ -163,4 +163,11 @@ systemd calls
 wait_for "fake-systemd's counters" grep -q "^load" "$tmp/systemd.out"
 calls=$(grep "^load" "$tmp/systemd.out" | tail -n 1)
 [[ "$calls" =~ ^load\ [1-9][0-9]*\ subscribe\ 1$ ]] || fail "LoadUnit/Subscribe calls: $calls"
+# SIGTERM: damond stops cleanly, its Unit= state torn down with the bus (a freed UnitCgroups was once
+# unhooked again by the bus's teardown: a crash at every stop)
+kill -TERM "$damond_pid"
+rc=0
+wait "$damond_pid" || rc=$?
+damond_pid=
+[ "$rc" = 0 ] || fail "damond exited with status $rc on SIGTERM"
 echo "unit@$gen: ok"
