@@ -909,6 +909,10 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
 
 int manager_stop(Manager *m) {
         (void) sd_notify(false, "STOPPING=1");
+        /* The snapshot worker first (it waits for its command in flight): while that command holds the
+         * kernel's DAMON lock, our reads and writes get "try again later" (damon-io.h), and the kdamonds
+         * would be left running. */
+        manager_observe_done(m);
         for (size_t i = 0; i < m->n_profiles; i++) {
                 ManagedProfile *p = m->profiles[i];
 

@@ -86,7 +86,8 @@ int manager_reload(Manager *m, uint64_t now_usec);
 /* Notices kdamonds that stopped by themselves, restarts or retries what is due. */
 int manager_health_tick(Manager *m, uint64_t now_usec);
 
-/* Stops the owned kdamonds (unless StopOnExit=no) and writes the record. */
+/* Ends the snapshot worker (observe.h), stops the owned kdamonds (unless StopOnExit=no) and writes the
+ * record. */
 int manager_stop(Manager *m);
 
 /* The whole daemon: manager_start(), then the event loop until SIGTERM/SIGINT, then manager_stop().
