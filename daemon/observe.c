@@ -271,6 +271,13 @@ static void journal_hourly(ManagedProfile *p, ProfileObserve *o, uint64_t now_us
 
 /* --- snapshots --- */
 
+/* Why a profile has no new snapshot while its kdamond's intervals are slow (damon_snapshot_read()'s
+ * -ETIME): from 6.14 the kernel would hold DAMON's sysfs lock, and every reader of a kdamond's state,
+ * through a whole scan. Snapshots resume when the intervals are short again. */
+#define SNAPSHOT_SLOW_WALK \
+        "paused: at this kdamond's current intervals the kernel would lock DAMON's sysfs files for over 2 s " \
+        "per snapshot (one to two apply intervals, Linux 6.14+)"
+
 static bool profile_wants_snapshots(const ManagedProfile *p, ssize_t *ret_scheme) {
         int i;
 
@@ -365,6 +372,9 @@ int manager_observe_collect(Manager *m, uint64_t now_usec) {
                 o->unavailable = "this kernel has no tried regions (Linux 6.2)";
                 o->n_failed++;
                 return 1;
+        case -ETIME:            /* not asked: the kernel would hold its sysfs lock too long */
+                o->unavailable = SNAPSHOT_SLOW_WALK;
+                return 1;
         default:
                 o->n_failed++;
                 log_debug_errno(res.error, "Snapshot of profile '%s' failed, ignoring: %m", p->name);
@@ -430,7 +440,7 @@ int manager_observe_tick(Manager *m, uint64_t now_usec) {
                         o->unavailable = "the snapshot worker did not start";
                 else if (!profile_wants_snapshots(p, &scheme))
                         o->unavailable = "no stat scheme that matches all memory";
-                else if (o->unavailable && o->last_error != -EOPNOTSUPP)
+                else if (o->unavailable && o->last_error != -EOPNOTSUPP && o->last_error != -ETIME)
                         o->unavailable = NULL;
 
                 if (now_usec >= o->next_sample_usec) {

@@ -70,7 +70,10 @@ int damon_snapshot_add_scheme(DamonSpec *spec);
  * @ret (time_usec: CLOCK_REALTIME after the read). @duration_usec (may be NULL) gets how long the state
  * command blocked. -EOPNOTSUPP without tried regions (6.1), -ESRCH when the kdamond is not running,
  * -ECANCELED when every scheme is off by its watermarks, -ENODATA when the kernel answered with no region
- * (its update timed out before the scheme was applied). */
+ * (its update timed out before the scheme was applied), -ETIME without asking when, from 6.14, the kernel
+ * would hold DAMON's sysfs lock for longer than DAMON_SNAPSHOT_MAX_HOLD_USEC to answer (up to two of the
+ * kdamond's longest apply intervals: slow auto-tuned intervals). */
+#define DAMON_SNAPSHOT_MAX_HOLD_USEC UINT64_C(2000000)     /* 2 s */
 int damon_snapshot_read(DamonIO *io, const DamonFeatures *f, unsigned index, size_t scheme,
                         AccessSnapshot *ret, uint64_t *ret_command_usec);
 

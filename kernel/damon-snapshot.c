@@ -66,6 +66,39 @@ static int read_rel_u64(DamonIO *io, unsigned index, const char *rel, uint64_t *
         return damon_io_read_u64(io, p, ret);
 }
 
+/* From 6.14 update_schemes_tried_regions is a damos_walk(): the kernel answers only once every scheme of
+ * the kdamond has been applied over a whole apply interval (its apply_interval_us, or the aggregation
+ * interval when 0), that is after one to two of the longest, and the writer holds DAMON's sysfs lock all
+ * that time: every other reader of a kdamond's state or pid gets EBUSY meanwhile (6.17 and 7.x trylock it
+ * in state_show() too). With the kernel's interval auto-tuning an aggregation can last a minute or more.
+ * The longest such hold at the kdamond's current intervals (aggr_us as last published: refresh_ms keeps it
+ * fresh on 6.17+). */
+static int walk_hold_usec(DamonIO *io, const DamonFeatures *f, unsigned index, uint64_t *ret) {
+        char rel[DAMON_IMAGE_PATH_MAX];
+        uint64_t aggr_us, nr_schemes, longest = 0;
+        int r;
+
+        r = read_rel_u64(io, index, "contexts/0/monitoring_attrs/intervals/aggr_us", &aggr_us);
+        if (r < 0)
+                return r;
+        r = read_rel_u64(io, index, "contexts/0/schemes/nr_schemes", &nr_schemes);
+        if (r < 0)
+                return r;
+        for (uint64_t i = 0; i < nr_schemes; i++) {
+                uint64_t apply_us = 0;
+
+                if (damon_features_has(f, DAMON_FEATURE_APPLY_INTERVAL)) {
+                        snprintf(rel, sizeof(rel), "contexts/0/schemes/%" PRIu64 "/apply_interval_us", i);
+                        r = read_rel_u64(io, index, rel, &apply_us);
+                        if (r < 0)
+                                return r;
+                }
+                longest = MAX(longest, apply_us > 0 ? apply_us : aggr_us);
+        }
+        *ret = longest > UINT64_MAX / 2 ? UINT64_MAX : 2 * longest;
+        return 0;
+}
+
 int damon_snapshot_read(DamonIO *io, const DamonFeatures *f, unsigned index, size_t scheme,
                         AccessSnapshot *ret, uint64_t *ret_command_usec) {
         _cleanup_strv_free_ char **names = NULL;
@@ -89,6 +122,17 @@ int damon_snapshot_read(DamonIO *io, const DamonFeatures *f, unsigned index, siz
         if (!streq(state, "on")) {
                 r = -ESRCH;
                 goto finish;
+        }
+        if (damon_features_has(f, DAMON_FEATURE_FILTER_ALLOW)) {    /* 6.14: damos_walk() */
+                uint64_t hold;
+
+                r = walk_hold_usec(io, f, index, &hold);
+                if (r < 0)
+                        goto finish;
+                if (hold > DAMON_SNAPSHOT_MAX_HOLD_USEC) {
+                        r = -ETIME;
+                        goto finish;
+                }
         }
         t0 = now_usec(CLOCK_MONOTONIC);
         r = damon_io_write(io, path, "update_schemes_tried_regions");

@@ -80,6 +80,8 @@ struct FakeKernel {
         unsigned n_hung_commits;        /* commits a real kernel would have blocked on forever */
         unsigned n_held_commands;       /* 6.14+: commands an inactive kdamond served after its sleep */
         uint64_t held_usec;             /* how long those held their writers, in all */
+        unsigned n_walks;               /* 6.14+: update_schemes_tried_regions/bytes served (damos_walk()) */
+        uint64_t max_walk_usec;         /* the longest any of them would have held DAMON's sysfs lock */
 
         char *log;
         size_t log_len, log_cap;
@@ -890,6 +892,27 @@ static uint64_t wmark_sleep_usec(FakeKernel *k, unsigned i) {
         return min == UINT64_MAX ? 0 : min;
 }
 
+/* How long a 6.14+ damos_walk() of kdamond @i holds its writer (and DAMON's sysfs lock): until every
+ * running scheme has been applied over a whole apply interval (apply_interval_us, or the current
+ * aggregation interval when 0), at most two of the longest. */
+static uint64_t walk_usec(FakeKernel *k, unsigned i) {
+        char buf[64], key[PATH_MAX];
+        uint64_t ns = 0, longest = 0;
+
+        if (fake_kernel_running_value(k, i, "contexts/0/schemes/nr_schemes", buf, sizeof(buf)) < 0 ||
+            parse_u64_kernel(buf, &ns) < 0)
+                return 0;
+        for (uint64_t s = 0; s < ns; s++) {
+                uint64_t u = 0;
+
+                if (pathf(key, sizeof(key), "contexts/0/schemes/%" PRIu64 "/apply_interval_us", s) < 0 ||
+                    fake_kernel_running_value(k, i, key, buf, sizeof(buf)) < 0 || parse_u64_kernel(buf, &u) < 0)
+                        u = 0;
+                longest = MAX(longest, u > 0 ? u : k->kdamonds[i].tuned_aggr_us);
+        }
+        return 2 * longest;
+}
+
 static int state_write(FakeKernel *k, unsigned i, const char *value) {
         FakeKdamond *kd = &k->kdamonds[i];
         const char *w;
@@ -937,6 +960,12 @@ static int state_write(FakeKernel *k, unsigned i, const char *value) {
                 /* the walk waits for every scheme's next apply, which never comes when all are off */
                 if (all_schemes_inactive(k, i))
                         return -ECANCELED;
+                /* served at once; a 6.14+ kernel holds the writer, with DAMON's sysfs lock, until the
+                 * walk is done */
+                if (k->version >= FAKE_V(6, 14)) {
+                        k->n_walks++;
+                        k->max_walk_usec = MAX(k->max_walk_usec, walk_usec(k, i));
+                }
                 return for_each_scheme(k, i, streq(w, "update_schemes_tried_regions") ?
                                                      scheme_tried_regions : scheme_tried_bytes);
         }
@@ -1772,6 +1801,14 @@ unsigned fake_kernel_n_held_commands(const FakeKernel *k) {
 
 uint64_t fake_kernel_held_usec(const FakeKernel *k) {
         return k->held_usec;
+}
+
+unsigned fake_kernel_n_walks(const FakeKernel *k) {
+        return k->n_walks;
+}
+
+uint64_t fake_kernel_max_walk_usec(const FakeKernel *k) {
+        return k->max_walk_usec;
 }
 
 unsigned fake_kernel_n_hung_commits(const FakeKernel *k) {

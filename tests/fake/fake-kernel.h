@@ -161,6 +161,13 @@ unsigned fake_kernel_n_hung_commits(const FakeKernel *k);
  * and counts them here, with the wait each would have cost. */
 unsigned fake_kernel_n_held_commands(const FakeKernel *k);
 uint64_t fake_kernel_held_usec(const FakeKernel *k);
+/* From 6.14 update_schemes_tried_regions/bytes go through damos_walk(): the writer waits, holding DAMON's
+ * sysfs lock (every state or pid read meanwhile fails with EBUSY), until every running scheme has been
+ * applied over a whole apply interval (apply_interval_us, or the current, possibly tuned, aggregation
+ * interval when 0): up to two of the longest. The fake serves them at once; it counts them and keeps the
+ * longest wait one would have cost. */
+unsigned fake_kernel_n_walks(const FakeKernel *k);
+uint64_t fake_kernel_max_walk_usec(const FakeKernel *k);
 
 /* How many commit_schemes_quota_goals kdamond @index handled (they are not counted as commits), and
  * how many commit_inputs requests a running module consumed. */

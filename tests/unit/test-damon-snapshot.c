@@ -35,15 +35,15 @@ static bool has_tried_regions(void) {
 }
 
 /* paddr over 1 GiB with a pageout scheme for cold memory, then the snapshot scheme */
-static void start_spec(DamonSpec *spec, int *ret_scheme) {
+static void start_spec_intervals(DamonSpec *spec, int *ret_scheme, uint64_t sample_us, uint64_t aggr_us) {
         DamonTarget *t;
         DamosScheme *s;
         DamonError e = {};
 
         damon_spec_init(spec);
         spec->ops = DAMON_OPS_PADDR;
-        spec->attrs.sample_us = 5000;
-        spec->attrs.aggr_us = 100000;
+        spec->attrs.sample_us = sample_us;
+        spec->attrs.aggr_us = aggr_us;
         t = damon_spec_add_target(spec);
         ck_assert_ptr_nonnull(t);
         ck_assert_ptr_nonnull(damon_target_add_region(t, 1048576, 1073741824));
@@ -60,6 +60,15 @@ static void start_spec(DamonSpec *spec, int *ret_scheme) {
         ck_assert_int_eq(*ret_scheme, 1);
         ck_assert_int_eq(damon_snapshot_scheme_index(spec), 1);
         ck_assert_msg(damon_sysfs_start(sysfs, index0, spec, NULL, &e) >= 0, "%s", e.message);
+}
+
+static void start_spec(DamonSpec *spec, int *ret_scheme) {
+        start_spec_intervals(spec, ret_scheme, 5000, 100000);
+}
+
+/* 6.14+: the tried regions come through damos_walk(), which holds DAMON's sysfs lock */
+static bool walks_hold_lock(void) {
+        return damon_features_has(damon_sysfs_features(sysfs), DAMON_FEATURE_FILTER_ALLOW);
 }
 
 START_TEST(test_scheme_index) {
@@ -108,6 +117,9 @@ START_TEST(test_read) {
         }
         ck_assert_ok(r);
         ck_assert_str_eq(fake_kernel_write_log(k), "0/state update_schemes_tried_regions\n");
+        /* 6.14+: the lock is held for two 100 ms aggregations at most */
+        ck_assert_uint_eq(fake_kernel_n_walks(k), walks_hold_lock() ? 1 : 0);
+        ck_assert_uint_le(fake_kernel_max_walk_usec(k), DAMON_SNAPSHOT_MAX_HOLD_USEC);
         ck_assert_uint_ne(cmd_usec, UINT64_MAX);
         ck_assert_uint_gt(snap.n_regions, 0);
         ck_assert_uint_eq(snap.sample_us, 5000);
@@ -121,6 +133,55 @@ START_TEST(test_read) {
         access_snapshot_done(&snap);
         ck_assert_int_eq(damon_snapshot_read(fake_kernel_io(k), damon_sysfs_features(sysfs), index0,
                                              (size_t) scheme, &snap, NULL), -ESRCH);
+}
+END_TEST
+
+/* Slow intervals (as the kernel's auto-tuning makes them: seconds of sampling, a minute of aggregation):
+ * from 6.14 the kernel would answer only after one to two aggregations, holding DAMON's sysfs lock, and
+ * every reader of a kdamond's state or pid meanwhile gets EBUSY. No command then; before 6.14 the waiter
+ * dropped the lock, and the snapshot is taken. */
+START_TEST(test_read_slow_intervals) {
+        _cleanup_(damon_spec_done) DamonSpec spec;
+        _cleanup_(access_snapshot_done) AccessSnapshot snap = {};
+        int scheme, r;
+
+        start_spec_intervals(&spec, &scheme, 500000, 10000000);
+        fake_kernel_clear_write_log(k);
+        r = damon_snapshot_read(fake_kernel_io(k), damon_sysfs_features(sysfs), index0, (size_t) scheme, &snap,
+                                NULL);
+        if (!has_tried_regions()) {
+                ck_assert_int_eq(r, -EOPNOTSUPP);
+                return;
+        }
+        if (walks_hold_lock()) {
+                ck_assert_int_eq(r, -ETIME);
+                ck_assert_str_eq(fake_kernel_write_log(k), "");
+                ck_assert_uint_eq(fake_kernel_n_walks(k), 0);
+                return;
+        }
+        ck_assert_ok(r);
+        ck_assert_str_eq(fake_kernel_write_log(k), "0/state update_schemes_tried_regions\n");
+        ck_assert_uint_eq(fake_kernel_n_walks(k), 0);
+}
+END_TEST
+
+/* A scheme's own apply interval counts instead of the aggregation interval: a long one alone holds the
+ * walk as long. */
+START_TEST(test_read_slow_apply_interval) {
+        _cleanup_(damon_spec_done) DamonSpec spec;
+        _cleanup_(access_snapshot_done) AccessSnapshot snap = {};
+        DamonError e = {};
+        int scheme, r;
+
+        start_spec(&spec, &scheme);
+        if (!damon_features_has(damon_sysfs_features(sysfs), DAMON_FEATURE_APPLY_INTERVAL))
+                return;
+        spec.schemes[0].apply_interval_us = 5000000;
+        ck_assert_msg(damon_sysfs_commit(sysfs, index0, &spec, NULL, &e) >= 0, "%s", e.message);
+        fake_kernel_clear_write_log(k);
+        r = damon_snapshot_read(fake_kernel_io(k), damon_sysfs_features(sysfs), index0, (size_t) scheme, &snap,
+                                NULL);
+        ck_assert_int_eq(r, walks_hold_lock() ? -ETIME : 0);
 }
 END_TEST
 
@@ -221,6 +282,8 @@ static Suite *snapshot_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_scheme_index);
         tcase_add_test(tc, test_read);
+        tcase_add_test(tc, test_read_slow_intervals);
+        tcase_add_test(tc, test_read_slow_apply_interval);
         tcase_add_test(tc, test_worker);
         tcase_add_test(tc, test_worker_errors_and_free);
         tcase_add_test(tc, test_busy_flag);
