@@ -156,6 +156,43 @@ START_TEST(test_snapshots_off) {
 }
 END_TEST
 
+/* Slow intervals (the kernel's auto-tuning reaches seconds of sampling): from 6.14 a snapshot would hold
+ * DAMON's sysfs lock for up to two 10 s aggregations, so none is asked for, and the profile says why. */
+START_TEST(test_slow_intervals_pause) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        const char *monitor = "SampleInterval=5ms\nAggregationInterval=100ms\n";
+        const char *at = strstr(profile_text, monitor);
+        char *text = NULL;
+
+        ck_assert_ptr_nonnull(at);
+        ck_assert_int_ge(asprintf(&text, "%.*sSampleInterval=500ms\nAggregationInterval=10s\n%s",
+                                  (int) (at - profile_text), profile_text, at + strlen(monitor)), 0);
+        ck_assert_ok(fake_kernel_write_file(k, "etc/damond/watch.conf", text));
+        free(text);
+        m = start_manager();
+        p = manager_find_profile(m, "watch");
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        if (!has_tried_regions())
+                return;
+        ck_assert_int_eq(wait_collect(m, T0 + SEC), 1);
+        if (fake_kernel_gen(k) >= FAKE_GEN_6_17) {
+                ck_assert_uint_eq(p->observe->n_snapshots, 0);
+                ck_assert_int_eq(p->observe->last_error, -ETIME);
+                ck_assert_ptr_nonnull(p->observe->unavailable);
+                ck_assert_ptr_nonnull(strstr(p->observe->unavailable, "paused"));
+                ck_assert_uint_eq(fake_kernel_n_walks(k), 0);
+                /* still said at the next tick */
+                ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
+                ck_assert_ptr_nonnull(p->observe->unavailable);
+        } else {
+                /* before 6.14 the waiter drops the lock: the snapshot is taken */
+                ck_assert_uint_eq(p->observe->n_snapshots, 1);
+                ck_assert_ptr_null(p->observe->unavailable);
+        }
+}
+END_TEST
+
 /* A profile whose schemes all act on part of memory gives no snapshot, and says so. */
 START_TEST(test_no_stat_scheme) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -234,6 +271,7 @@ static Suite *observe_suite(void) {
         tcase_add_test(tc, test_snapshots_arrive);
         tcase_add_test(tc, test_history_ceiling);
         tcase_add_test(tc, test_snapshots_off);
+        tcase_add_test(tc, test_slow_intervals_pause);
         tcase_add_test(tc, test_no_stat_scheme);
         tcase_add_test(tc, test_removed_in_flight);
         tcase_add_test(tc, test_savings);
