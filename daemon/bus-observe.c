@@ -55,7 +55,7 @@ static int get_snapshots(sd_bus *bus, const char *path, const char *interface, c
 static int append_delta(sd_bus_message *reply, const char *period, const SavingsDelta *d) {
         int r;
 
-        r = sd_bus_message_open_container(reply, 'r', "sta(st)tttttx");
+        r = sd_bus_message_open_container(reply, 'r', "sta(st)ttttttx");
         if (r >= 0)
                 r = sd_bus_message_append(reply, "st", period, d->duration_usec);
         if (r >= 0)
@@ -65,9 +65,10 @@ static int append_delta(sd_bus_message *reply, const char *period, const Savings
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "tttttx",
+                r = sd_bus_message_append(reply, "ttttttx",
                                           d->has_refaults ? d->refault_bytes : UINT64_MAX,
                                           d->has_swapins ? d->swapin_bytes : UINT64_MAX,
+                                          d->has_swapouts ? d->swapout_bytes : UINT64_MAX,
                                           d->has_cpu ? d->kdamond_cpu_usec : UINT64_MAX,
                                           d->has_cpu ? d->cpu_permyriad : UINT64_MAX,
                                           d->has_stall ? d->stall_usec : UINT64_MAX,
@@ -84,7 +85,7 @@ static int get_savings(sd_bus *bus, const char *path, const char *interface, con
         SavingsDelta d;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "(sta(st)tttttx)");
+        r = sd_bus_message_open_container(reply, 'a', "(sta(st)ttttttx)");
         if (r >= 0 && o && savings_history_since_start(&o->savings, &d) >= 0)
                 r = append_delta(reply, "start", &d);
         if (r >= 0 && o && savings_history_window(&o->savings, 60 * USEC_PER_SEC, &d) >= 0)
@@ -172,7 +173,7 @@ const sd_bus_vtable bus_observe_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Access", "(tttttat)", get_access, 0, 0),
         SD_BUS_PROPERTY("Snapshots", "(ttttts)", get_snapshots, 0, 0),
-        SD_BUS_PROPERTY("Savings", "a(sta(st)tttttx)", get_savings, 0, 0),
+        SD_BUS_PROPERTY("Savings", "a(sta(st)ttttttx)", get_savings, 0, 0),
         SD_BUS_PROPERTY("Memory", "(stttt)", get_memory, 0, 0),
         SD_BUS_METHOD("GetSnapshots", "", "a(ttta(ttuu))", method_get_snapshots, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,

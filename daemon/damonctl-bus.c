@@ -495,10 +495,10 @@ static int parse_savings(sd_bus_message *m, void *field) {
         CtlObserve *o = field;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "(sta(st)tttttx)");
+        r = sd_bus_message_enter_container(m, 'a', "(sta(st)ttttttx)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'r', "sta(st)tttttx")) > 0) {
+        while ((r = sd_bus_message_enter_container(m, 'r', "sta(st)ttttttx")) > 0) {
                 CtlSavings *s = grow(&o->savings, &o->n_savings, sizeof(CtlSavings));
 
                 if (!s)
@@ -526,7 +526,8 @@ static int parse_savings(sd_bus_message *m, void *field) {
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
                 if (r >= 0)
-                        r = sd_bus_message_read(m, "tttttx", &s->refault_bytes, &s->swapin_bytes, &s->cpu_usec,
+                        r = sd_bus_message_read(m, "ttttttx", &s->refault_bytes, &s->swapin_bytes, &s->swapout_bytes,
+                                                &s->cpu_usec,
                                                 &s->cpu_permyriad, &s->stall_usec, &s->resident_change_bytes);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
@@ -555,7 +556,7 @@ static int parse_memory(sd_bus_message *m, void *field) {
 static const Prop observe_props[] = {
         { "Access", "(tttttat)", parse_access, 0 },
         { "Snapshots", "(ttttts)", parse_snapshots, 0 },
-        { "Savings", "a(sta(st)tttttx)", parse_savings, 0 },
+        { "Savings", "a(sta(st)ttttttx)", parse_savings, 0 },
         { "Memory", "(stttt)", parse_memory, 0 },
 };
 

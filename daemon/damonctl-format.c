@@ -423,8 +423,11 @@ static const char *format_or_na(char *buf, size_t size, uint64_t v, bool usec) {
 static void print_savings(FILE *f, const CtlSavings *s, const char *what) {
         char a[CTL_FORMAT_MAX], b[CTL_FORMAT_MAX], c[CTL_FORMAT_MAX], d[CTL_FORMAT_MAX];
 
-        fprintf(f, "%s (%s): paged out %s, refaulted %s, swapped in %s", what,
-                ctl_format_usec(a, sizeof(a), s->duration_usec),
+        /* what left memory for swap (measured, of the cgroup or machine) before what DAMON acted on */
+        fprintf(f, "%s (%s): ", what, ctl_format_usec(a, sizeof(a), s->duration_usec));
+        if (s->swapout_bytes != CTL_UNKNOWN)
+                fprintf(f, "swapped out %s, ", ctl_format_bytes(a, sizeof(a), s->swapout_bytes));
+        fprintf(f, "pageout applied to %s, refaulted %s, swapped in %s",
                 ctl_format_bytes(b, sizeof(b), ctl_savings_applied(s, "pageout")),
                 format_or_na(c, sizeof(c), s->refault_bytes, false),
                 format_or_na(d, sizeof(d), s->swapin_bytes, false));
@@ -1071,6 +1074,7 @@ static json_object *json_observe(J *j, const CtlObserve *o) {
                 jset(j, x, "applied_bytes", ap, false);
                 jset_u64(j, x, "refault_bytes", s->refault_bytes);
                 jset_u64(j, x, "swapin_bytes", s->swapin_bytes);
+                jset_u64(j, x, "swapout_bytes", s->swapout_bytes);
                 jset_u64(j, x, "kdamond_cpu_usec", s->cpu_usec);
                 jset_u64(j, x, "kdamond_cpu_permyriad", s->cpu_permyriad);
                 jset_u64(j, x, "stall_usec", s->stall_usec);

@@ -79,7 +79,7 @@ typedef struct CtlSavings {
         uint64_t duration_usec;
         CtlStat *applied;               /* per action class */
         size_t n_applied;
-        uint64_t refault_bytes, swapin_bytes, cpu_usec, cpu_permyriad, stall_usec;     /* CTL_UNKNOWN */
+        uint64_t refault_bytes, swapin_bytes, swapout_bytes, cpu_usec, cpu_permyriad, stall_usec; /* CTL_UNKNOWN */
         int64_t resident_change_bytes;  /* INT64_MIN: not known */
 } CtlSavings;
 

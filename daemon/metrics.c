@@ -369,6 +369,17 @@ static void emit_savings(Manager *m, FILE *f) {
                 sample_u64(f, "damond_swapin_bytes_total", m->profiles[i]->name, kv, L.swapins * L.page_size);
         }
         hdr = false;
+        EACH if (L.has_swapouts) {
+                const char *kv[] = { "cgroup", CG, NULL };
+
+                if (!hdr)
+                        family(f, "damond_swapout_bytes_total", "counter",
+                               "Swapped-out bytes (pswpout) of the cgroup, or of the machine: what left memory for "
+                               "swap, by damond's pageout or any other reclaim.");
+                hdr = true;
+                sample_u64(f, "damond_swapout_bytes_total", m->profiles[i]->name, kv, L.swapouts * L.page_size);
+        }
+        hdr = false;
         EACH if (L.has_cpu) {
                 if (!hdr)
                         family(f, "damond_kdamond_cpu_seconds_total", "counter",

@@ -225,6 +225,8 @@ static int sample_savings(Manager *m, ManagedProfile *p, ProfileObserve *o, uint
                 s.has_refaults = c.has_refaults;
                 s.swapins = c.swapins;
                 s.has_swapins = c.has_swapins;
+                s.swapouts = c.swapouts;
+                s.has_swapouts = c.has_swapouts;
                 s.resident_bytes = c.resident_bytes;
                 s.has_resident = c.has_resident;
                 s.swap_bytes = c.swap_bytes;
@@ -247,7 +249,7 @@ static int sample_savings(Manager *m, ManagedProfile *p, ProfileObserve *o, uint
 }
 
 static void journal_hourly(ManagedProfile *p, ProfileObserve *o, uint64_t now_usec) {
-        char saved[32], refaulted[32];
+        char saved[32], applied[32], refaulted[32];
         SavingsDelta d;
 
         if (o->next_journal_usec == 0) {
@@ -262,9 +264,10 @@ static void journal_hourly(ManagedProfile *p, ProfileObserve *o, uint64_t now_us
         log_struct(LOG_INFO, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                               .message_id = DAMOND_MESSAGE_SAVINGS_HOURLY),
-                   "Profile '%s' in the last %" PRIu64 " min: saved %s, refaulted %s, cost %s%" PRIu64 ".%02" PRIu64
-                   "%% CPU.", p->name, d.duration_usec / (60 * USEC_PER_SEC),
-                   format_size(saved, sizeof saved, d.applied_bytes[SAVINGS_ACTION_PAGEOUT]),
+                   "Profile '%s' in the last %" PRIu64 " min: saved %s swapped out (pageout applied to %s), "
+                   "refaulted %s, cost %s%" PRIu64 ".%02" PRIu64 "%% CPU.", p->name, d.duration_usec / (60 * USEC_PER_SEC),
+                   d.has_swapouts ? format_size(saved, sizeof saved, d.swapout_bytes) : "n/a",
+                   format_size(applied, sizeof applied, d.applied_bytes[SAVINGS_ACTION_PAGEOUT]),
                    d.has_refaults ? format_size(refaulted, sizeof refaulted, d.refault_bytes) : "n/a",
                    d.has_cpu ? "" : "n/a ", d.cpu_permyriad / 100, d.cpu_permyriad % 100);
 }

@@ -120,6 +120,8 @@ typedef struct SavingsSample {
                                                  * the machine */
         uint64_t swapins;                       /* pswpin (pages), of the cgroup where memory.stat has it,
                                                  * else the machine */
+        uint64_t swapouts;                      /* pswpout (pages), the same way: what was paged out to swap
+                                                 * by anyone (damond's pageout, kswapd, memory.reclaim) */
         uint64_t kdamond_cpu_usec;              /* utime + stime of the kdamond */
         uint64_t stall_usec;                    /* memory "some" PSI total of the cgroup or the machine */
         /* levels */
@@ -127,7 +129,7 @@ typedef struct SavingsSample {
         uint64_t swap_bytes;                    /* memory.swap.current, or SwapTotal - SwapFree */
         uint64_t compressed_bytes;              /* zswap/zram, 0 when neither is in use */
         uint64_t page_size;
-        bool has_refaults, has_swapins, has_cpu, has_stall, has_resident, has_swap, has_compressed;
+        bool has_refaults, has_swapins, has_swapouts, has_cpu, has_stall, has_resident, has_swap, has_compressed;
 } SavingsSample;
 
 typedef struct SavingsDelta {
@@ -135,11 +137,12 @@ typedef struct SavingsDelta {
         uint64_t applied_bytes[_SAVINGS_ACTION_MAX];
         uint64_t refault_bytes;
         uint64_t swapin_bytes;
+        uint64_t swapout_bytes;
         uint64_t kdamond_cpu_usec;
         uint64_t cpu_permyriad;                 /* kdamond CPU time over the duration, of one CPU */
         uint64_t stall_usec;
         int64_t resident_change_bytes;          /* now - then (negative: memory freed) */
-        bool has_refaults, has_swapins, has_cpu, has_stall, has_resident;
+        bool has_refaults, has_swapins, has_swapouts, has_cpu, has_stall, has_resident;
 } SavingsDelta;
 
 /* The savings class of a DAMOS action. */

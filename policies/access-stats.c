@@ -348,6 +348,9 @@ int savings_delta(const SavingsSample *then, const SavingsSample *now, SavingsDe
         d.has_swapins = then->has_swapins && now->has_swapins;
         if (d.has_swapins)
                 d.swapin_bytes = mul_sat(counter_delta(then->swapins, now->swapins), page);
+        d.has_swapouts = then->has_swapouts && now->has_swapouts;
+        if (d.has_swapouts)
+                d.swapout_bytes = mul_sat(counter_delta(then->swapouts, now->swapouts), page);
         d.has_cpu = then->has_cpu && now->has_cpu;
         if (d.has_cpu) {
                 d.kdamond_cpu_usec = counter_delta(then->kdamond_cpu_usec, now->kdamond_cpu_usec);

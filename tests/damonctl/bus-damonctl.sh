@@ -102,7 +102,7 @@ normalise() {
                 -e 's/^( +Savings: since start) .*/\1 @SAVINGS@/' \
                 -e '/^ {14}last hour \(/d' \
                 -e 's/^( +Resident: ).*/\1@RESIDENT@/' \
-                -e 's/"(duration_usec|pageout|cold|hot|migrate|hugepage|stat|stall_usec|resident_change_bytes|kdamond_cpu_usec|kdamond_cpu_permyriad|refault_bytes|swapin_bytes|resident_bytes|baseline_resident_bytes|swap_bytes|compressed_bytes)": -?[0-9]+/"\1": @N@/' \
+                -e 's/"(duration_usec|pageout|cold|hot|migrate|hugepage|stat|stall_usec|resident_change_bytes|kdamond_cpu_usec|kdamond_cpu_permyriad|refault_bytes|swapin_bytes|swapout_bytes|resident_bytes|baseline_resident_bytes|swap_bytes|compressed_bytes)": -?[0-9]+/"\1": @N@/' \
                 -e 's/^([a-z-]+ +[a-z]+ +[-0-9]+ +[a-z-]+ +)(-|[0-9.]+[BKMGTPE])$/\1@APPLIED@/' \
                 -e 's/^AppliedLastMinute=.*/AppliedLastMinute=@APPLIED@/' \
                 -e 's/"applied_last_minute_bytes": (null|[0-9]+)/"applied_last_minute_bytes": @APPLIED@/'

@@ -213,9 +213,9 @@ END_TEST
 
 START_TEST(test_savings_delta) {
         SavingsSample a = { .time_usec = 10 * SEC, .page_size = 4096, .refaults = 100, .swapins = 10,
-                            .kdamond_cpu_usec = 1 * SEC, .stall_usec = 500, .resident_bytes = 800 * MiB,
-                            .has_refaults = true, .has_swapins = true, .has_cpu = true, .has_stall = true,
-                            .has_resident = true };
+                            .swapouts = 1000, .kdamond_cpu_usec = 1 * SEC, .stall_usec = 500,
+                            .resident_bytes = 800 * MiB, .has_refaults = true, .has_swapins = true,
+                            .has_swapouts = true, .has_cpu = true, .has_stall = true, .has_resident = true };
         SavingsSample b = a;
         SavingsDelta d;
 
@@ -224,6 +224,7 @@ START_TEST(test_savings_delta) {
         b.applied_bytes[SAVINGS_ACTION_PAGEOUT] = 110 * MiB;
         b.refaults = 100 + 256;                 /* 1 MiB of pages came back */
         b.swapins = 10 + 512;
+        b.swapouts = 1000 + 25600;              /* 100 MiB went to swap */
         b.kdamond_cpu_usec = 1 * SEC + 600000;  /* 0.6 s of CPU in 60 s: 1% */
         b.stall_usec = 1500;
         b.resident_bytes = 700 * MiB;
@@ -232,6 +233,8 @@ START_TEST(test_savings_delta) {
         ck_assert_uint_eq(d.applied_bytes[SAVINGS_ACTION_PAGEOUT], 100 * MiB);
         ck_assert_uint_eq(d.refault_bytes, 1 * MiB);
         ck_assert_uint_eq(d.swapin_bytes, 2 * MiB);
+        ck_assert(d.has_swapouts);
+        ck_assert_uint_eq(d.swapout_bytes, 100 * MiB);
         ck_assert_uint_eq(d.cpu_permyriad, 100);
         ck_assert_uint_eq(d.stall_usec, 1000);
         ck_assert_int_eq(d.resident_change_bytes, -(int64_t) (100 * MiB));
@@ -243,9 +246,12 @@ START_TEST(test_savings_delta) {
 
         /* what one side lacks is not made up */
         b.has_refaults = false;
+        a.has_swapouts = false;
         ck_assert_ok(savings_delta(&a, &b, &d));
         ck_assert(!d.has_refaults);
         ck_assert_uint_eq(d.refault_bytes, 0);
+        ck_assert(!d.has_swapouts);
+        ck_assert_uint_eq(d.swapout_bytes, 0);
 
         ck_assert_int_eq(savings_delta(&b, &a, &d), -EINVAL);
 

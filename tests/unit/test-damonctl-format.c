@@ -382,6 +382,56 @@ START_TEST(test_status_applied_over_tried) {
 }
 END_TEST
 
+/* Savings: what went to swap (pswpout) apart from what pageout was applied to (sz_applied, which counts a
+ * vaddr region each time); without a swap-out counter only the latter, never under the name "paged out". */
+START_TEST(test_status_savings) {
+        _cleanup_(ctl_manager_done) CtlManager m = {};
+        _cleanup_free_ char *out = NULL, *json = NULL;
+        CtlObserve *o;
+        CtlSavings *s;
+
+        make_manager(&m);
+        o = &m.profiles[1].observe;
+        o->present = true;
+        o->resident_bytes = o->baseline_bytes = o->swap_bytes = o->compressed_bytes = CTL_UNKNOWN;
+        o->savings = calloc(1, sizeof(CtlSavings));
+        ck_assert_ptr_nonnull(o->savings);
+        o->n_savings = 1;
+        s = &o->savings[0];
+        *s = (CtlSavings) {
+                .period = xstrdup("start"),
+                .duration_usec = 5 * MIN_USEC,
+                .refault_bytes = 3 * MIB,
+                .swapin_bytes = 2 * MIB,
+                .swapout_bytes = 200 * MIB,
+                .cpu_usec = CTL_UNKNOWN,
+                .cpu_permyriad = CTL_UNKNOWN,
+                .stall_usec = CTL_UNKNOWN,
+                .resident_change_bytes = INT64_MIN,
+        };
+        s->applied = calloc(1, sizeof(CtlStat));
+        ck_assert_ptr_nonnull(s->applied);
+        s->applied[0] = (CtlStat) { xstrdup("pageout"), 450 * MIB };
+        s->n_applied = 1;
+
+        out = render(status_all, &m);
+        ck_assert_msg(strstr(out, "     Savings: since start (5min): swapped out 200.0M, pageout applied to 450.0M, "
+                                  "refaulted 3.0M, swapped in 2.0M\n"), "%s", out);
+        ck_assert_ptr_null(strstr(out, "paged out"));
+        json = render_json(ctl_json_status(&m, NULL));
+        ck_assert_msg(strstr(json, "\"swapout_bytes\": 209715200"), "%s", json);
+        out = mfree(out);
+        json = mfree(json);
+
+        s->swapout_bytes = CTL_UNKNOWN;
+        out = render(status_all, &m);
+        ck_assert_msg(strstr(out, "     Savings: since start (5min): pageout applied to 450.0M, refaulted 3.0M, "
+                                  "swapped in 2.0M\n"), "%s", out);
+        json = render_json(ctl_json_status(&m, NULL));
+        ck_assert_msg(strstr(json, "\"swapout_bytes\": null"), "%s", json);
+}
+END_TEST
+
 START_TEST(test_status_first_minute) {
         _cleanup_(ctl_manager_done) CtlManager m = {};
         _cleanup_free_ char *buf = NULL;
@@ -625,6 +675,7 @@ int main(void) {
         tcase_add_test(tc, test_status_one_profile);
         tcase_add_test(tc, test_status_first_minute);
         tcase_add_test(tc, test_status_applied_over_tried);
+        tcase_add_test(tc, test_status_savings);
         tcase_add_test(tc, test_status_color);
         tcase_add_test(tc, test_status_json);
         tcase_add_test(tc, test_status_json_typed);

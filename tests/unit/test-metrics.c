@@ -270,6 +270,8 @@ START_TEST(test_exposition) {
                                "metric=\"some_mem_psi_us\"} 1000\n"));
         ck_assert(has_line(text, "damond_resident_bytes{profile=\"watch\",cgroup=\"\"} 4294967296"));
         ck_assert(has_line(text, "damond_refault_bytes_total{profile=\"watch\",cgroup=\"\"} 122880"));
+        /* pswpout 50 pages of the machine's vmstat */
+        ck_assert(has_line(text, "damond_swapout_bytes_total{profile=\"watch\",cgroup=\"\"} 204800"));
         if (!has_tried_regions()) {
                 ck_assert_ptr_null(strstr(text, "damond_working_set_bytes"));
                 return;

@@ -249,6 +249,9 @@ START_TEST(test_savings) {
         ck_assert_uint_eq(d.refault_bytes, 100 * p->observe->savings.latest.page_size);
         ck_assert(d.has_swapins);
         ck_assert_uint_eq(d.swapin_bytes, 2 * p->observe->savings.latest.page_size);
+        /* pswpout 50 -> 80: what went to swap, apart from what pageout was applied to */
+        ck_assert(d.has_swapouts);
+        ck_assert_uint_eq(d.swapout_bytes, 30 * p->observe->savings.latest.page_size);
         ck_assert(d.has_resident);
         ck_assert_int_eq(d.resident_change_bytes, -(int64_t) GiB);
         ck_assert_uint_eq(p->observe->savings.latest.swap_bytes, 128 * 1024 * 1024);
