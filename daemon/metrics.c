@@ -330,6 +330,8 @@ static void emit_savings(Manager *m, FILE *f) {
 #define L (m->profiles[i]->observe->savings.latest)
 #define F (m->profiles[i]->observe->savings.first)
 #define CG (m->profiles[i]->observe->cgroup ?: "")
+/* swap-ins and swap-outs are the machine's where the cgroup's memory.stat has no pswpin (6.12 and older) */
+#define SWAP_CG (m->profiles[i]->observe->swap_counts_machine_wide ? "" : CG)
         bool any = false, hdr;
 
         for (size_t i = 0; i < m->n_profiles; i++)
@@ -360,17 +362,18 @@ static void emit_savings(Manager *m, FILE *f) {
         }
         hdr = false;
         EACH if (L.has_swapins) {
-                const char *kv[] = { "cgroup", CG, NULL };
+                const char *kv[] = { "cgroup", SWAP_CG, NULL };
 
                 if (!hdr)
                         family(f, "damond_swapin_bytes_total", "counter",
-                               "Swapped-in bytes (pswpin) of the cgroup, or of the machine.");
+                               "Swapped-in bytes (pswpin) of the cgroup, or of the machine (cgroup=\"\", also where the "
+                               "cgroup's memory.stat has no pswpin).");
                 hdr = true;
                 sample_u64(f, "damond_swapin_bytes_total", m->profiles[i]->name, kv, L.swapins * L.page_size);
         }
         hdr = false;
         EACH if (L.has_swapouts) {
-                const char *kv[] = { "cgroup", CG, NULL };
+                const char *kv[] = { "cgroup", SWAP_CG, NULL };
 
                 if (!hdr)
                         family(f, "damond_swapout_bytes_total", "counter",

@@ -244,6 +244,31 @@ static bool has_line(const char *text, const char *line) {
         return false;
 }
 
+/* A cgroup whose memory.stat has no pswpin/pswpout (6.12 and older): its profile's swap counts are the
+ * machine's, and say so with cgroup="", while its refaults and resident memory stay the cgroup's. */
+START_TEST(test_swap_machine_wide) {
+        _cleanup_(manager_freep) Manager *m = start_manager();
+        _cleanup_free_ char *text = NULL;
+        ManagedProfile *p = manager_find_profile(m, "watch");
+
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        ck_assert_ptr_nonnull(p->observe);
+        free(p->observe->cgroup);
+        p->observe->cgroup = strdup("/system.slice/w.scope");
+        ck_assert_ptr_nonnull(p->observe->cgroup);
+        p->observe->swap_counts_machine_wide = true;
+        ck_assert_ok(manager_metrics_to_string(m, &text));
+        ck_assert_msg(has_line(text, "damond_swapout_bytes_total{profile=\"watch\",cgroup=\"\"} 204800"), "%s", text);
+        ck_assert(strstr(text, "damond_swapin_bytes_total{profile=\"watch\",cgroup=\"\"} "));
+        ck_assert(strstr(text, "damond_refault_bytes_total{profile=\"watch\",cgroup=\"/system.slice/w.scope\"} "));
+        text = mfree(text);
+
+        p->observe->swap_counts_machine_wide = false;
+        ck_assert_ok(manager_metrics_to_string(m, &text));
+        ck_assert(strstr(text, "damond_swapout_bytes_total{profile=\"watch\",cgroup=\"/system.slice/w.scope\"} "));
+}
+END_TEST
+
 START_TEST(test_exposition) {
         _cleanup_(manager_freep) Manager *m = start_manager();
         _cleanup_free_ char *text = NULL;
@@ -327,6 +352,7 @@ static Suite *metrics_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_exposition);
+        tcase_add_test(tc, test_swap_machine_wide);
         tcase_add_test(tc, test_label_escape);
         tcase_add_test(tc, test_file);
         suite_add_tcase(s, tc);
