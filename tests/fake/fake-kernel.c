@@ -761,9 +761,20 @@ static int scheme_update_quota(FakeKernel *k, unsigned i, const char *sdir, uint
                        bytes > 0 ? bytes : k->kdamonds[i].n_updates * UINT64_C(1048576));
 }
 
+/* $DAMOND_FAKE_TRIED_REGIONS=N (1-100000): every tried-regions update publishes N regions, the first
+ * target's first staged region (or a made-up 1 GiB) cut into N equal parts with varied access counts
+ * and ages, as a real kernel does with MaxRegions=N; unset, at most 3. For benchmarks of the snapshot
+ * history at a real kernel's region counts (bench/snapshot-load). */
+static uint64_t tried_regions_wanted(void) {
+        const char *e = getenv("DAMOND_FAKE_TRIED_REGIONS");
+        uint64_t n = 0;
+
+        return e && parse_u64_kernel(e, &n) >= 0 && n >= 1 && n <= 100000 ? n : 0;
+}
+
 /* The regions a scheme "tried": the first target's staged regions, or one made-up region. */
 static int scheme_tried(FakeKernel *k, unsigned i, const char *sdir, uint64_t s, bool dirs) {
-        uint64_t nreg = 0, total = 0;
+        uint64_t nreg = 0, total = 0, wanted = tried_regions_wanted(), base = 0, step = 0;
         char tdir[PATH_MAX];
         int r;
 
@@ -776,15 +787,27 @@ static int scheme_tried(FakeKernel *k, unsigned i, const char *sdir, uint64_t s,
                         return r;
         }
         (void) read_u64f(k, &nreg, KDAMONDS_PREFIX "%u/contexts/0/targets/0/regions/nr_regions", i);
-        for (uint64_t g = 0; g < MAX(MIN(nreg, 3), 1); g++) {
+#define REGION(name) KDAMONDS_PREFIX "%u/contexts/0/targets/0/regions/%" PRIu64 "/" name
+        if (wanted > 0) {
+                uint64_t end = 0;
+
+                if (nreg == 0 || read_u64f(k, &base, REGION("start"), i, UINT64_C(0)) < 0 ||
+                    read_u64f(k, &end, REGION("end"), i, UINT64_C(0)) < 0 || end <= base) {
+                        base = UINT64_C(1) << 32;
+                        end = base + (UINT64_C(1) << 30);
+                }
+                step = MAX((end - base) / wanted / 4096, UINT64_C(1)) * 4096;
+        }
+        for (uint64_t g = 0; g < (wanted > 0 ? wanted : MAX(MIN(nreg, 3), 1)); g++) {
                 uint64_t start = UINT64_C(1048576) * (s + 1), end = start + UINT64_C(1048576);
                 char rdir[PATH_MAX];
 
-                if (nreg > 0) {
-#define REGION(name) KDAMONDS_PREFIX "%u/contexts/0/targets/0/regions/%" PRIu64 "/" name
+                if (wanted > 0) {
+                        start = base + g * step;
+                        end = start + step;
+                } else if (nreg > 0) {
                         (void) read_u64f(k, &start, REGION("start"), i, g);
                         (void) read_u64f(k, &end, REGION("end"), i, g);
-#undef REGION
                 }
                 total += end - start;
                 if (!dirs)
@@ -797,14 +820,16 @@ static int scheme_tried(FakeKernel *k, unsigned i, const char *sdir, uint64_t s,
                 if (r >= 0)
                         r = publish(k, FAKE_DIR_TRIED_REGION, rdir, "end", end);
                 if (r >= 0)
-                        r = publish(k, FAKE_DIR_TRIED_REGION, rdir, "nr_accesses", g);
+                        r = publish(k, FAKE_DIR_TRIED_REGION, rdir, "nr_accesses", wanted > 0 ? g % 8 : g);
                 if (r >= 0)
-                        r = publish(k, FAKE_DIR_TRIED_REGION, rdir, "age", k->kdamonds[i].n_updates + g);
+                        r = publish(k, FAKE_DIR_TRIED_REGION, rdir, "age",
+                                    k->kdamonds[i].n_updates + (wanted > 0 ? g % 600 : g));
                 if (r >= 0)
                         r = publish(k, FAKE_DIR_TRIED_REGION, rdir, "sz_filter_passed", (end - start) / 2);
                 if (r < 0)
                         return r;
         }
+#undef REGION
         return publish(k, FAKE_DIR_TRIED_REGIONS, tdir, "total_bytes", total);
 }
 
