@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "damon-sysfs-internal.h"
+#include "damon-image.h"
+#include "damon-sysfs.h"
 #include "fake-kernel.h"
 
 /* A paddr reclaim spec of the shape damond ships: two schemes, goals and filters where the kernel has

@@ -120,6 +120,8 @@ int profile_compile_tiered(const Profile *p, const DamonFeatures *features, cons
                            CompiledProfile *ret, DiagList *diags);
 void compiled_profile_done(CompiledProfile *c);
 
-/* Writes a readable listing of @c: one "sysfs-path value" line per file the kernel described by
- * @features has (paths relative to kdamonds/K/ and its context), then what damond serves itself. */
+/* Writes a readable listing of @c: one "sysfs-path value" line per file of the spec's image
+ * (damon-image.h) that the kernel described by @features has, in the order the sysfs driver stages them
+ * (paths relative to kdamonds/K/), then what damond serves itself (followed processes, fed goals,
+ * tiering). Returns 0, -ENOMEM, or -EIO when writing to @out failed. */
 int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *features, FILE *out);

@@ -27,6 +27,10 @@ int damon_kdamond_path(char *buf, size_t size, unsigned index, const char *rel) 
         return 0;
 }
 
+bool damon_image_entry_exists(const ImageEntry *e, const DamonFeatures *f) {
+        return e->file_feature < 0 || damon_features_has(f, e->file_feature);
+}
+
 void damon_image_done(DamonImage *img) {
         if (!img)
                 return;
@@ -495,7 +499,7 @@ int damon_image_check(const DamonImage *img, const DamonSpec *spec, const DamonF
         for (size_t i = 0; i < img->n; i++) {
                 const ImageEntry *e = &img->entries[i];
 
-                if (e->file_feature >= 0 && !damon_features_has(f, e->file_feature) && !e->is_default)
+                if (!damon_image_entry_exists(e, f) && !e->is_default)
                         return refuse(reterr, e, NULL, e->file_feature);
                 if (e->value_feature >= 0 && !damon_features_has(f, e->value_feature))
                         return refuse(reterr, e, e->value, e->value_feature);

@@ -297,7 +297,7 @@ static int stage_image(DamonSysfs *s, unsigned index, const DamonImage *img, boo
                 char current[DAMON_IMAGE_VALUE_MAX + 2];
 
                 /* the file does not exist on this kernel, and the value is the default (checked) */
-                if (e->file_feature >= 0 && !damon_features_has(s->features, e->file_feature))
+                if (!damon_image_entry_exists(e, s->features))
                         continue;
 
                 if (has_prefix(e->path, fresh)) {

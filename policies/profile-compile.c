@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "damon-image.h"
 #include "profile-compile.h"
 #include "profile-internal.h"
 #include "profile-kernels.h"
@@ -818,112 +819,7 @@ int profile_compile_tiered(const Profile *p, const DamonFeatures *features, cons
         return 0;
 }
 
-/* The dump */
-
-/* "PREFIX/NAME VALUE\n" */
-_printf_(4, 5)
-static void put(FILE *out, const char *prefix, const char *name, const char *format, ...) {
-        va_list ap;
-
-        fprintf(out, "%s/%s ", prefix, name);
-        va_start(ap, format);
-        vfprintf(out, format, ap);
-        va_end(ap);
-        fputc('\n', out);
-}
-
-static void dump_filter(FILE *out, const char *prefix, const DamosFilter *df, const DamonFeatures *f) {
-        put(out, prefix, "type", "%s", damos_filter_type_to_string(df->type));
-        put(out, prefix, "matching", "%s", df->matching ? "Y" : "N");
-        if (damon_features_has(f, DAMON_FEATURE_FILTER_ALLOW))
-                put(out, prefix, "allow", "%s", df->allow ? "Y" : "N");
-        switch (df->type) {
-        case DAMOS_FILTER_MEMCG:
-                put(out, prefix, "memcg_path", "%s", df->memcg_path);
-                break;
-        case DAMOS_FILTER_ADDR:
-                put(out, prefix, "addr_start", "0x%" PRIx64, df->addr_start);
-                put(out, prefix, "addr_end", "0x%" PRIx64, df->addr_end);
-                break;
-        case DAMOS_FILTER_TARGET:
-                put(out, prefix, "damon_target_idx", "%" PRIu64, df->target_idx);
-                break;
-        case DAMOS_FILTER_HUGEPAGE_SIZE:
-                put(out, prefix, "min", "%" PRIu64, df->min);
-                put(out, prefix, "max", "%" PRIu64, df->max);
-                break;
-        default:
-                break;
-        }
-}
-
-static void dump_scheme(FILE *out, const char *p, const DamosScheme *ds, const DamonFeatures *f) {
-        char q[192];
-
-        put(out, p, "action", "%s", damos_action_to_string(ds->action));
-        put(out, p, "access_pattern/sz/min", "%" PRIu64, ds->sz.min);
-        put(out, p, "access_pattern/sz/max", "%" PRIu64, ds->sz.max);
-        put(out, p, "access_pattern/nr_accesses/min", "%" PRIu64, ds->nr_accesses.min);
-        put(out, p, "access_pattern/nr_accesses/max", "%" PRIu64, ds->nr_accesses.max);
-        put(out, p, "access_pattern/age/min", "%" PRIu64, ds->age.min);
-        put(out, p, "access_pattern/age/max", "%" PRIu64, ds->age.max);
-        if (damon_features_has(f, DAMON_FEATURE_APPLY_INTERVAL))
-                put(out, p, "apply_interval_us", "%" PRIu64, ds->apply_interval_us);
-        if (damon_features_has(f, DAMON_FEATURE_MIGRATE))
-                put(out, p, "target_nid", "%d", ds->target_nid);
-        put(out, p, "quotas/ms", "%" PRIu64, ds->quota.ms);
-        put(out, p, "quotas/bytes", "%" PRIu64, ds->quota.bytes);
-        put(out, p, "quotas/reset_interval_ms", "%" PRIu64, ds->quota.reset_interval_ms);
-        put(out, p, "quotas/weights/sz_permil", "%" PRIu64, ds->quota.weight_sz_permil);
-        put(out, p, "quotas/weights/nr_accesses_permil", "%" PRIu64, ds->quota.weight_nr_accesses_permil);
-        put(out, p, "quotas/weights/age_permil", "%" PRIu64, ds->quota.weight_age_permil);
-        if (damon_features_has(f, DAMON_FEATURE_GOAL_TUNER))
-                put(out, p, "quotas/goal_tuner", "%s", damos_goal_tuner_to_string(ds->quota.goal_tuner));
-        if (damon_features_has(f, DAMON_FEATURE_QUOTA_GOALS)) {
-                put(out, p, "quotas/goals/nr_goals", "%zu", ds->quota.n_goals);
-                for (size_t g = 0; g < ds->quota.n_goals; g++) {
-                        const DamosGoal *dg = &ds->quota.goals[g];
-
-                        snprintf(q, sizeof(q), "%s/quotas/goals/%zu", p, g);
-                        if (damon_features_has(f, DAMON_FEATURE_GOAL_METRICS))
-                                put(out, q, "target_metric", "%s", damos_goal_metric_to_string(dg->metric));
-                        put(out, q, "target_value", "%" PRIu64, dg->target_value);
-                        if (damon_features_has(f, DAMON_FEATURE_NODE_MEM_GOALS))
-                                put(out, q, "nid", "%d", dg->nid);
-                        if (damon_features_has(f, DAMON_FEATURE_MEMCG_GOALS))
-                                put(out, q, "path", "%s", dg->path ?: "");
-                }
-        }
-        put(out, p, "watermarks/metric", "%s", damos_wmark_metric_to_string(ds->wmarks.metric));
-        if (ds->wmarks.metric != DAMOS_WMARK_NONE) {
-                put(out, p, "watermarks/interval_us", "%" PRIu64, ds->wmarks.interval_us);
-                put(out, p, "watermarks/high", "%" PRIu64, ds->wmarks.high);
-                put(out, p, "watermarks/mid", "%" PRIu64, ds->wmarks.mid);
-                put(out, p, "watermarks/low", "%" PRIu64, ds->wmarks.low);
-        }
-        for (int set = 0; set < _DAMOS_FILTER_SET_MAX; set++) {
-                const char *dir = damos_filter_set_to_string(set);
-
-                if (ds->n_filters[set] == 0)
-                        continue;
-                snprintf(q, sizeof(q), "%s/%.16s", p, dir);
-                put(out, q, "nr_filters", "%zu", ds->n_filters[set]);
-                for (size_t k = 0; k < ds->n_filters[set]; k++) {
-                        snprintf(q, sizeof(q), "%s/%.16s/%zu", p, dir, k);
-                        dump_filter(out, q, &ds->filters[set][k], f);
-                }
-        }
-        if (damon_features_has(f, DAMON_FEATURE_DESTS)) {
-                put(out, p, "dests/nr_dests", "%zu", ds->n_dests);
-                for (size_t k = 0; k < ds->n_dests; k++) {
-                        snprintf(q, sizeof(q), "%s/dests/%zu", p, k);
-                        put(out, q, "id", "%" PRIu64, ds->dests[k].id);
-                        put(out, q, "weight", "%" PRIu64, ds->dests[k].weight);
-                }
-        }
-        if (damon_features_has(f, DAMON_FEATURE_SNAPSHOTS))
-                put(out, p, "stats/max_nr_snapshots", "%" PRIu64, ds->max_nr_snapshots);
-}
+/* The listing */
 
 static void dump_feed(FILE *out, const char *ctx, const ProfileFeed *fd) {
         if (fd->goal >= 0)
@@ -973,52 +869,20 @@ static void dump_tiering(FILE *out, const char *ctx, const CompiledProfile *c) {
         }
 }
 
-int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE *out) {
-        const DamonSpec *s = &c->spec;
-        const char *ctx = "contexts/0";
-        char p[96];
+/* The index T of a target whose regions damond finds at start (Region=auto) when @path is below
+ * "contexts/0/targets/T/regions", or -1. */
+static ssize_t auto_regions_target(const CompiledProfile *c, const char *path) {
+        size_t t;
+        int n = -1;
 
-        fprintf(out, "# profile %s%s\n", c->name, c->enabled ? "" : " (disabled)");
-        if (damon_features_has(f, DAMON_FEATURE_REFRESH_MS))
-                fprintf(out, "refresh_ms %" PRIu64 "\n", s->refresh_ms);
-        put(out, ctx, "operations", "%s", damon_ops_to_string(s->ops));
-        if (damon_features_has(f, DAMON_FEATURE_ADDR_UNIT))
-                put(out, ctx, "addr_unit", "%" PRIu64, s->addr_unit);
-        snprintf(p, sizeof(p), "%s/monitoring_attrs", ctx);
-        put(out, p, "intervals/sample_us", "%" PRIu64, s->attrs.sample_us);
-        put(out, p, "intervals/aggr_us", "%" PRIu64, s->attrs.aggr_us);
-        put(out, p, "intervals/update_us", "%" PRIu64, s->attrs.update_us);
-        if (damon_features_has(f, DAMON_FEATURE_INTERVALS_GOAL)) {
-                const DamonIntervalsGoal *g = &s->attrs.intervals_goal;
+        if (!c->regions_auto || c->spec.ops != DAMON_OPS_PADDR)
+                return -1;
+        if (sscanf(path, "contexts/0/targets/%zu/regions/%n", &t, &n) != 1 || n < 0)
+                return -1;
+        return (ssize_t) t;
+}
 
-                put(out, p, "intervals/intervals_goal/access_bp", "%" PRIu64, g->access_bp);
-                put(out, p, "intervals/intervals_goal/aggrs", "%" PRIu64, g->aggrs);
-                put(out, p, "intervals/intervals_goal/min_sample_us", "%" PRIu64, g->min_sample_us);
-                put(out, p, "intervals/intervals_goal/max_sample_us", "%" PRIu64, g->max_sample_us);
-        }
-        put(out, p, "nr_regions/min", "%" PRIu64, s->attrs.min_nr_regions);
-        put(out, p, "nr_regions/max", "%" PRIu64, s->attrs.max_nr_regions);
-
-        put(out, ctx, "targets/nr_targets", "%zu", s->n_targets);
-        for (size_t t = 0; t < s->n_targets; t++) {
-                const DamonTarget *dt = &s->targets[t];
-
-                snprintf(p, sizeof(p), "%s/targets/%zu", ctx, t);
-                if (s->ops != DAMON_OPS_PADDR)
-                        put(out, p, "pid_target", "%d", (int) dt->pid);
-                if (c->regions_auto && s->ops == DAMON_OPS_PADDR) {
-                        fprintf(out, "%s/regions: every System RAM range, found at start\n", p);
-                        continue;
-                }
-                put(out, p, "regions/nr_regions", "%zu", dt->n_regions);
-                for (size_t r = 0; r < dt->n_regions; r++) {
-                        char q[128];
-
-                        snprintf(q, sizeof(q), "%s/regions/%zu", p, r);
-                        put(out, q, "start", "0x%" PRIx64, dt->regions[r].start);
-                        put(out, q, "end", "0x%" PRIx64, dt->regions[r].end);
-                }
-        }
+static void dump_followed(FILE *out, const char *ctx, const CompiledProfile *c) {
         for (size_t i = 0; c->process_names && c->process_names[i]; i++)
                 fprintf(out, "%s/targets: damond adds the processes named %s\n", ctx, c->process_names[i]);
         for (size_t i = 0; c->cgroups && c->cgroups[i]; i++)
@@ -1029,12 +893,39 @@ int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE
         if ((c->process_names && c->process_names[0]) || (c->cgroups && c->cgroups[0]) ||
             (c->units && c->units[0]))
                 fprintf(out, "%s/targets: at most %zu of those processes at once\n", ctx, c->max_followed);
+}
 
-        put(out, ctx, "schemes/nr_schemes", "%zu", s->n_schemes);
-        for (size_t i = 0; i < s->n_schemes; i++) {
-                snprintf(p, sizeof(p), "%s/schemes/%zu", ctx, i);
-                dump_scheme(out, p, &s->schemes[i], f);
+int compiled_profile_dump(const CompiledProfile *c, const DamonFeatures *f, FILE *out) {
+        const char *ctx = "contexts/0";
+        DamonImage img = {};
+        int r;
+
+        fprintf(out, "# profile %s%s\n", c->name, c->enabled ? "" : " (disabled)");
+
+        /* the files the kernel gets, as the sysfs driver stages them */
+        r = damon_image_build(&c->spec, &img);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < img.n; i++) {
+                const ImageEntry *e = &img.entries[i];
+                ssize_t t;
+
+                if (!damon_image_entry_exists(e, f))
+                        continue;
+                t = auto_regions_target(c, e->path);
+                if (t >= 0) {
+                        if (e->kind == IMAGE_NR)
+                                fprintf(out, "%s/targets/%zd/regions: every System RAM range, found at start\n",
+                                        ctx, t);
+                        continue;
+                }
+                if (streq(e->path, "contexts/0/schemes/nr_schemes"))
+                        dump_followed(out, ctx, c);
+                fprintf(out, "%s %s\n", e->path, e->value);
         }
+        damon_image_done(&img);
+
+        /* what damond does itself */
         for (size_t i = 0; i < c->n_feeds; i++)
                 dump_feed(out, ctx, &c->feeds[i]);
         if (c->ages_follow_tuning)

@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "damon-sysfs-internal.h"
+#include "damon-image.h"
+#include "damon-sysfs.h"
 #include "fake-kernel.h"
 #include "log.h"
 #include "manager.h"
