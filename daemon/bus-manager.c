@@ -38,7 +38,7 @@ static int get_kernel_release(sd_bus *bus, const char *path, const char *interfa
 
 static int get_damon_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         const DamonFeatures *f = manager_features(m);
         char buf[32] = "";
 
@@ -95,7 +95,7 @@ static uint64_t spec_features(const CompiledProfile *c) {
 
 static int get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         const DamonFeatures *f = manager_features(m);
         uint64_t used = 0;
         int r;
@@ -125,10 +125,11 @@ static int get_features(sd_bus *bus, const char *path, const char *interface, co
 
 static int get_profiles(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         char **names = NULL;
         int r;
 
-        r = bus_profile_names(userdata, &names);
+        r = bus_profile_names(m, &names);
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(reply, 'a', "(so)");
@@ -147,21 +148,23 @@ static int get_profiles(sd_bus *bus, const char *path, const char *interface, co
 
 static int get_last_reload(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const LoadRecord *l = manager_last_load(userdata);
+        Manager *m = ASSERT_PTR(userdata);
+        const LoadRecord *l = manager_last_load(m);
 
         return sd_bus_message_append(reply, "(tbs)", l->time_usec, (int) l->valid, l->summary ?: "");
 }
 
 static int get_last_reload_errors(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const LoadRecord *l = manager_last_load(userdata);
+        Manager *m = ASSERT_PTR(userdata);
+        const LoadRecord *l = manager_last_load(m);
 
         return bus_append_safe_strv(reply, bus_reader_is_root(bus, reply) ? l->diagnostics : l->public_diagnostics);
 }
 
 static int get_system_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         PsiStats st = {};
         int r;
 
@@ -191,7 +194,7 @@ static int reply_diagnostics(sd_bus_message *msg, bool valid, char **diagnostics
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         const LoadRecord *l;
         int r;
 
@@ -224,7 +227,7 @@ static int method_stop_profile(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_start_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error, bool start) {
         _cleanup_free_ char *message = NULL;
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         const char *name;
         int r;
 
@@ -241,17 +244,19 @@ static int method_start_stop(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 static int method_start_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return method_start_stop(msg, userdata, error, true);
+        Manager *m = ASSERT_PTR(userdata);
+        return method_start_stop(msg, m, error, true);
 }
 
 static int method_stop_profile(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return method_start_stop(msg, userdata, error, false);
+        Manager *m = ASSERT_PTR(userdata);
+        return method_start_stop(msg, m, error, false);
 }
 
 static int method_validate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         const char *names[BUS_VALIDATE_FILES_MAX + 1], *contents[BUS_VALIDATE_FILES_MAX + 1];
         _cleanup_free_ char *message = NULL;
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         size_t n = 0;
         int r;
 

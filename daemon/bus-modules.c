@@ -13,7 +13,8 @@
 
 int bus_get_modules(sd_bus *bus, const char *path, const char *interface, const char *property,
                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        DamonIO *io = damon_sysfs_io(manager_sysfs(userdata));
+        Manager *m = ASSERT_PTR(userdata);
+        DamonIO *io = damon_sysfs_io(manager_sysfs(m));
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "(sbx)");
@@ -45,7 +46,8 @@ int bus_get_modules(sd_bus *bus, const char *path, const char *interface, const 
 
 int bus_get_damon_stat(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        DamonIO *io = damon_sysfs_io(manager_sysfs(userdata));
+        Manager *m = ASSERT_PTR(userdata);
+        DamonIO *io = damon_sysfs_io(manager_sysfs(m));
         DamonStatReadout o = {};
         int r;
 

@@ -21,7 +21,8 @@ static ManagedProfile *lookup(Manager *m, const char *path) {
 
 static int get_access(sd_bus *bus, const char *path, const char *interface, const char *property,
                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        ManagedProfile *p = lookup(userdata, path);
+        Manager *m = ASSERT_PTR(userdata);
+        ManagedProfile *p = lookup(m, path);
         ObserveAccess a = {};
         int r;
 
@@ -41,7 +42,8 @@ static int get_access(sd_bus *bus, const char *path, const char *interface, cons
 
 static int get_snapshots(sd_bus *bus, const char *path, const char *interface, const char *property,
                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        ManagedProfile *p = lookup(userdata, path);
+        Manager *m = ASSERT_PTR(userdata);
+        ManagedProfile *p = lookup(m, path);
         const ProfileObserve *o = p ? p->observe : NULL;
 
         if (!o)
@@ -80,7 +82,8 @@ static int append_delta(sd_bus_message *reply, const char *period, const Savings
 
 static int get_savings(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        ManagedProfile *p = lookup(userdata, path);
+        Manager *m = ASSERT_PTR(userdata);
+        ManagedProfile *p = lookup(m, path);
         const ProfileObserve *o = p ? p->observe : NULL;
         SavingsDelta d;
         int r;
@@ -99,7 +102,8 @@ static int get_savings(sd_bus *bus, const char *path, const char *interface, con
 
 static int get_memory(sd_bus *bus, const char *path, const char *interface, const char *property,
                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        ManagedProfile *p = lookup(userdata, path);
+        Manager *m = ASSERT_PTR(userdata);
+        ManagedProfile *p = lookup(m, path);
         const ProfileObserve *o = p ? p->observe : NULL;
         const SavingsSample *now, *first;
 
@@ -116,8 +120,9 @@ static int get_memory(sd_bus *bus, const char *path, const char *interface, cons
 }
 
 static int method_get_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        ManagedProfile *p = lookup(userdata, sd_bus_message_get_path(msg));
+        ManagedProfile *p = lookup(m, sd_bus_message_get_path(msg));
         const ProfileObserve *o = p ? p->observe : NULL;
         int r;
 
@@ -150,7 +155,7 @@ static int method_get_snapshots(sd_bus_message *msg, void *userdata, sd_bus_erro
 /* On /org/damond1: the metrics of every profile and of damond, as `damonctl metrics` prints them. */
 static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *text = NULL;
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         int r;
 
         /* the schemes' counters at most StatusInterval= old, as the Profile properties give them */

@@ -51,7 +51,7 @@ static int reply_error(sd_bus_message *msg, int r, const sd_bus_error *error) {
 
 static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        PolkitQuery *q = userdata;
+        PolkitQuery *q = ASSERT_PTR(userdata);
         Bus *b = q->bus;
         const sd_bus_error *e;
         int authorized = 0, challenge = 0, r;

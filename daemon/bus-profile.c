@@ -74,21 +74,23 @@ static int lookup(Manager *m, const char *path, ManagedProfile **ret_p, const Pr
 
 int bus_profile_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                      sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        if (lookup(userdata, path, &p, &info) < 0)
+        if (lookup(m, path, &p, &info) < 0)
                 return 0;
-        *found = userdata;
+        *found = m;
         return 1;
 }
 
 int bus_profile_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
                           sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         char **names = NULL;
         int r;
 
-        r = bus_profile_names(userdata, &names);
+        r = bus_profile_names(m, &names);
         if (r < 0)
                 return r;
         for (size_t i = 0; names[i]; i++) {
@@ -117,38 +119,42 @@ static bool is_running(const ManagedProfile *p) {
 
 static int get_name(sd_bus *bus, const char *path, const char *interface, const char *property,
                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return bus_append_safe(reply, p ? p->name : info->name);
 }
 
 static int get_description(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return bus_append_safe(reply, info ? info->description : NULL);
 }
 
 static int get_path(sd_bus *bus, const char *path, const char *interface, const char *property,
                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return bus_append_safe(reply, info ? info->path : p->path);
 }
 
 static int get_files(sd_bus *bus, const char *path, const char *interface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
         char *one[2] = {};
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         if (info)
                 return bus_append_safe_strv(reply, info->files);
         one[0] = p->path;
@@ -157,30 +163,33 @@ static int get_files(sd_bus *bus, const char *path, const char *interface, const
 
 static int get_enabled(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return sd_bus_message_append(reply, "b", (int) (info ? info->enabled : p->compiled.enabled));
 }
 
 static int get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         /* a profile with errors that never ran (or was removed since) failed to load */
         return sd_bus_message_append(reply, "s", p ? profile_run_state_to_string(p->state) : "failed");
 }
 
 static int get_state_reason(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         _cleanup_free_ char *s = NULL;
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         if (!p) {
                 const char *e = bus_reader_is_root(bus, reply) ? info->first_error : info->first_error_public;
 
@@ -197,11 +206,12 @@ static int get_state_reason(sd_bus *bus, const char *path, const char *interface
 
 static int get_operations(sd_bus *bus, const char *path, const char *interface, const char *property,
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
         const char *ops = "";
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         if (p && p->has_applied)
                 ops = damon_ops_to_string(p->applied.ops);
         else if (has_compiled(p))
@@ -226,13 +236,13 @@ static int append_line(sd_bus_message *reply, const char *fmt, ...) {
 
 static int get_targets(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
         const DamonSpec *spec = NULL;
         int r;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         if (p && p->has_applied)
                 spec = &p->applied;
         else if (has_compiled(p))
@@ -284,38 +294,42 @@ static int get_targets(sd_bus *bus, const char *path, const char *interface, con
 
 static int get_kdamond(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return sd_bus_message_append(reply, "i", is_running(p) ? p->kdamond : -1);
 }
 
 static int get_kdamond_pid(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return sd_bus_message_append(reply, "i", is_running(p) ? (int) p->pid : -1);
 }
 
 static int get_running_since(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return sd_bus_message_append(reply, "t",
                                      is_running(p) ? manager_monotonic_to_realtime(p->running_since_usec) : 0);
 }
 
 static int get_restarts(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         return sd_bus_message_append(reply, "u", p ? p->n_restarts : 0);
 }
 
@@ -331,11 +345,12 @@ static void refresh_for_caller(Manager *m, ManagedProfile *p) {
 
 static int get_applied_last_minute(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
 
-        LOOKUP(userdata, path, p, info);
-        refresh_for_caller(userdata, p);
+        LOOKUP(m, path, p, info);
+        refresh_for_caller(m, p);
         return sd_bus_message_append(reply, "t", p && p->has_last_window ? p->applied_last_window : UINT64_MAX);
 }
 
@@ -404,13 +419,13 @@ static size_t schemes_count(const ManagedProfile *p) {
 
 static int get_schemes(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
         size_t n;
         int r;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         refresh_for_caller(m, p);
         n = schemes_count(p);
 
@@ -459,13 +474,13 @@ static int get_schemes(sd_bus *bus, const char *path, const char *interface, con
 /* Per scheme, in the order of Schemes: why it acts or idles and what would wake it (tune-status.h). */
 static int get_scheme_activity(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
         size_t n;
         int r;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         refresh_for_caller(m, p);
         n = schemes_count(p);
         r = sd_bus_message_open_container(reply, 'a', "s");
@@ -483,7 +498,7 @@ static int get_scheme_activity(sd_bus *bus, const char *path, const char *interf
  * memory now (read from the nodes' meminfo on each call: a few small sysfs files). */
 static int get_tiers(sd_bus *bus, const char *path, const char *interface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         _cleanup_free_ TierStatus *tiers = NULL;
         MemInfo mem[MEMORY_NODES_MAX] = {};
         const MemoryTopology *topo;
@@ -491,7 +506,7 @@ static int get_tiers(sd_bus *bus, const char *path, const char *interface, const
         const ProfileInfo *info;
         int n = 0, r;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         refresh_for_caller(m, p);
         topo = has_compiled(p) ? p->compiled.tiering.topology : NULL;
         if (topo) {
@@ -546,11 +561,12 @@ static int get_tiers(sd_bus *bus, const char *path, const char *interface, const
 
 static int get_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
         const PressureStatus *s;
 
-        LOOKUP(userdata, path, p, info);
+        LOOKUP(m, path, p, info);
         if (!p || !p->tune.has_pressure)
                 return sd_bus_message_append(reply, "(suutttt)", "", 0, 0, UINT64_MAX, UINT64_C(0), UINT64_C(0),
                                              UINT64_MAX);

@@ -177,7 +177,7 @@ static void job_finish(ValidateJob *j) {
 }
 
 static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        ValidateJob *j = userdata;
+        ValidateJob *j = ASSERT_PTR(userdata);
 
         for (;;) {
                 char chunk[65536];
@@ -212,7 +212,7 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        ValidateJob *j = userdata;
+        ValidateJob *j = ASSERT_PTR(userdata);
 
         job_fail(j, SD_BUS_ERROR_LIMITS_EXCEEDED, "Validating took longer than 20 s and was stopped.");
         job_unlink(j);

@@ -228,7 +228,7 @@ static int bus_compare(Bus *b) {
 }
 
 static void on_change(Manager *m, void *userdata) {
-        Bus *b = userdata;
+        Bus *b = ASSERT_PTR(userdata);
         int r;
 
         r = bus_compare(b);
@@ -263,7 +263,7 @@ const char *bus_event_name(const char *message_id) {
 
 static void on_event(int level, const LogFields *fields, const char *message, void *userdata) {
         _cleanup_free_ char *profile = NULL;
-        Bus *b = userdata;
+        Bus *b = ASSERT_PTR(userdata);
         const char *event = bus_event_name(fields->message_id);
         int r;
 
@@ -312,7 +312,7 @@ typedef struct Reconnect {
 } Reconnect;
 
 static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
-        Reconnect *rc = userdata;
+        Reconnect *rc = ASSERT_PTR(userdata);
         Manager *m = rc->manager;
         Bus *old = manager_bus(m);
         int r;
@@ -341,7 +341,7 @@ static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Bus *b = userdata;
+        Bus *b = ASSERT_PTR(userdata);
         sd_event_source *s = NULL;
         Reconnect *rc;
         int r;

@@ -181,16 +181,18 @@ static int follow_now(Manager *m) {
 }
 
 static int on_follow_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        return follow_now(userdata);
+        Manager *m = ASSERT_PTR(userdata);
+        return follow_now(m);
 }
 
 static int on_event(const ProcEvent *ev, void *userdata) {
-        (void) manager_process_event(userdata, ev);
+        Manager *m = ASSERT_PTR(userdata);
+        (void) manager_process_event(m, ev);
         return 0;
 }
 
 static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         int r;
 
         r = proc_events_dispatch(m->proc_events, on_event, m);
@@ -213,7 +215,7 @@ static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *us
 /* A Unit= target's cgroup changed (the unit started, stopped or restarted): the profiles that name it
  * rescan their processes now. */
 static void on_unit_changed(UnitCgroups *u, const char *unit, void *userdata) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         bool any = false;
 
         (void) u;

@@ -955,7 +955,7 @@ void manager_tune_triggers_free(Manager *m) {
 }
 
 static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        TuneTrigger *t = userdata;
+        TuneTrigger *t = ASSERT_PTR(userdata);
         int r;
 
         r = psi_trigger_revents((short) revents);

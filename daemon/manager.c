@@ -931,7 +931,7 @@ int manager_stop(Manager *m) {
 /* --- the event loop --- */
 
 static int on_health(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         int r;
 
         r = sd_event_source_set_time_relative(s, MANAGER_HEALTH_USEC);
@@ -944,15 +944,17 @@ static int on_health(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+
         /* A failed reload is logged and changes nothing; the next SIGHUP tries again (returning an error
          * here would make sd-event disable the SIGHUP source for good). */
-        if (manager_reload(userdata, clock_usec(CLOCK_MONOTONIC)) >= 0)
-                (void) manager_follow_setup(userdata);
+        if (manager_reload(m, clock_usec(CLOCK_MONOTONIC)) >= 0)
+                (void) manager_follow_setup(m);
         return 0;
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
 
         log_info("Received SIG%s, stopping.", sigabbrev_np((int) si->ssi_signo));
         return sd_event_exit(m->event, 0);

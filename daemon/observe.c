@@ -87,7 +87,7 @@ static ManagedProfile *profile_by_cookie(Manager *m, uint64_t cookie, ProfileObs
 }
 
 static int on_snapshot_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Manager *m = userdata;
+        Manager *m = ASSERT_PTR(userdata);
         uint64_t now = clock_usec(CLOCK_MONOTONIC);
         int r;
 

@@ -83,7 +83,7 @@ static int entry_set_cgroup(UnitEntry *e, const char *cg) {
 static int entry_get(UnitEntry *e);
 
 static int on_get(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        UnitEntry *e = userdata;
+        UnitEntry *e = ASSERT_PTR(userdata);
         const sd_bus_error *err;
         const char *cg = NULL;
         int r;
@@ -129,13 +129,14 @@ static int entry_get(UnitEntry *e) {
 }
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitEntry *e = ASSERT_PTR(userdata);
         (void) m;
         (void) ret_error;
-        return entry_get(userdata), 0;
+        return entry_get(e), 0;
 }
 
 static int on_load(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        UnitEntry *e = userdata;
+        UnitEntry *e = ASSERT_PTR(userdata);
         const sd_bus_error *err;
         const char *path;
         int r;
@@ -189,7 +190,7 @@ static int entry_resolve(UnitEntry *e) {
 /* JobRemoved(u id, o job, s unit, s result) and UnitNew(s id, o unit): a start, stop or restart of one
  * of ours finished, or it was loaded again. */
 static int on_manager_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        UnitCgroups *u = userdata;
+        UnitCgroups *u = ASSERT_PTR(userdata);
         const char *unit = NULL;
         UnitEntry *e;
         int r;
@@ -212,7 +213,7 @@ static int on_manager_signal(sd_bus_message *m, void *userdata, sd_bus_error *re
 }
 
 static int on_subscribe(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        UnitCgroups *u = userdata;
+        UnitCgroups *u = ASSERT_PTR(userdata);
         const sd_bus_error *err = sd_bus_message_get_error(reply);
 
         (void) ret_error;

@@ -7,6 +7,7 @@
  * Destructors accept NULL and return NULL, so "p = foo_free(p);" is the idiom.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,15 @@
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _warn_unused_result_ __attribute__((warn_unused_result))
+
+/* @p, asserted not to be NULL: a callback names what it gets with it, Manager *m = ASSERT_PTR(userdata);
+ * (systemd's idiom). */
+#define ASSERT_PTR(p)                                           \
+        ({                                                      \
+                typeof(p) _assert_ptr_ = (p);                   \
+                assert(_assert_ptr_);                           \
+                _assert_ptr_;                                   \
+        })
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
