@@ -60,9 +60,6 @@ struct Manager {
         /* bus.h: the D-Bus service, once manager_run() attached it */
         struct Bus *bus;
 
-        ManagerFeedHook feed_hook;
-        void *feed_userdata;
-
         sd_event *event;
         sd_event_source *health_source;
         char *last_status;

@@ -299,11 +299,6 @@ Manager *manager_free(Manager *m) {
         return mfree(m);
 }
 
-void manager_set_feed_hook(Manager *m, ManagerFeedHook hook, void *userdata) {
-        m->feed_hook = hook;
-        m->feed_userdata = userdata;
-}
-
 sd_event *manager_event(Manager *m) {
         return m->event;
 }

@@ -63,15 +63,9 @@ typedef struct ManagerOptions {
                                          * NULL: no worker unless manager_observe_setup() is called */
 } ManagerOptions;
 
-/* Called every health tick for each running profile that has feeds (user_input goals, quotas damond
- * tunes itself). The tuning loop (issue 6) installs itself here. */
-typedef int (*ManagerFeedHook)(Manager *m, ManagedProfile *p, uint64_t now_usec, void *userdata);
-
 int manager_new(const ManagerOptions *o, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
-
-void manager_set_feed_hook(Manager *m, ManagerFeedHook hook, void *userdata);
 
 /* Loads damond.conf and every profile, prepares kdamonds, probes, and starts or adopts every enabled
  * valid profile. Returns 0; DAMOND_EXIT_CONFIG (positive) when no profile is valid or the kernel has no

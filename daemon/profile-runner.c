@@ -915,13 +915,6 @@ int profile_tick(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                                 break;
                         if (now_usec - p->running_since_usec >= MANAGER_BACKOFF_MAX_USEC)
                                 p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
-                        if (p->compiled.n_feeds > 0 && m->feed_hook) {
-                                p->n_feed_ticks++;
-                                r = m->feed_hook(m, p, now_usec, m->feed_userdata);
-                                if (r < 0)
-                                        log_debug_errno(r, "Feeding profile '%s' failed, "
-                                                        "ignoring: %m", p->name);
-                        }
                         r = manager_tune_tick(m, p, now_usec);
                         if (r < 0)
                                 return r;

@@ -86,7 +86,6 @@ typedef struct ManagedProfile {
         uint64_t backoff_usec;          /* the next restart back-off */
         uint64_t running_since_usec;
         unsigned n_restarts;
-        unsigned n_feed_ticks;          /* how often the feed hook ran: issue 6's tuning loop plugs in */
         bool follow_dirty;              /* a process event concerns its ProcessName=/CGroup= targets */
         uint64_t follow_next_usec;      /* the earliest next rescan of those: one per MANAGER_FOLLOW_WINDOW_USEC
                                          * however many events come */

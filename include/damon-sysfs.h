@@ -171,11 +171,6 @@ int damon_sysfs_read_status(DamonSysfs *s, unsigned index, DamonKdamondStatus *r
 int damon_sysfs_read_tried_regions(DamonSysfs *s, unsigned index, size_t scheme,
                                    DamosTriedRegion **ret_regions, size_t *ret_n, uint64_t *ret_total_bytes);
 
-/* The cheap form: only the total size of the regions scheme @scheme tried during its next apply interval
- * (update_schemes_tried_bytes, DAMON_FEATURE_TRIED_BYTES), without a directory per region. Blocks for one
- * apply interval. */
-int damon_sysfs_read_tried_bytes(DamonSysfs *s, unsigned index, size_t scheme, uint64_t *ret_total_bytes);
-
 /* Whether a kdamond we believe running has stopped by itself (its vaddr targets all exited): returns 1 if
  * it reads off (pid -1), 0 if it still runs, -errno. */
 int damon_sysfs_check_stopped(DamonSysfs *s, unsigned index);

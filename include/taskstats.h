@@ -73,17 +73,15 @@ Taskstats *taskstats_free(Taskstats *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Taskstats *, taskstats_free);
 
 /*
- * The delays of one task (thread) @pid (TASKSTATS_CMD_ATTR_PID), or of a whole process @tgid summed over
- * its threads, live and exited (TASKSTATS_CMD_ATTR_TGID). Blocking: one netlink round trip, at most
- * TASKSTATS_TIMEOUT_USEC. Returns 0, or
+ * The delays of a whole process @tgid, summed over its threads, live and exited (TASKSTATS_CMD_ATTR_TGID).
+ * Blocking: one netlink round trip, at most TASKSTATS_TIMEOUT_USEC. Returns 0, or
  *   -ESRCH                no such task (exited, or not visible in the caller's pid namespace);
  *   -EPERM (or -EACCES)   the caller lacks CAP_NET_ADMIN;
  *   -ETIMEDOUT            no answer in time;
  *   -EBADMSG              an answer that taskstats_parse_reply() refuses;
- *   -EINVAL               pid <= 0, t NULL;
+ *   -EINVAL               tgid <= 0, t NULL;
  *   other -errno from send/receive.
  */
-int taskstats_query_pid(Taskstats *t, pid_t pid, TaskDelays *ret);
 int taskstats_query_tgid(Taskstats *t, pid_t tgid, TaskDelays *ret);
 
 /*

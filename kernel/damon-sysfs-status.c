@@ -240,28 +240,3 @@ finish:
         damon_io_unlock(io);
         return r;
 }
-
-int damon_sysfs_read_tried_bytes(DamonSysfs *s, unsigned index, size_t scheme, uint64_t *ret_total_bytes) {
-        DamonIO *io = damon_sysfs_io(s);
-        char rel[DAMON_IMAGE_PATH_MAX];
-        DamonKdamondState state;
-        int r;
-
-        if (!damon_features_has(damon_sysfs_features(s), DAMON_FEATURE_TRIED_BYTES))
-                return -EOPNOTSUPP;
-        if (!damon_sysfs_owns(s, index))
-                return -EPERM;
-
-        damon_io_lock(io);
-        r = damon_sysfs_read_state(s, index, &state, NULL);
-        if (r >= 0 && state != DAMON_KDAMOND_ON)
-                r = -ESRCH;
-        if (r >= 0)
-                r = write_state(io, index, "update_schemes_tried_bytes");
-        if (r >= 0) {
-                snprintf(rel, sizeof(rel), "contexts/0/schemes/%zu/tried_regions/total_bytes", scheme);
-                r = read_u64_rel(io, index, rel, ret_total_bytes);
-        }
-        damon_io_unlock(io);
-        return r;
-}

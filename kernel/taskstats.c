@@ -327,10 +327,6 @@ static int query(Taskstats *t, int attr, pid_t id, TaskDelays *ret) {
         return -ETIMEDOUT;
 }
 
-int taskstats_query_pid(Taskstats *t, pid_t pid, TaskDelays *ret) {
-        return query(t, TASKSTATS_CMD_ATTR_PID, pid, ret);
-}
-
 int taskstats_query_tgid(Taskstats *t, pid_t tgid, TaskDelays *ret) {
         return query(t, TASKSTATS_CMD_ATTR_TGID, tgid, ret);
 }

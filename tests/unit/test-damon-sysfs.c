@@ -535,11 +535,6 @@ START_TEST(test_status_and_tried_regions) {
         ck_assert_uint_gt(n, 0);
         ck_assert_uint_gt(total, 0);
         ck_assert_uint_lt(regions[0].start, regions[0].end);
-        total = 0;
-        fake_kernel_clear_write_log(k);
-        ck_assert_ok(damon_sysfs_read_tried_bytes(sysfs, index, 0, &total));
-        ck_assert_uint_gt(total, 0);
-        ck_assert_str_eq(fake_kernel_write_log(k), "0/state update_schemes_tried_bytes\n");
 }
 END_TEST
 

@@ -702,33 +702,6 @@ START_TEST(test_validate_file_names) {
 }
 END_TEST
 
-static char fed[256];
-
-static int feed_hook(Manager *m, ManagedProfile *p, uint64_t now_usec, void *userdata) {
-        size_t n = strlen(fed);
-
-        snprintf(fed + n, sizeof fed - n, "%s@%llu ", p->name, (unsigned long long) (now_usec / SEC));
-        return 0;
-}
-
-START_TEST(test_feed_hook) {
-        _cleanup_(manager_freep) Manager *m = NULL;
-
-        /* a goal the kernel cannot measure: damond feeds it (issue 6's tuner plugs into the hook) */
-        write_conf("feed.conf", "[Profile]\nOperations=paddr\n[Target]\nRegion=4096-1073741824\n"
-                   "[Scheme cold]\nAction=pageout\nQuotaSize=64M\nQuotaResetInterval=1s\n"
-                   "[Goal g]\nScheme=cold\nMetric=mem_psi_full_us\nTarget=2ms\n");
-        m = started_manager();
-        fed[0] = '\0';
-        manager_set_feed_hook(m, feed_hook, NULL);
-        ck_assert_uint_gt(profile(m, "feed")->compiled.n_feeds, 0);
-        ck_assert_ok(manager_health_tick(m, T0 + SEC));
-        ck_assert_ok(manager_health_tick(m, T0 + 2 * SEC));
-        /* only the profile with feeds, once per tick */
-        ck_assert_str_eq(fed, "feed@1001 feed@1002 ");
-}
-END_TEST
-
 START_TEST(test_restart_backoff) {
         _cleanup_(manager_freep) Manager *m = started_manager();
         ManagedProfile *reclaim = profile(m, "reclaim");
@@ -1486,7 +1459,6 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_disabled_by_reload);
         tcase_add_test(tc, test_kdamond_death);
         tcase_add_test(tc, test_restart_backoff);
-        tcase_add_test(tc, test_feed_hook);
         tcase_add_test(tc, test_follow_process_name);
         tcase_add_test(tc, test_follow_by_events);
         tcase_add_test(tc, test_follow_storm);

@@ -397,7 +397,7 @@ START_TEST(test_live) {
                 return;
         }
         ck_assert_ok(r);
-        r = taskstats_query_pid(t, getpid(), &d);
+        r = taskstats_query_tgid(t, getpid(), &d);
         if (r == -EPERM || r == -EACCES) {
                 fprintf(stderr, "taskstats live test skipped: no CAP_NET_ADMIN (%s)\n", strerror(-r));
                 return;
@@ -416,10 +416,10 @@ START_TEST(test_live) {
         if (child == 0)
                 _exit(0);
         ck_assert_int_eq(waitpid(child, &status, 0), child);
-        ck_assert_int_eq(taskstats_query_pid(t, child, &d), -ESRCH);
-        ck_assert_int_eq(taskstats_query_pid(t, 0, &d), -EINVAL);
+        ck_assert_int_eq(taskstats_query_tgid(t, child, &d), -ESRCH);
+        ck_assert_int_eq(taskstats_query_tgid(t, 0, &d), -EINVAL);
         /* the socket is still good after an error answer */
-        ck_assert_ok(taskstats_query_pid(t, getpid(), &d));
+        ck_assert_ok(taskstats_query_tgid(t, getpid(), &d));
 }
 END_TEST
 
@@ -447,7 +447,7 @@ START_TEST(test_live_unprivileged) {
                         _exit(77);
                 if (r < 0)
                         _exit(11);
-                r = taskstats_query_pid(t, getpid(), &d);
+                r = taskstats_query_tgid(t, getpid(), &d);
                 _exit(r == -EPERM || r == -EACCES ? 0 : 12);
         }
         ck_assert_int_eq(waitpid(child, &status, 0), child);
