@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The tuning loop (issue 6, design decision 5): for every running profile, per scheme, once per quota
+ * The tuning loop (docs/tuning.md): for every running profile, per scheme, once per quota
  * reset interval, damond measures the goals it serves (user_input feeds on 6.8+, its own size quota on
  * kernels without quota goals) and the pressure that guards the scheme, runs the tuner (tuner.h), and
  * writes only what changed: goal current values with commit_schemes_quota_goals, or the size quota with

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * damond's ownership record (design decision 2): which kdamond indices it owns, for which profile, and
+ * damond's ownership record: which kdamond indices it owns, for which profile, and
  * the kdamond pid of those it left running, in <root>/run/damond/kdamonds. sysfs has no owner tag, so
  * this record is the only thing that lets a restarted damond adopt its kdamonds instead of touching
  * someone else's. It is tied to the boot it was written in: after a reboot every kdamond is gone and the

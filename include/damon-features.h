@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * What the running kernel's DAMON can do, probed by file presence (damon-abi.md sections 7 and 8), never
+ * What the running kernel's DAMON can do, probed by file presence (docs/damon-abi.md, section 7), never
  * by comparing version strings: distribution kernels backport. The mainline version each feature arrived
  * in is kept for messages ("needs DAMON quota goals, Linux 6.8") and for an inferred version.
  *

@@ -3,7 +3,7 @@
 
 /*
  * A typed, kernel-neutral model of one kdamond (its single context), as the DAMON sysfs ABI describes it
- * (../shared/reference/damon-abi.md, section 2). Units are the kernel's: intervals in µs, quota time and
+ * (docs/damon-abi.md, section 2; the kernel's usage.rst). Units are the kernel's: intervals in µs, quota time and
  * reset interval in ms, sizes and addresses in bytes, nr_accesses in samples per aggregation interval, age
  * in aggregation intervals, watermarks in permil, goal values in the metric's unit (bp or µs).
  *
@@ -197,7 +197,7 @@ typedef struct DamonSpec {
         uint64_t refresh_ms;            /* 6.17; 0 = off */
 } DamonSpec;
 
-/* Kernel defaults, as a freshly created sysfs directory holds them (damon-abi.md 4.2). */
+/* Kernel defaults, as a freshly created sysfs directory holds them (docs/damon-abi.md, section 2). */
 void damon_spec_init(DamonSpec *spec);
 void damon_scheme_init(DamosScheme *s);
 void damon_goal_init(DamosGoal *g);

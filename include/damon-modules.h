@@ -4,7 +4,7 @@
 /*
  * The special-purpose DAMON modules (DAMON_RECLAIM, DAMON_LRU_SORT, DAMON_STAT) driven through their
  * module parameters, "sys/module/damon_<name>/parameters/<param>" below the DamonIO's root
- * (damon-abi.md sections 4.7 and 5). Everything is probed by file presence.
+ * (docs/damon-abi.md, fact 6 and section 5). Everything is probed by file presence.
  *
  * Writes. Nothing is written that the caller did not ask for: damon_module_write_params() writes only
  * the named parameters, and only those whose value differs from what the file holds; enabled and
@@ -132,7 +132,7 @@ int damon_module_read_state(DamonIO *io, DamonModule m, DamonModuleState *ret);
  * 1 and *ret_pid, or 0 and -1 when it runs none or none was found. Only reads. */
 int damon_module_kdamond_pid(DamonIO *io, DamonModule m, const DamonModuleState *s, int64_t *ret_pid);
 
-/* What DAMON_STAT publishes for the whole machine (damon-abi.md 5.3), read without writing anything. */
+/* What DAMON_STAT publishes for the whole machine (docs/damon-abi.md, section 5), read without writing anything. */
 typedef struct DamonStatReadout {
         bool present;                   /* the kernel has DAMON_STAT */
         bool enabled;                   /* it runs: the rest is filled */

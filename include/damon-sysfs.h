@@ -10,7 +10,7 @@
  * unless that index is in the DamonSysfs's owned set. Nothing of a kdamond that is not owned is ever
  * written. nr_kdamonds is written only by damon_sysfs_add_kdamond(), and only when that disturbs nobody:
  * no kdamond runs and every existing kdamond directory is owned (writing nr_kdamonds wipes and recreates
- * every kdamond directory, and fails with EBUSY while any kdamond runs: damon-abi.md facts 1 and 6).
+ * every kdamond directory, and fails with EBUSY while any kdamond runs: docs/damon-abi.md, facts 1 and 6).
  * Otherwise it returns -EBUSY and says which kdamond is in the way (DamonError).
  *
  * Writes. Staging reads each file first and writes only values that differ from the spec; nr_* files
@@ -18,7 +18,7 @@
  * leading zeros. Values equal to the kernel default are not written, so they need no feature; any other
  * value that the probed kernel cannot take is refused (-EOPNOTSUPP) before anything is written, with an
  * error that names the setting, the missing feature and the Linux version that brings it. The write
- * order is that of damon-abi.md 4.3.
+ * order is that of the spec's image (damon-image.h, docs/damon-abi.md section 3).
  *
  * Blocking and EBUSY. All calls block the calling thread and are serialised on the DamonIO's lock.
  * Reads and writes retry EBUSY with a bounded back-off (damon-io.h); a call that still sees EBUSY

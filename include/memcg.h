@@ -60,7 +60,7 @@ int memcg_read_usage(const Root *root, const char *cgroup, MemcgUsage *ret);
  * The bytes of @cgroup's memory on NUMA node @node that sit on the LRU lists, from memory.numa_stat:
  * active_anon + inactive_anon + active_file + inactive_file for N<node>=. That is exactly what the
  * kernel's node_memcg_used_bp / node_memcg_free_bp quota goal metrics count (mm/damon/core.c,
- * damos_get_node_memcg_used_bp(): the lruvec's four LRU counters; damon-abi.md section 6); kernels
+ * damos_get_node_memcg_used_bp(): the lruvec's four LRU counters; docs/damon-abi.md section 6); kernels
  * whose numa_stat lacks the LRU lines fall back to "anon" + "file" (close: that also counts mlocked
  * pages, which sit on the unevictable list, and misses swap-cache pages nothing maps).
  * A node the file does not mention (offline, or a cgroup with nothing there) gives -ENODATA only when

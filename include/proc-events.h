@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Process events (design decision 6): the kernel's proc connector (Documentation/driver-api/connector.rst,
+ * Process events: the kernel's proc connector (Documentation/driver-api/connector.rst,
  * include/uapi/linux/cn_proc.h) tells damond when processes fork, exec and exit, so that vaddr profiles
  * can follow processes by name or by cgroup. And the scanners that give the starting set (and the set
  * again after events were lost): the pids below the root's proc/ with a given name, and the pids of a

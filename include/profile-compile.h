@@ -3,7 +3,7 @@
 
 /*
  * Compiling a validated Profile into the kernel model (DamonSpec) for a set of kernel features
- * (design decision 3). Every setting the kernel lacks is either
+ * (probed by file presence, never by version). Every setting the kernel lacks is either
  *   - emulated in user space, with a DIAG_NOTE that says how ("needs quota goal metrics (Linux 6.9),
  *     which this kernel lacks; emulated: ..."), or
  *   - refused, with a DIAG_ERROR naming the missing feature and the version that brings it; with

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The one root (design decision 1). Every kernel path damond uses is relative to a root directory
+ * The one root. Every kernel path damond uses is relative to a root directory
  * chosen at start-up: "/" on a real machine, a temporary directory in unit tests. Paths are written
  * without a leading slash ("sys/kernel/mm/damon/admin", "proc/pressure/memory") and opened with
  * openat(root->fd, ...). No other module opens an absolute kernel path.

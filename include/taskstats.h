@@ -4,7 +4,7 @@
 /*
  * Per-task delay accounting through the kernel's taskstats generic netlink family
  * (Documentation/accounting/taskstats.rst, delay-accounting.rst; include/uapi/linux/taskstats.h), set up
- * with libnl-3 genl (design decision 6). For vaddr profiles: how long the monitored process stalled on
+ * with libnl-3 genl. For vaddr profiles: how long the monitored process stalled on
  * memory.
  *
  * Requirements, as the kernel has them:

@@ -2,65 +2,13 @@
 #pragma once
 
 /*
- * The tuning arithmetic of issue 6, per DAMOS scheme: what damond feeds the kernel's quota goals, the
- * size quota it has the kernel apply, and the pressure guard (fast back-off, ceiling pause). Pure logic:
- * no I/O, no logging, no clock. The caller (daemon/manager-tune.c) measures, passes the time in, writes
- * sysfs only when a TunerResult says something changed, and logs the decision text it gets back.
+ * The tuning arithmetic, per DAMOS scheme: what damond feeds the kernel's quota goals, the size quota it
+ * has the kernel apply, and the pressure guard (fast back-off, ceiling pause). Pure logic: no I/O, no
+ * logging, no clock. The caller (daemon/manager-tune.c) measures, passes the time in, writes sysfs only
+ * when a TunerResult says something changed, and logs the decision text it gets back.
  *
- * Three ways a scheme's goals are served (design decision 5, ../shared/reference/damon-abi.md section 6):
- *   TUNER_GOAL_KERNEL    the kernel measures the goal itself (some_mem_psi_us from 6.9, node_mem_*_bp
- *                        from 6.16, ...) and runs its own feedback loop; damond only guards.
- *   TUNER_GOAL_FEED      a user_input goal (6.8+): damond measures, and writes tuner_feed_value() as
- *                        current_value (commit_schemes_quota_goals) so the kernel's loop moves the right
- *                        way; the kernel keeps a committed value until the next write.
- *   TUNER_GOAL_EMULATED  no quota goals in the kernel (6.1): damond runs the kernel's step itself
- *                        (score = max over goals of the values tuner_feed_value() gives, so at most a 4x
- *                        cut per window, tuner_kernel_next_bp()) and writes quotas/bytes with an online
- *                        commit. Differences from the kernel, all for safety: a step grows the quota
- *                        by at most growth_bp (1.5x, the kernel allows 2x); the quota never goes above
- *                        QuotaSize= (or quota_limit_default when there is none), and the state does not
- *                        wind up past it; the lowest quota is one page (floor), not 1 byte (which applies
- *                        nothing); it starts at the floor and rises.
- * A scheme's goals are either all EMULATED or none (the kernel has quota goals or it has not).
- *
- * Steering the kernel (FEED mode). The kernel's esz_bp is not bounded by quotas/bytes: while the size quota
- * caps it, a goal not met yet keeps doubling it, and once the goal is met the kernel goes on applying the
- * cap for as many windows as it takes to come back down (overshoot). damond keeps an estimate of it
- * (kernel_esz_bp: the kernel's step over what damond fed, and KERNEL goals' values when the sample has
- * them) and steers it to the size quota in force (PAUSED: the floor; BACKED_OFF: the guard's cap;
- * TUNING: QuotaSize=, if any): more than one growth step above it, the goals are fed their most (4x down
- * per window, the bytes cap applying meanwhile); at or above it, a value that would raise it is fed as the
- * target (hold); at the floor, a value that would lower it too (from one byte the kernel needs twenty
- * windows to apply a page again). And a fed value is never below target * (20000 - growth_bp) / 10000,
- * so the kernel's own step grows by growth_bp at most, as damond's own quota does. damond never feeds the
- * collapsing value (tuner_feed_value()'s brake): the bytes cap backs off at once, and a kernel quota
- * collapsed to one byte would apply nothing for twenty windows, let cold memory pile up meanwhile and
- * overshoot again when it comes back (a back-off every minute in test-tuner's plant).
- *
- * The guard works in every mode, on one pressure signal per scheme (the "some" memory stall of the
- * system or of a cgroup, as the caller chooses):
- *   back-off  tuner_pressure_event() (a PSI trigger fired), or a window whose stall reaches the back-off
- *             threshold: the size quota is cut at once to the floor, state BACKED_OFF. In FEED mode the
- *             goals are steered to the new cap (above); in EMULATED mode damond's own quota drops to the
- *             floor. Then, every calm window (no trigger since the previous window and the window's
- *             stall below the back-off threshold), the cap rises by growth_bp, until it reaches
- *             QuotaSize= (or quota_limit_default): state TUNING, quota "as configured" (0) again.
- *   ceiling   when the stall per second stays above ceiling_usec for ceiling_hold_usec (despite the
- *             back-off), the scheme is PAUSED: size quota 1 byte (the kernel applies nothing below a
- *             page), FEED goals steered to the floor. It resumes, to BACKED_OFF at the floor and rising
- *             as above, only once the stall per second has stayed below resume_usec for resume_hold_usec.
- *             resume_usec < ceiling_usec: the hysteresis is by design, noise between the two changes
- *             nothing.
- * Every step is bounded: the applied quota never exceeds QuotaSize=, never grows by more than growth_bp
- * per window, and falls only to the floor (or to 1 byte when paused).
- *
- * What tuner_window() feeds for a goal is tuner_feed_value() of the measurement, except that a usage goal
- * is fed on the usage predicted TUNER_USAGE_TREND_WINDOWS ahead (never below 0).
- *
- * Units: bytes, µs, bp (1/10000). PSI-type goal values (some_mem_psi_us, damond's mem_psi_full_us and
- * cgroup_mem_psi_us) are stall µs per reset interval: a measurement over a window of another length is
- * scaled to the reset interval. The guard's stall is compared per second (ceiling, resume) and per
- * back-off window (back-off threshold), scaled from the window it was measured over.
+ * docs/tuning.md is the design: the three ways a goal is served (TunerGoalSource), how FEED mode steers
+ * the kernel's own loop, the guard's states, and the units. Each function below states its contract.
  */
 
 #include <errno.h>
@@ -248,7 +196,7 @@ int tuner_pressure_event(SchemeTuner *t, uint64_t now_usec, uint64_t stall_usec,
                          TunerResult *ret, char *text, size_t text_size);
 
 /*
- * The kernel's step (mm/damon/core.c, damon-abi.md section 6), exactly, on 64-bit unsigned longs:
+ * The kernel's step (mm/damon/core.c, docs/damon-abi.md section 6), exactly, on 64-bit unsigned longs:
  * damon_feed_loop_next_input(max(@last_bp, 10000), @score). @score 10000: unchanged; >= 20000: 10000
  * (the minimum); below 10000: grows by last * (10000 - score) / 10000 (at most 2x, saturating at
  * UINT64_MAX); above: shrinks by last * (score - 10000) / 10000, never below 10000.

@@ -10,7 +10,7 @@
 #define RW(n, t, v, u) P(n, t, false, false, v, u)
 #define STAT(n, t, v, u) P(n, t, true, true, v, u)
 
-/* damon-abi.md 5.1 */
+/* DAMON_RECLAIM: Documentation/admin-guide/mm/damon/reclaim.rst */
 static const DamonModuleParamInfo reclaim_params[] = {
         RW("enabled", BOOL, "5.16", NULL),
         RW("commit_inputs", BOOL, "5.19", NULL),
@@ -40,7 +40,7 @@ static const DamonModuleParamInfo reclaim_params[] = {
         STAT("nr_quota_exceeds", U64, "5.17", NULL),
 };
 
-/* damon-abi.md 5.2 */
+/* DAMON_LRU_SORT: Documentation/admin-guide/mm/damon/lru_sort.rst */
 static const DamonModuleParamInfo lru_sort_params[] = {
         RW("enabled", BOOL, "6.0", NULL),
         RW("commit_inputs", BOOL, "6.0", NULL),
@@ -75,7 +75,7 @@ static const DamonModuleParamInfo lru_sort_params[] = {
         STAT("nr_cold_quota_exceeds", U64, "6.0", NULL),
 };
 
-/* damon-abi.md 5.3 */
+/* DAMON_STAT: Documentation/admin-guide/mm/damon/stat.rst */
 static const DamonModuleParamInfo stat_params[] = {
         RW("enabled", BOOL, "6.17", NULL),
         STAT("estimated_memory_bandwidth", U64, "6.17", "B/s"),

@@ -246,7 +246,7 @@ int damon_sysfs_add_kdamonds(DamonSysfs *s, unsigned n, unsigned *ret_first, Dam
         for (unsigned i = 0; i < n; i++)
                 s->owned |= UINT64_C(1) << (nr + i);
         /* Kernels before the 2026 stable fixes dereference contexts_arr[0] for commands on a kdamond
-         * with nr_contexts 0 (damon-abi.md fact 10): every kdamond of ours has its one context from
+         * with nr_contexts 0 (docs/damon-abi.md, fact 10): every kdamond of ours has its one context from
          * the start, and keeps it. */
         for (unsigned i = 0; i < n; i++) {
                 r = kd_write(s, (unsigned) nr + i, "contexts/nr_contexts", "1", reterr);

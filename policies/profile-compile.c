@@ -217,7 +217,7 @@ static int compile_target(Ctx *c, CompiledProfile *out) {
         return 0;
 }
 
-/* Whether the operations set implements @action (damon-abi.md 2.5). */
+/* Whether the operations set implements @action (docs/damon-abi.md, section 2.1). */
 static bool ops_has_action(const Ctx *c, int ops, int action) {
         switch (action) {
         case DAMOS_ACTION_WILLNEED:

@@ -4,7 +4,7 @@
 
 #include "profile-kernels.h"
 
-/* damon-abi.md section 8. */
+/* The mainline release that brought each feature (include/damon-features.h), for messages. */
 static const struct {
         unsigned major, minor;
         const char *description;

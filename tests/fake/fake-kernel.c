@@ -1531,7 +1531,7 @@ static int foreign_set(FakeKernel *k, unsigned index, const char *rel, const cha
 }
 
 int fake_kernel_add_foreign_kdamond(FakeKernel *k, bool running, unsigned *ret_index) {
-        /* the configuration seen on the development machines (damon-abi.md Appendix A), plus a goal */
+        /* the configuration seen on the development machines (a live 6.18 tree), plus a goal */
         static const struct {
                 const char *rel, *value;
         } staging[] = {

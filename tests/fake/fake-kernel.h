@@ -190,7 +190,7 @@ unsigned fake_kernel_module_n_commits(const FakeKernel *k, DamonModule m);
  *   - refresh_ms (6.17+, read live): while a kdamond runs with a non-zero refresh_ms, every read of
  *     its stats files, quotas/effective_bytes or intervals/{sample_us,aggr_us} through fake_kernel_io()
  *     first does what update_schemes_stats, update_schemes_effective_quotas and update_tuned_intervals
- *     do, so staged intervals are overwritten as on the kernel (damon-abi.md fact 8);
+ *     do, so staged intervals are overwritten as on the kernel (docs/damon-abi.md, fact 8);
  *   - a number too large for its file fails with ERANGE, as kstrto*() makes the kernel answer;
  *   - clear_schemes_tried_regions needs a running kdamond before 6.14 only (6.18 takes it when off);
  *   - fake_kernel_targets_exit() fails with -EINVAL when the kdamond is not running or monitors paddr

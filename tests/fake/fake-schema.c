@@ -4,7 +4,7 @@
 #include "fake-schema.h"
 #include "macro.h"
 
-/* Versions: damon-abi.md section 2 (files), 2.5 (keywords), 3 (state keywords), 5 (modules).
+/* Versions: the kernel's usage.rst (files, keywords, state keywords) and module documentation, as the kernel's git history dates them.
  * FAKE_V(7, 2) marks what the sysfs-tree VM scenario found on Debian's 7.2 and in no older tree we
  * compared: the mainline release that added it may be 6.19, 7.0 or 7.1. */
 

@@ -3,7 +3,7 @@
 
 /*
  * The data that drives the fake kernel: every DAMON sysfs directory and file, every keyword and every
- * module parameter, each with the mainline version that added it (damon-abi.md sections 2, 3 and 5).
+ * module parameter, each with the mainline version that added it (the kernel's usage.rst and module documentation; docs/damon-abi.md).
  * A generation of the fake is a version number; an item exists in it when item.since <= that version.
  * Creation (defaults), validation of writes (kind, keyword set) and read-only checks all read these
  * tables, so the generations are values, not code paths.

@@ -20,7 +20,7 @@ static FakeKernelGen gen;
 static FakeKernel *k;
 static DamonIO *io;
 
-/* What each generation of the fake has: the test's own copy of damon-abi.md section 8. */
+/* What each generation of the fake has: the test's own copy of the release each feature came in. */
 static uint64_t upto(DamonFeature last);
 
 static uint64_t full_mask(FakeKernelGen g) {
@@ -320,7 +320,7 @@ START_TEST(test_ops_mask) {
 }
 END_TEST
 
-/* The live 6.18 tree of damon-abi.md Appendix A, read through the real backend. */
+/* The live 6.18 tree of a development machine, read through the real backend. */
 START_TEST(test_fixture_6_18_foreign) {
         const char *data = getenv("DAMOND_TEST_DATA");
         _cleanup_(root_freep) Root *root = NULL;

@@ -140,7 +140,7 @@ START_TEST(test_no_leading_zeros_and_write_order) {
         regfree(&re);
         ck_assert_msg(!strstr(log, "->"), "a write failed:\n%s", log);
 
-        /* damon-abi.md 4.3: kdamonds first, then context, attrs, targets, schemes (action, pattern,
+        /* docs/damon-abi.md section 3: kdamonds first, then context, attrs, targets, schemes (action, pattern,
          * quotas, goals, watermarks, filters); "on" last */
         /* the one context exists from damon_sysfs_add_kdamonds() on (fact 10) */
         nr_contexts = strstr(log, "0/contexts/nr_contexts");

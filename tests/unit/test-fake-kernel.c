@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The fake kernel must behave like the kernel's DAMON sysfs interface (damon-abi.md), or every driver
+/* The fake kernel must behave like the kernel's DAMON sysfs interface (docs/damon-abi.md), or every driver
  * test built on it proves nothing. Runs once per generation ($DAMOND_FAKE_KERNEL). */
 #include <limits.h>
 #include <sys/stat.h>
@@ -217,7 +217,7 @@ static const char *listing(const char *dir) {
 }
 
 /* The exact directory contents of each generation: the 6.1 note (notes/kernel-6.1-damon.md) and
- * damon-abi.md Appendix A (the live 6.18 tree); 6.17 and 7.2: the sysfs-tree VM scenario's dumps of
+ * the live 6.18 tree of a development machine; 6.17 and 7.2: the sysfs-tree VM scenario's dumps of
  * Debian's kernels. */
 START_TEST(test_exact_file_sets) {
         static const struct {

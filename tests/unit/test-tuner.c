@@ -217,7 +217,7 @@ static TunerConfig config_default(void) {
         return c;
 }
 
-/* ---- the kernel's arithmetic, exactly (damon-abi.md section 6) ---- */
+/* ---- the kernel's arithmetic, exactly (docs/damon-abi.md section 6) ---- */
 
 START_TEST(test_kernel_next_bp) {
         /* met: unchanged */

@@ -45,7 +45,7 @@
  * pages in it, and its accessed bit (one per huge page) is set whenever any of them is touched.
  *
  * Under qemu's TCG a process that runs alone on its CPU does not set accessed bits after they are
- * cleared (../shared/notes/vm-testing.md), so DAMON would see the hot set as idle: SPINNERS child
+ * cleared (seen in our VM runs), so DAMON would see the hot set as idle: SPINNERS child
  * processes that only burn CPU keep the scheduler switching address spaces. They die with the parent.
  */
 #include <errno.h>
