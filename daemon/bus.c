@@ -304,6 +304,15 @@ Bus *bus_free(Bus *b) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Bus *, bus_free);
 
+void bus_detach(Manager *m) {
+        Bus *b = manager_bus(m);
+
+        if (!b)
+                return;
+        bus_free(b);            /* while it is still the Manager's: that unhooks it */
+        manager_set_bus(m, NULL);
+}
+
 /* --- reconnection: the system bus restarted (or dropped damond); damond's kernel work goes on --- */
 
 typedef struct Reconnect {
@@ -314,14 +323,10 @@ typedef struct Reconnect {
 static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
         Reconnect *rc = ASSERT_PTR(userdata);
         Manager *m = rc->manager;
-        Bus *old = manager_bus(m);
         int r;
 
         (void) usec;
-        if (old) {
-                bus_free(old);          /* while it is still the Manager's: that unhooks it */
-                manager_set_bus(m, NULL);
-        }
+        bus_detach(m);
         r = bus_attach(m);
         if (r > 0) {
                 log_info("Reconnected to the system bus.");
@@ -434,7 +439,7 @@ int bus_attach(Manager *m) {
         }
         log_set_event_sink(on_event, b);
         manager_set_system_bus(m, b->bus);     /* Unit= targets ask systemd on it */
-        manager_set_change_hook(m, on_change, TAKE_PTR(b));    /* m owns it now */
+        manager_set_change_hook(m, on_change, TAKE_PTR(b));    /* manager_bus(m) now, until bus_detach() */
         log_info("Serving the D-Bus API as %s.", DAMOND_BUS_NAME);
         return 1;
 }

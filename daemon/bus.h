@@ -18,8 +18,11 @@
 typedef struct Bus Bus;
 
 /* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured), registers the objects, takes the
- * name and attaches to manager_event(@m); the Manager owns the result and frees it. When the bus cannot
- * be reached or the name cannot be taken, logs a warning and returns 0 with nothing attached: damond runs
- * without D-Bus. Returns 1 when attached, 0, or -ENOMEM. */
+ * name and attaches to manager_event(@m); the service is manager_bus(@m) until bus_detach(). When the bus
+ * cannot be reached or the name cannot be taken, logs a warning and returns 0 with nothing attached:
+ * damond runs without D-Bus. Returns 1 when attached, 0, or -ENOMEM. */
 int bus_attach(Manager *m);
+/* Frees @m's D-Bus service, if one is attached (or a reconnection replaced it), and unhooks it from @m.
+ * Call it before manager_free(): the service lives on the Manager's event loop. */
+void bus_detach(Manager *m);
 Bus *bus_free(Bus *b);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "check-config.h"
 #include "damon-features.h"
 #include "log.h"
@@ -174,7 +175,15 @@ static int run_daemon(void) {
                 log_error_errno(r, "Failed to set up damond (root '%s'): %m", arg_root ?: "/");
                 return EXIT_FAILURE;
         }
-        return manager_run(m);
+        r = manager_startup(m);
+        if (r != 0)
+                return r == DAMOND_EXIT_CONFIG ? r : EXIT_FAILURE;
+        /* before READY=1, so that damonctl works once systemctl start returns; without a bus damond
+         * still runs (bus.h) */
+        (void) bus_attach(m);
+        r = manager_loop(m);
+        bus_detach(m);          /* before the Manager: it runs on the Manager's event loop */
+        return r;
 }
 
 int main(int argc, char *argv[]) {

@@ -57,7 +57,7 @@ struct Manager {
         LoadRecord last_load;
         ManagerChangeHook change_hook;
         void *change_userdata;
-        /* bus.h: the D-Bus service, once manager_run() attached it */
+        /* bus.h: the D-Bus service while one is attached (not owned: bus_detach() frees it) */
         struct Bus *bus;
 
         sd_event *event;

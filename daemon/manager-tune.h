@@ -42,8 +42,8 @@ int manager_tune_tick(Manager *m, ManagedProfile *p, uint64_t now_usec);
 int manager_tune_pressure_event(Manager *m, const char *cgroup, uint64_t now_usec);
 
 /* Opens (or closes) the PSI triggers the running profiles need, as event sources of the Manager's loop.
- * Called by manager_run() after start-up and after every reload. Failures are logged once: the guard then
- * acts at the next window instead. */
+ * Called after start-up and after every reload. Failures are logged once: the guard then acts at the
+ * next window instead. */
 int manager_tune_triggers_setup(Manager *m);
 void manager_tune_triggers_free(Manager *m);
 

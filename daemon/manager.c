@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bus.h"
 #include "log.h"
 #include "units.h"
 #include "manager-internal.h"
@@ -277,10 +276,9 @@ Manager *manager_free(Manager *m) {
         free(m->slots);
         if (m->has_config)
                 damond_config_done(&m->config);
-        /* its slots on the bus first; NULL, because bus_free() hands the Manager a NULL system bus, which
-         * would unhook a freed UnitCgroups */
+        /* the D-Bus service is gone already (bus_detach()), and with it the units' system bus */
+        assert(!m->bus);
         m->units = unit_cgroups_free(m->units);
-        bus_free(m->bus);       /* before the event loop it is attached to */
         load_record_done(&m->load_next);
         load_record_done(&m->last_load);
         manager_tune_triggers_free(m);
@@ -955,8 +953,10 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
-int manager_run(Manager *m) {
+int manager_startup(Manager *m) {
         int r;
+
+        assert(m);
 
         /* Signals first: a SIGTERM during the start-up (which may take seconds of DAMON I/O) then waits
          * in the queue and stops damond cleanly right after, instead of killing it half-way. */
@@ -966,16 +966,12 @@ int manager_run(Manager *m) {
                                         m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_reload, m);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set up signal handling: %m");
-                return EXIT_FAILURE;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
 
         r = manager_start(m, clock_usec(CLOCK_MONOTONIC));
-        if (r == DAMOND_EXIT_CONFIG)
+        if (r != 0)
                 return r;
-        if (r < 0)
-                return EXIT_FAILURE;
 
         (void) sd_event_set_watchdog(m->event, true);
         r = sd_event_add_time_relative(m->event, &m->health_source, CLOCK_MONOTONIC,
@@ -985,13 +981,17 @@ int manager_run(Manager *m) {
         if (r < 0) {
                 log_error_errno(r, "Failed to set up the event loop: %m");
                 (void) manager_stop(m);
-                return EXIT_FAILURE;
+                return r;
         }
         (void) sd_event_source_set_description(m->health_source, "damond-health");
         (void) manager_follow_setup(m);
-        /* before READY=1, so that damonctl works once systemctl start returns; without a bus damond
-         * still runs (bus.h) */
-        (void) bus_attach(m);
+        return 0;
+}
+
+int manager_loop(Manager *m) {
+        int r;
+
+        assert(m);
 
         manager_notify_status(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->last_status));
@@ -1002,4 +1002,15 @@ int manager_run(Manager *m) {
         if (manager_stop(m) < 0 || r < 0)
                 return EXIT_FAILURE;
         return EXIT_SUCCESS;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = manager_startup(m);
+        if (r == DAMOND_EXIT_CONFIG)
+                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
+        return manager_loop(m);
 }

@@ -84,12 +84,18 @@ int manager_health_tick(Manager *m, uint64_t now_usec);
  * record. */
 int manager_stop(Manager *m);
 
-/* The whole daemon: manager_start(), then the event loop until SIGTERM/SIGINT, then manager_stop().
+/* The daemon's start: signal handling (SIGTERM and SIGINT stop, SIGHUP reloads), manager_start(), the
+ * health timer and process following. Returns 0, DAMOND_EXIT_CONFIG, or -errno (logged). */
+int manager_startup(Manager *m);
+/* READY=1 and STATUS=, the event loop until SIGTERM/SIGINT, then manager_stop(). Returns the exit code
+ * (0 or 1). */
+int manager_loop(Manager *m);
+/* manager_startup() and manager_loop(), with no D-Bus service between them (main.c attaches one, bus.h).
  * Returns the exit code (0, 1 or DAMOND_EXIT_CONFIG). */
 int manager_run(Manager *m);
 
 /* Following processes (ProcessName=, CGroup=) through the proc connector (proc-events.h), set up by
- * manager_run() when a profile follows processes: events that concern a profile mark it, and
+ * manager_startup() when a profile follows processes: events that concern a profile mark it, and
  * manager_follow_dirty() rescans the marked ones (new targets committed online; waiting profiles start).
  * Until the kernel acknowledged our listener (or when it refuses: no CAP_NET_ADMIN before 6.6, another
  * namespace), every health tick rescans instead. */
@@ -118,8 +124,8 @@ const Root *manager_root(const Manager *m);
 /* The DAMON features of the kernel; all off until manager_start() probed it (manager_probed()). */
 const DamonFeatures *manager_features(const Manager *m);
 bool manager_probed(const Manager *m);
-/* The D-Bus service the Manager owns (NULL: none attached); manager_set_bus() hands it over, and
- * manager_free() frees it (bus_free()) before the event loop it is attached to. */
+/* The D-Bus service attached to the Manager (NULL: none), set and cleared by bus.c; the Manager does not
+ * own it: bus_detach() frees it before the Manager, whose event loop it is attached to. */
 struct Bus *manager_bus(const Manager *m);
 void manager_set_bus(Manager *m, struct Bus *b);
 /* The system bus connection of the D-Bus service (NULL: none now), on which Unit= targets' cgroups are
