@@ -336,32 +336,16 @@ int manager_stop_profile(Manager *m, const char *name, char **reterr) {
                 (void) set_error(reterr, "No profile '%s'.", name);
                 return -ENOENT;
         }
-        switch (p->state) {
-        case PROFILE_RUN_STOPPED:
-        case PROFILE_RUN_DISABLED:
-                return 0;
-        case PROFILE_RUN_RUNNING:
-                r = profile_stop(m, p, "stopped by the operator (StopProfile)");
-                if (r < 0) {
-                        (void) set_error(reterr, "Failed to stop kdamond %d of profile '%s': %s", p->kdamond,
-                                         p->name, strerror(-r));
-                        return r;
-                }
-                break;
-        default:
-                log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name),
-                           "Profile '%s' (%s) is no longer retried: stopped by the operator (StopProfile).",
-                           p->name, profile_run_state_to_string(p->state));
-                break;
+        r = profile_operator_stop(m, p);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                (void) set_error(reterr, "Failed to stop kdamond %d of profile '%s': %s", p->kdamond, p->name,
+                                 strerror(-r));
+                return r;
         }
-        p->state = PROFILE_RUN_STOPPED;
-        p->pid = -1;
-        p->retry_usec = UINT64_MAX;
-        if (set_reason(p, "stopped by the operator until it is started, damond restarts, or a reload "
-                       "changes it") < 0)
-                return -ENOMEM;
-        (void) manager_write_record(m);
-        manager_changed(m);
+        if (r > 0)
+                manager_changed(m);
         return 0;
 }
 
@@ -392,20 +376,12 @@ int manager_start_profile(Manager *m, const char *name, char **reterr) {
                 return -EOPNOTSUPP;
         }
 
-        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name),
-                   "Starting profile '%s' (%s) at the operator's request (StartProfile).", p->name,
-                   profile_run_state_to_string(p->state));
-        p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
-        p->state = PROFILE_RUN_WAITING;
-        clear_reason(p);
-        r = profile_start(m, p, manager_now_monotonic());
+        r = profile_operator_start(m, p);
         if (r < 0)
                 return r;
-        (void) manager_write_record(m);
         manager_changed(m);
         /* like systemctl start: the caller learns that it did not start, not only the watchers of State */
-        if (p->state == PROFILE_RUN_FAILED || p->state == PROFILE_RUN_BLOCKED ||
-            p->state == PROFILE_RUN_OVER_LIMIT) {
+        if (r > 0) {
                 (void) set_error(reterr, "Profile '%s' did not start (%s): %s", p->name,
                                  profile_run_state_to_string(p->state), p->reason ?: "see its StateReason");
                 return -EIO;

@@ -6,8 +6,8 @@
  * the Manager keeps for them:
  *   - the record of the last start-up or reload: every profile file found, valid or not, and every
  *     diagnostic, so that status shows a profile with errors that never ran and what is wrong with it;
- *   - stopping and starting one profile (PROFILE_RUN_STOPPED: operator-stopped until StartProfile, a
- *     restart of damond, or a reload that changes the profile);
+ *   - stopping and starting one profile by name (the profile runner makes the change:
+ *     profile_operator_stop() and profile_operator_start(), profile-runner.h);
  *   - validating profiles sent by a caller without running them and without reading any path the caller
  *     names;
  *   - the change hook, which tells the D-Bus service that state may have changed.

@@ -889,6 +889,59 @@ static void profile_retry_commit(Manager *m, ManagedProfile *p) {
                    p->kdamond, r, r == 1 ? "" : "s");
 }
 
+/* --- what the operator asks (StopProfile, StartProfile) --- */
+
+int profile_operator_stop(Manager *m, ManagedProfile *p) {
+        int r;
+
+        assert(m);
+        assert(p);
+
+        switch (p->state) {
+        case PROFILE_RUN_STOPPED:
+        case PROFILE_RUN_DISABLED:
+                return 0;
+        case PROFILE_RUN_RUNNING:
+                r = profile_stop(m, p, "stopped by the operator (StopProfile)");
+                if (r < 0)
+                        return r;
+                break;
+        default:
+                log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name),
+                           "Profile '%s' (%s) is no longer retried: stopped by the operator (StopProfile).",
+                           p->name, profile_run_state_to_string(p->state));
+                break;
+        }
+        p->state = PROFILE_RUN_STOPPED;
+        p->pid = -1;
+        p->retry_usec = UINT64_MAX;
+        if (set_reason(p, "stopped by the operator until it is started, damond restarts, or a reload "
+                       "changes it") < 0)
+                return -ENOMEM;
+        (void) manager_write_record(m);
+        return 1;
+}
+
+int profile_operator_start(Manager *m, ManagedProfile *p) {
+        int r;
+
+        assert(m);
+        assert(p);
+
+        log_struct(LOG_NOTICE, 0, LOG_FIELDS(.profile = p->name),
+                   "Starting profile '%s' (%s) at the operator's request (StartProfile).", p->name,
+                   profile_run_state_to_string(p->state));
+        p->backoff_usec = MANAGER_BACKOFF_FIRST_USEC;
+        p->state = PROFILE_RUN_WAITING;
+        clear_reason(p);
+        r = profile_start(m, p, manager_now_monotonic());
+        if (r < 0)
+                return r;
+        (void) manager_write_record(m);
+        return p->state == PROFILE_RUN_FAILED || p->state == PROFILE_RUN_BLOCKED ||
+               p->state == PROFILE_RUN_OVER_LIMIT;
+}
+
 /* --- health --- */
 
 /* The health tick's part for @p: notices a kdamond that stopped by itself (restart after a back-off, or

@@ -151,6 +151,16 @@ int profile_commit_tuning(Manager *m, ManagedProfile *p);
  * kept when the kernel refuses the new one). */
 int profile_reload(Manager *m, ManagedProfile *p, struct ConfigProfile *l, uint64_t now_usec);
 
+/* StopProfile's part: stops @p's kdamond if it runs, and keeps @p stopped (PROFILE_RUN_STOPPED) until it
+ * is started, damond restarts, or a reload changes it; a profile that does not run (blocked, waiting,
+ * failed) stops being retried. Returns 1 if @p changed, 0 if it was stopped or disabled already, -ENOMEM,
+ * or the kernel's -errno (it still runs). */
+int profile_operator_stop(Manager *m, ManagedProfile *p);
+/* StartProfile's part, for a valid, enabled profile that does not run: starts it now, its back-off reset.
+ * Returns 0 when it runs or waits (for its processes, say), 1 when it did not start (failed, blocked or
+ * over the limit: p->reason says why; it is retried as its state says), or -ENOMEM. */
+int profile_operator_start(Manager *m, ManagedProfile *p);
+
 /* The health tick's part for @p: a kdamond that stopped by itself is restarted after a back-off (paddr) or
  * when its processes exist again (vaddr); what is due is retried; a running one is rescanned, tuned and
  * gets its deferred commit. 1 if the ownership record must be written, 0, or -ENOMEM. */
