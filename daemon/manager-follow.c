@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "manager-internal.h"
+#include "proc-scan.h"
 #include "unit-cgroups.h"
 
 bool manager_follows_by_events(Manager *m) {

@@ -21,6 +21,7 @@
 #include "manager-internal.h"
 #include "message-ids.h"
 #include "observe.h"
+#include "proc-scan.h"
 #include "profile-runner.h"
 
 static const char * const run_state_table[_PROFILE_RUN_STATE_MAX] = {

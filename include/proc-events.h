@@ -4,9 +4,8 @@
 /*
  * Process events: the kernel's proc connector (Documentation/driver-api/connector.rst,
  * include/uapi/linux/cn_proc.h) tells damond when processes fork, exec and exit, so that vaddr profiles
- * can follow processes by name or by cgroup. And the scanners that give the starting set (and the set
- * again after events were lost): the pids below the root's proc/ with a given name, and the pids of a
- * cgroup.
+ * can follow processes by name or by cgroup. The scanners that give the starting set (and the set again
+ * after events were lost) are proc-scan.h's.
  *
  * The socket is set up with libnl-3 (a NETLINK_CONNECTOR socket joined to the CN_IDX_PROC group, then
  * PROC_CN_MCAST_LISTEN sent to the kernel). Up to 6.5 both steps need CAP_NET_ADMIN in the initial user
@@ -27,10 +26,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc-scan.h"
 #include "root.h"
 
-/* The kernel's comm: TASK_COMM_LEN (16) bytes with the terminating NUL. */
-#define PROC_COMM_MAX 16
 
 /* Receive buffer asked for (SO_RCVBUFFORCE, with CAP_NET_ADMIN, else SO_RCVBUF capped by rmem_max): an
  * event is about 100 bytes with its headers, so this holds some thousands of events of a fork storm
@@ -133,33 +131,3 @@ int proc_events_dispatch(ProcEvents *p, ProcEventHandler handler, void *userdata
 /* Counters since open. */
 void proc_events_get_stats(const ProcEvents *p, ProcEventsStats *ret);
 
-/*
- * The name rule shared by the scanner and the event side: @name matches when it equals @comm (the
- * kernel keeps the first 15 bytes of a name in comm, so a longer @name is compared on those), or when
- * it equals the last path component of @argv0 (may be NULL). An empty @name, or one with a '/', matches
- * nothing.
- */
-bool proc_name_matches(const char *name, const char *comm, const char *argv0);
-
-/* True when @name can ever match: not empty, no '/', at most NAME_MAX bytes. */
-bool proc_name_is_valid(const char *name);
-
-/*
- * Whether process @pid (below the root's proc/) matches @name by proc_name_matches(). Processes with
- * an empty cmdline (kernel threads, zombies) never match: they have no address space for DAMON to
- * monitor. Returns 1 or 0, -ESRCH when the process is gone, -EINVAL for an invalid name, or -errno.
- */
-int proc_pid_matches_name(const Root *root, pid_t pid, const char *name);
-
-/*
- * Lists the processes (tgids) below the root's proc/ that match @name (proc_pid_matches_name()),
- * ascending. Processes that vanish during the scan are skipped. Returns 0 with a new array in *ret_pids
- * (NULL when none) and its length in *ret_n; -EINVAL for an invalid name, -ENOENT when the root has no
- * proc/, -ENOMEM.
- */
-int proc_scan_name(const Root *root, const char *name, pid_t **ret_pids, size_t *ret_n);
-
-/* A cgroup's processes and a process's cgroup: cgroup.h (cgroup_procs(), cgroup_pid_path()). */
-
-/* True when cgroup @path is @ancestor or below it ("/a/b" is below "/a", "/ab" is not; "/" holds all). */
-bool proc_cgroup_is_below(const char *path, const char *ancestor);

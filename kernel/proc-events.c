@@ -21,8 +21,8 @@
 #include <netlink/socket.h>
 
 #include "netlink-util.h"
-#include "pidset.h"
 #include "proc-events.h"
+#include "proc-scan.h"
 
 /*
  * No netlink attribute is parsed here. The proc connector (drivers/connector/cn_proc.c) sends each
@@ -36,11 +36,6 @@
 /* One datagram: the connector sends one event (about 100 bytes) per datagram, but a page-sized buffer
  * costs nothing and keeps a future larger message from being truncated. */
 #define PROC_EVENTS_BUF_SIZE 8192U
-
-static inline void closedirp(DIR **d) {
-        if (*d)
-                (void) closedir(*d);
-}
 
 struct ProcEvents {
         const Root *root;
@@ -351,27 +346,6 @@ void proc_events_get_stats(const ProcEvents *p, ProcEventsStats *ret) {
 }
 
 /* A process's files: a missing directory or a read on a reaped task both mean "gone". */
-static int gone_errno(ssize_t r) {
-        return r == -ENOENT || r == -ESRCH ? -ESRCH : (int) r;
-}
-
-static int read_comm(const Root *root, pid_t pid, char *comm, size_t size) {
-        char path[64], buf[64];
-        ssize_t n;
-        size_t len;
-
-        if (size == 0 || !snprintf_ok(path, "proc/%d/comm", (int) pid))
-                return -EINVAL;
-        n = root_read_head(root, path, buf, sizeof(buf));
-        if (n < 0)
-                return gone_errno(n);
-        /* The kernel's comm is at most 15 bytes; a longer line (a fake root's) is cut to @size. */
-        len = MIN(strcspn(buf, "\n"), size - 1);
-        memcpy(comm, buf, len);
-        comm[len] = '\0';
-        return 0;
-}
-
 typedef struct DispatchContext {
         ProcEvents *p;
         ProcEventHandler handler;
@@ -406,7 +380,7 @@ static int dispatch_one(const ProcEvent *ev, void *userdata) {
         copy = *ev;
         if (copy.kind == PROC_EVENT_KIND_EXEC)
                 /* racing with the process: if it has exited already the caller gets "" and an exit */
-                if (read_comm(c->p->root, copy.tgid, copy.comm, sizeof(copy.comm)) < 0)
+                if (proc_read_comm(c->p->root, copy.tgid, copy.comm, sizeof(copy.comm)) < 0)
                         copy.comm[0] = '\0';
 
         c->p->stats.events++;
@@ -474,112 +448,4 @@ int proc_events_dispatch(ProcEvents *p, ProcEventHandler handler, void *userdata
         if (c.refused < 0)
                 return c.refused;
         return c.delivered;
-}
-
-bool proc_name_is_valid(const char *name) {
-        return !isempty(name) && !strchr(name, '/') && strlen(name) <= NAME_MAX;
-}
-
-bool proc_name_matches(const char *name, const char *comm, const char *argv0) {
-        if (!proc_name_is_valid(name))
-                return false;
-
-        if (comm) {
-                size_t n = MIN(strlen(name), (size_t) PROC_COMM_MAX - 1);
-
-                if (strlen(comm) == n && strneq(name, comm, n))
-                        return true;
-        }
-        if (argv0) {
-                const char *base = strrchr(argv0, '/');
-
-                base = base ? base + 1 : argv0;
-                if (streq(base, name))
-                        return true;
-        }
-        return false;
-}
-
-int proc_pid_matches_name(const Root *root, pid_t pid, const char *name) {
-        char comm[PROC_COMM_MAX * 4], path[64], cmdline[PATH_MAX + 1];
-        const char *argv0 = cmdline;
-        ssize_t n;
-        int r;
-
-        if (!root || pid <= 0)
-                return -EINVAL;
-        if (!proc_name_is_valid(name))
-                return -EINVAL;
-
-        r = read_comm(root, pid, comm, sizeof(comm));
-        if (r < 0)
-                return r;
-
-        if (!snprintf_ok(path, "proc/%d/cmdline", (int) pid))
-                return -EINVAL;
-        n = root_read_head(root, path, cmdline, sizeof(cmdline));
-        if (n < 0)
-                return gone_errno(n);
-        if (n == 0)
-                return 0;       /* kernel thread or zombie: nothing DAMON could monitor */
-        if (!memchr(cmdline, '\0', (size_t) n))
-                argv0 = NULL;   /* argv[0] longer than we read: compare comm only */
-
-        return proc_name_matches(name, comm, argv0);
-}
-
-int proc_scan_name(const Root *root, const char *name, pid_t **ret_pids, size_t *ret_n) {
-        _cleanup_(closedirp) DIR *d = NULL;
-        PidSet s = {};
-        int fd, r;
-
-        if (!root || !ret_pids || !ret_n)
-                return -EINVAL;
-        if (!proc_name_is_valid(name))
-                return -EINVAL;
-
-        fd = root_openat(root, "proc", O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
-                return fd;
-        d = fdopendir(fd);
-        if (!d) {
-                r = -errno;
-                (void) close(fd);
-                return r;
-        }
-
-        for (struct dirent *de; (errno = 0, de = readdir(d)); ) {
-                pid_t pid;
-
-                if (parse_pid(de->d_name, strlen(de->d_name), &pid) < 0)
-                        continue;
-                r = proc_pid_matches_name(root, pid, name);
-                if (r == -ENOMEM) {
-                        free(s.pids);
-                        return r;
-                }
-                if (r <= 0)
-                        continue;       /* gone, unreadable (hidepid=), or no match */
-                r = pidset_add(&s, pid);
-                if (r < 0) {
-                        free(s.pids);
-                        return r;
-                }
-        }
-
-        pidset_finish(&s, ret_pids, ret_n);
-        return 0;
-}
-
-bool proc_cgroup_is_below(const char *path, const char *ancestor) {
-        size_t la;
-
-        if (!path || !ancestor || path[0] != '/')
-                return false;
-        la = strlen(ancestor);
-        while (la > 0 && ancestor[la - 1] == '/')
-                la--;
-        if (la == 0)
-                return true;    /* "/" holds every cgroup */
-        return strneq(path, ancestor, la) && (path[la] == '\0' || path[la] == '/');
 }

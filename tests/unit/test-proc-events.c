@@ -16,6 +16,7 @@
 
 #include "cgroup.h"
 #include "proc-events.h"
+#include "proc-scan.h"
 #include "test-util.h"
 
 /* ---- crafted datagrams ---------------------------------------------------------------------------- */
