@@ -515,6 +515,11 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         set_applied(p, &spec);
         /* recorded at once: were damond killed now, the next one must know this running kdamond is its */
         (void) manager_write_record(m);
+        if (p->restart_quiet) {
+                p->restart_quiet = false;
+                log_debug("Started profile '%s' on kdamond %d (pid %d).", p->name, p->kdamond, (int) pid);
+                return 1;
+        }
         log_struct(LOG_NOTICE, 0,
                    LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
                               .message_id = DAMOND_MESSAGE_PROFILE_STARTED),
@@ -639,6 +644,9 @@ int profile_adopt(Manager *m, ManagedProfile *p, Slot *s, uint64_t now_usec) {
  * following them logs is routine (info) and rate-limited per profile. */
 #define FOLLOW_LOG_INTERVAL_USEC (60 * USEC_PER_SEC)
 #define FOLLOW_LOG_BURST 5
+/* Stops of a followed profile's kdamond logged per interval; on kernels whose online commit drops every
+ * target when one named process is gone (6.1), each look-alike that exits at the wrong time causes one. */
+#define RESTART_LOG_BURST 2
 
 void profile_follow_warn_cap(ManagedProfile *p, uint64_t now_usec) {
         if (p->follow_left_out == 0)
@@ -1005,12 +1013,27 @@ int profile_tick(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                         p->state = PROFILE_RUN_WAITING;
                         p->retry_usec = now_usec;
                         (void) set_reason(p, "waiting for its target processes");
-                        log_struct(LOG_WARNING, 0,
-                                   LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
-                                              .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
-                                   "Kdamond %d of profile '%s' stopped by itself (its target "
-                                   "processes exited); it restarts when they exist again.",
-                                   p->kdamond, p->name);
+                        p->restart_quiet = false;
+                        if (has_followed(p)) {
+                                if (p->restart_log.burst == 0)
+                                        p->restart_log = LOG_RATELIMIT(FOLLOW_LOG_INTERVAL_USEC,
+                                                                       RESTART_LOG_BURST);
+                                p->restart_quiet = !log_ratelimit_below(&p->restart_log, now_usec);
+                        }
+                        if (p->restart_quiet)
+                                log_debug("Kdamond %d of profile '%s' stopped by itself (its target processes "
+                                          "exited).", p->kdamond, p->name);
+                        else {
+                                log_struct(LOG_WARNING, 0,
+                                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond),
+                                                      .message_id = DAMOND_MESSAGE_KDAMOND_DIED),
+                                           "Kdamond %d of profile '%s' stopped by itself (its target "
+                                           "processes exited); it restarts when they exist again%s.",
+                                           p->kdamond, p->name, p->restart_log.suppressed > 0 ?
+                                           " (more stops and restarts since the last such message went to the "
+                                           "debug log)" : "");
+                                p->restart_log.suppressed = 0;
+                        }
                 }
                 break;
         case PROFILE_RUN_BLOCKED:

@@ -95,6 +95,9 @@ typedef struct ManagedProfile {
         unsigned n_follow_commits;
         LogRateLimit follow_log;        /* "now monitors N processes" and the MaxProcesses= warning */
         LogRateLimit follow_cap_log;
+        LogRateLimit restart_log;       /* a followed profile's kdamond stopping with its processes, and its
+                                         * restart: anyone can cause both by starting and ending processes */
+        bool restart_quiet;             /* the last such stop went to debug: so does the restart */
         bool commit_pending;            /* @compiled is newer than @applied: the kernel could not take the
                                          * commit yet (damon_sysfs_commit() -EAGAIN); retried every tick */
         /* What its kdamond did lately (sz_applied summed over its schemes), for STATUS= */

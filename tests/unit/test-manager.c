@@ -37,7 +37,7 @@ static char confdir[PATH_MAX / 2];
 static char *config_dirs[2];
 
 /* what was logged, one "LEVEL MESSAGE_ID|- CONFIG_FILE:LINE|- message" line per message */
-static char logbuf[65536];
+static char logbuf[1 << 20];
 
 static void log_capture(int level, const LogFields *f, const char *message, void *userdata) {
         size_t n = strlen(logbuf);
@@ -674,6 +674,53 @@ START_TEST(test_follow_storm) {
         ck_assert_int_eq(app->applied.targets[0].pid, 30000);
         ck_assert_uint_eq(app->follow_left_out, 0);
         ck_assert_uint_le(count_lines("now monitors", LOG_INFO), 5);
+}
+END_TEST
+
+/* On 6.1 an online commit naming one process that is gone drops every target, so a user whose processes
+ * of the followed name come and go can stop and restart the kdamond as often as damond commits: those
+ * stops and restarts reach the journal a few times a minute, the rest the debug log. */
+START_TEST(test_follow_restarts_logged_rarely) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *app;
+        uint64_t now = T0;
+        unsigned idx;
+
+        write_conf("app.conf", "[Profile]\nOperations=vaddr\n[Target]\nProcessName=worker\n"
+                   "[Scheme all]\nAction=stat\n");
+        add_named_process(5000, "worker");
+        m = started_manager();
+        app = profile(m, "app");
+        ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        idx = (unsigned) app->kdamond;
+        logbuf[0] = '\0';
+
+        for (unsigned i = 0; i < 30; i++) {
+                ck_assert_ok(fake_kernel_targets_exit(k, idx));
+                now += SEC;
+                ck_assert_ok(manager_health_tick(m, now));
+                ck_assert_int_eq(app->state, PROFILE_RUN_WAITING);
+                add_named_process(5000, "worker");
+                now += SEC;
+                ck_assert_ok(manager_health_tick(m, now));
+                ck_assert_int_eq(app->state, PROFILE_RUN_RUNNING);
+        }
+        /* 30 stops and restarts in a minute, each done; two of each logged above debug */
+        ck_assert_uint_eq(app->n_restarts, 30);
+        if (gen != FAKE_GEN_5_18)
+                ck_assert_uint_eq(fake_kernel_n_starts(k, idx), 31);
+        ck_assert_uint_eq(count_lines("stopped by itself", LOG_WARNING), 2);
+        ck_assert_uint_eq(count_lines("Started profile 'app'", LOG_NOTICE), 2);
+
+        /* a minute later the next one is logged, saying that others were not */
+        logbuf[0] = '\0';
+        ck_assert_ok(fake_kernel_targets_exit(k, idx));
+        now += 60 * SEC;
+        ck_assert_ok(manager_health_tick(m, now));
+        ck_assert_uint_eq(count_lines("went to the debug log", LOG_WARNING), 1);
+        add_named_process(5000, "worker");
+        ck_assert_ok(manager_health_tick(m, now + SEC));
+        ck_assert_uint_eq(count_lines("Started profile 'app'", LOG_NOTICE), 1);
 }
 END_TEST
 
@@ -1462,6 +1509,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_follow_process_name);
         tcase_add_test(tc, test_follow_by_events);
         tcase_add_test(tc, test_follow_storm);
+        tcase_add_test(tc, test_follow_restarts_logged_rarely);
         tcase_add_test(tc, test_validate_file_names);
         tcase_add_test(tc, test_foreign_kdamond);
         tcase_add_test(tc, test_foreign_stopped_kdamond);
