@@ -685,16 +685,18 @@ int profile_follow(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                 return 0;
         if (spec.n_targets == 0)
                 return 0;       /* all gone: the kdamond stops by itself, the health check sees it */
+        if (p->follow_log.burst == 0)
+                p->follow_log = LOG_RATELIMIT(FOLLOW_LOG_INTERVAL_USEC, FOLLOW_LOG_BURST);
         r = profile_update_running(m, p, &spec, &p->applied, &err);
         if (r < 0) {
-                log_struct(LOG_WARNING, r, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
+                /* mostly a kdamond that stopped as its targets exited: as frequent as they come and go */
+                log_struct(log_ratelimit_below(&p->follow_log, now_usec) ? LOG_WARNING : LOG_DEBUG, r,
+                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
                            "Failed to update the target processes of profile '%s', ignoring: %s%s%m",
                            p->name, err.message, err.message[0] ? ": " : "");
                 return 0;
         }
         p->n_follow_commits++;
-        if (p->follow_log.burst == 0)
-                p->follow_log = LOG_RATELIMIT(FOLLOW_LOG_INTERVAL_USEC, FOLLOW_LOG_BURST);
         if (log_ratelimit_below(&p->follow_log, now_usec)) {
                 if (p->follow_log.suppressed > 0)
                         log_struct(LOG_INFO, 0, LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),
