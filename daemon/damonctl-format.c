@@ -461,8 +461,10 @@ static void print_observe(FILE *f, const CtlProfile *p, const CtlFormat *fmt) {
                                 ctl_format_usec(a, sizeof(a), o->idle_usec[i]));
                 fprintf(f, " (of the bytes, idle for at most)\n");
                 label(f, "Snapshots");
-                fprintf(f, "%" PRIu64 " taken, %" PRIu64 " kept in %s of %s\n", o->n_snapshots, o->n_held,
-                        ctl_format_bytes(a, sizeof(a), o->held_bytes), ctl_format_bytes(b, sizeof(b), o->max_bytes));
+                /* why no newer one comes (snapshots paused at slow intervals), or the figures above age */
+                fprintf(f, "%" PRIu64 " taken, %" PRIu64 " kept in %s of %s%s%s\n", o->n_snapshots, o->n_held,
+                        ctl_format_bytes(a, sizeof(a), o->held_bytes), ctl_format_bytes(b, sizeof(b), o->max_bytes),
+                        isempty(o->unavailable) ? "" : "; ", isempty(o->unavailable) ? "" : o->unavailable);
         }
         s = ctl_observe_savings(o, "start");
         label(f, "Savings");

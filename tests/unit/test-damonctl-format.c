@@ -432,6 +432,39 @@ START_TEST(test_status_savings) {
 }
 END_TEST
 
+/* Snapshots paused (from 6.14, at intervals that would hold DAMON's sysfs lock for seconds): the working set
+ * shown is the last one taken, and the status text says why no newer one comes, as --json does. */
+START_TEST(test_status_snapshots_paused) {
+        _cleanup_(ctl_manager_done) CtlManager m = {};
+        _cleanup_free_ char *out = NULL, *json = NULL;
+        CtlObserve *o;
+
+        make_manager(&m);
+        o = &m.profiles[1].observe;
+        o->present = true;
+        o->resident_bytes = o->baseline_bytes = o->swap_bytes = o->compressed_bytes = CTL_UNKNOWN;
+        o->access_time_usec = NOW_USEC - 5 * MIN_USEC;
+        o->wss_bytes = 64 * MIB;
+        o->total_bytes = GIB;
+        o->wss_window_usec = 10 * USEC_PER_SEC;
+        o->n_snapshots = 12;
+        o->n_held = 12;
+        o->held_bytes = MIB;
+        o->max_bytes = 4 * MIB;
+        out = render(status_all, &m);
+        ck_assert_msg(strstr(out, "   Snapshots: 12 taken, 12 kept in 1.0M of 4.0M\n"), "%s", out);
+        out = mfree(out);
+
+        o->unavailable = xstrdup("paused: at this kdamond's current intervals the kernel would lock DAMON's "
+                                 "sysfs files for over 2 s per snapshot");
+        out = render(status_all, &m);
+        ck_assert_msg(strstr(out, "   Snapshots: 12 taken, 12 kept in 1.0M of 4.0M; paused: at this kdamond's "
+                                  "current intervals"), "%s", out);
+        json = render_json(ctl_json_status(&m, NULL));
+        ck_assert_msg(strstr(json, "\"unavailable\": \"paused: "), "%s", json);
+}
+END_TEST
+
 START_TEST(test_status_first_minute) {
         _cleanup_(ctl_manager_done) CtlManager m = {};
         _cleanup_free_ char *buf = NULL;
@@ -676,6 +709,7 @@ int main(void) {
         tcase_add_test(tc, test_status_first_minute);
         tcase_add_test(tc, test_status_applied_over_tried);
         tcase_add_test(tc, test_status_savings);
+        tcase_add_test(tc, test_status_snapshots_paused);
         tcase_add_test(tc, test_status_color);
         tcase_add_test(tc, test_status_json);
         tcase_add_test(tc, test_status_json_typed);
