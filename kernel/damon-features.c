@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "damon-features.h"
+#include "damon-sysfs.h"
 
-#define KDAMONDS "sys/kernel/mm/damon/admin/kdamonds"
+#define KDAMONDS DAMON_KDAMONDS_DIR
 
 static const struct {
         const char *name;

@@ -231,7 +231,7 @@ int damon_sysfs_add_kdamonds(DamonSysfs *s, unsigned n, unsigned *ret_first, Dam
                         /* stopped, but maybe still wanted: only its user (or the administrator) can say */
                         damon_error_set(reterr, "kdamond %u belongs to another DAMON user: it is stopped, but adding "
                                         "a kdamond for damond would wipe its configuration; if its user no longer "
-                                        "needs it, remove it by writing 0 to /sys/kernel/mm/damon/admin/kdamonds/"
+                                        "needs it, remove it by writing 0 to /" DAMON_KDAMONDS_DIR "/"
                                         "nr_kdamonds (which removes every kdamond, all stopped), and damond takes "
                                         "over at its next retry", i);
                         r = -EBUSY;
