@@ -17,7 +17,7 @@
 typedef struct BusTracked {
         const char *name;
         sd_bus_property_get_t get;
-        bool status;            /* a status value: compared at most once per StatusInterval= */
+        unsigned changes;       /* the ManagerChange values (manager-control.h) after which it is read again */
 } BusTracked;
 
 struct Bus {
@@ -28,7 +28,6 @@ struct Bus {
         char **keys;
         char **values;
         size_t n;
-        uint64_t status_compared_usec;  /* CLOCK_MONOTONIC */
         bool comparing;                 /* getters run for a comparison, not for a caller */
         /* Validate calls running in children (bus-validate.h), and the callers' use of it */
         struct ValidateJob *validate_jobs;

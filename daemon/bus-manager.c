@@ -318,14 +318,18 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+#define LOADED MANAGER_CHANGE_LOADED
+#define STATUS MANAGER_CHANGE_STATUS
+
 const BusTracked bus_manager_tracked[] = {
-        { "DamonVersion", get_damon_version, false },
-        { "Features", get_features, false },
-        { "Profiles", get_profiles, false },
-        { "LastReload", get_last_reload, false },
-        { "LastReloadErrors", get_last_reload_errors, false },
-        { "SystemPressure", get_system_pressure, true },
-        { "Modules", bus_get_modules, true },
-        { "DamonStat", bus_get_damon_stat, true },
+        { "DamonVersion", get_damon_version, LOADED },
+        { "Features", get_features, LOADED },
+        { "Profiles", get_profiles, LOADED },
+        { "LastReload", get_last_reload, LOADED },
+        { "LastReloadErrors", get_last_reload_errors, LOADED },
+        /* read from the kernel: nothing of damond's changes them, so they are compared when due */
+        { "SystemPressure", get_system_pressure, STATUS },
+        { "Modules", bus_get_modules, STATUS },
+        { "DamonStat", bus_get_damon_stat, STATUS },
 };
 const size_t bus_manager_n_tracked = ELEMENTSOF(bus_manager_tracked);

@@ -600,21 +600,25 @@ const sd_bus_vtable bus_profile_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+#define LOADED MANAGER_CHANGE_LOADED
+#define RUN (MANAGER_CHANGE_LOADED | MANAGER_CHANGE_RUN)
+#define STATUS MANAGER_CHANGE_STATUS
+
 const BusTracked bus_profile_tracked[] = {
-        { "Description", get_description, false },
-        { "Path", get_path, false },
-        { "Files", get_files, false },
-        { "Enabled", get_enabled, false },
-        { "State", get_state, false },
-        { "StateReason", get_state_reason, false },
-        { "Operations", get_operations, false },
-        { "Targets", get_targets, false },
-        { "Kdamond", get_kdamond, false },
-        { "KdamondPid", get_kdamond_pid, false },
-        { "RunningSince", get_running_since, false },
-        { "Restarts", get_restarts, false },
-        { "AppliedLastMinute", get_applied_last_minute, true },
-        { "Schemes", get_schemes, true },
-        { "Pressure", get_pressure, true },
+        { "Description", get_description, LOADED },
+        { "Path", get_path, LOADED },
+        { "Files", get_files, LOADED },
+        { "Enabled", get_enabled, LOADED },
+        { "State", get_state, RUN },
+        { "StateReason", get_state_reason, RUN },
+        { "Operations", get_operations, RUN },
+        { "Targets", get_targets, RUN },
+        { "Kdamond", get_kdamond, RUN },
+        { "KdamondPid", get_kdamond_pid, RUN },
+        { "RunningSince", get_running_since, RUN },
+        { "Restarts", get_restarts, RUN },
+        { "AppliedLastMinute", get_applied_last_minute, STATUS },
+        { "Schemes", get_schemes, STATUS },
+        { "Pressure", get_pressure, STATUS },
 };
 const size_t bus_profile_n_tracked = ELEMENTSOF(bus_profile_tracked);

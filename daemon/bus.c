@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The D-Bus service's connection (bus.h): the system bus, the name, the objects, the privilege check, and
- * PropertiesChanged for what differs from what was last announced.
+ * PropertiesChanged for what the Manager says changed and differs from what was last announced.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,12 +99,12 @@ static ssize_t cache_find(Bus *b, const char *key) {
         return -1;
 }
 
-/* Compares the tracked properties of one object with what was last announced and emits PropertiesChanged
- * for those that differ (status ones only @with_status). A property seen for the first time is only
- * remembered: the object (or the bus) is new. Every key still in use is added to @keep. Returns 1 if
- * something was emitted. */
+/* Compares the tracked properties of one object that @changes concern (BusTracked.changes) with what was
+ * last announced and emits PropertiesChanged for those that differ. A property seen for the first time is
+ * only remembered: the object (or the bus) is new. With @keep, every key still in use is added to it.
+ * Returns 1 if something was emitted. */
 static int object_compare(Bus *b, const char *path, const char *interface, const BusTracked *tracked,
-                          size_t n_tracked, bool with_status, char **keep, size_t *n_keep) {
+                          size_t n_tracked, unsigned changes, char **keep, size_t *n_keep) {
         const char *changed[64];
         size_t n_changed = 0;
         int r;
@@ -112,10 +113,12 @@ static int object_compare(Bus *b, const char *path, const char *interface, const
                 _cleanup_free_ char *key = NULL, *value = NULL;
                 ssize_t k;
 
+                if (!keep && !(tracked[i].changes & changes))
+                        continue;
                 if (asprintf(&key, "%s\n%s\n%s", path, interface, tracked[i].name) < 0)
                         return -ENOMEM;
                 k = cache_find(b, key);
-                if (k >= 0 && tracked[i].status && !with_status) {
+                if (k >= 0 && !(tracked[i].changes & changes)) {
                         keep[(*n_keep)++] = b->keys[k];
                         continue;
                 }
@@ -125,12 +128,13 @@ static int object_compare(Bus *b, const char *path, const char *interface, const
                 if (r < 0) {
                         log_debug_errno(r, "Cannot read property %s of %s, ignoring: %m", tracked[i].name,
                                         path);
-                        if (k >= 0)
+                        if (k >= 0 && keep)
                                 keep[(*n_keep)++] = b->keys[k];
                         continue;
                 }
                 if (k >= 0) {
-                        keep[(*n_keep)++] = b->keys[k];
+                        if (keep)
+                                keep[(*n_keep)++] = b->keys[k];
                         if (streq(b->values[k], value))
                                 continue;
                         free(b->values[k]);
@@ -151,7 +155,8 @@ static int object_compare(Bus *b, const char *path, const char *interface, const
                         b->values = vs;
                         b->keys[b->n] = TAKE_PTR(key);
                         b->values[b->n] = TAKE_PTR(value);
-                        keep[(*n_keep)++] = b->keys[b->n];
+                        if (keep)
+                                keep[(*n_keep)++] = b->keys[b->n];
                         b->n++;
                 }
         }
@@ -185,19 +190,14 @@ static void cache_prune(Bus *b, char **keep, size_t n_keep) {
         b->n = j;
 }
 
-static int bus_compare(Bus *b) {
+/* Every object: the Manager's properties that @changes concern, each profile's that @profile_changes
+ * concern; then forgets the objects that are gone. */
+static int bus_compare_all(Bus *b, unsigned changes, unsigned profile_changes) {
         Manager *m = b->manager;
         _cleanup_free_ char **keep = NULL;
         char **names = NULL;
         size_t n_keep = 0, n_names = 0, cap;
-        uint64_t now = manager_now_monotonic();
-        bool with_status;
         int r;
-
-        with_status = b->status_compared_usec == 0 ||
-                      now - b->status_compared_usec >= manager_status_interval(m);
-        if (with_status)
-                b->status_compared_usec = now;
 
         r = bus_profile_names(m, &names);
         if (r < 0)
@@ -211,14 +211,14 @@ static int bus_compare(Bus *b) {
                 return -ENOMEM;
         }
         r = object_compare(b, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE, bus_manager_tracked,
-                           bus_manager_n_tracked, with_status, keep, &n_keep);
+                           bus_manager_n_tracked, changes, keep, &n_keep);
         for (size_t i = 0; r >= 0 && i < n_names; i++) {
                 _cleanup_free_ char *path = NULL;
 
                 r = sd_bus_path_encode(DAMOND_BUS_PROFILE_PREFIX, names[i], &path);
                 if (r >= 0)
                         r = object_compare(b, path, DAMOND_BUS_PROFILE_INTERFACE, bus_profile_tracked,
-                                           bus_profile_n_tracked, with_status, keep, &n_keep);
+                                           bus_profile_n_tracked, profile_changes, keep, &n_keep);
         }
         strv_free(names);
         if (r < 0)
@@ -227,11 +227,24 @@ static int bus_compare(Bus *b) {
         return 0;
 }
 
-static void on_change(Manager *m, void *userdata) {
+/* The Manager said what changed: only those properties are read again and compared. */
+static void on_change(Manager *m, const char *profile, unsigned changes, void *userdata) {
+        _cleanup_free_ char *path = NULL;
         Bus *b = ASSERT_PTR(userdata);
         int r;
 
-        r = bus_compare(b);
+        if (!profile && (changes & MANAGER_CHANGE_LOADED))
+                /* profiles may have come or gone: every object, and the cache of those gone dropped */
+                r = bus_compare_all(b, changes, MANAGER_CHANGE_LOADED);
+        else if (!profile)
+                r = object_compare(b, DAMOND_BUS_MANAGER_PATH, DAMOND_BUS_MANAGER_INTERFACE,
+                                   bus_manager_tracked, bus_manager_n_tracked, changes, NULL, NULL);
+        else {
+                r = sd_bus_path_encode(DAMOND_BUS_PROFILE_PREFIX, profile, &path);
+                if (r >= 0)
+                        r = object_compare(b, path, DAMOND_BUS_PROFILE_INTERFACE, bus_profile_tracked,
+                                           bus_profile_n_tracked, changes, NULL, NULL);
+        }
         if (r < 0)
                 log_debug_errno(r, "Failed to compare D-Bus properties, ignoring: %m");
 }
@@ -432,7 +445,7 @@ int bus_attach(Manager *m) {
         }
         /* what a client reads now is the baseline of PropertiesChanged */
         manager_set_bus(m, b);
-        r = bus_compare(b);
+        r = bus_compare_all(b, UINT_MAX, UINT_MAX);
         if (r == -ENOMEM) {
                 manager_set_bus(m, NULL);
                 return log_oom();

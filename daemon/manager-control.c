@@ -15,6 +15,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "message-ids.h"
+#include "profile-changes.h"
 #include "strv.h"
 
 uint64_t manager_now_monotonic(void) {
@@ -300,9 +301,27 @@ void manager_set_change_hook(Manager *m, ManagerChangeHook hook, void *userdata)
         m->change_userdata = userdata;
 }
 
-void manager_changed(Manager *m) {
-        if (m->change_hook)
-                m->change_hook(m, m->change_userdata);
+void manager_changed(Manager *m, unsigned changes) {
+        uint64_t now = manager_now_monotonic();
+        bool with_status;
+
+        if (!m->change_hook)
+                return;
+        with_status = m->status_announced_usec == 0 ||
+                      now - m->status_announced_usec >= manager_status_interval(m);
+        if (with_status) {
+                m->status_announced_usec = now;
+                changes |= MANAGER_CHANGE_STATUS;
+        }
+        if (changes != 0)
+                m->change_hook(m, NULL, changes, m->change_userdata);
+        for (size_t i = 0; i < m->n_profiles; i++) {
+                ManagedProfile *p = m->profiles[i];
+                unsigned c = profile_changes(m, p, with_status);
+
+                if (c != 0)
+                        m->change_hook(m, p->name, c, m->change_userdata);
+        }
 }
 
 /* --- StopProfile, StartProfile --- */
@@ -345,7 +364,7 @@ int manager_stop_profile(Manager *m, const char *name, char **reterr) {
                 return r;
         }
         if (r > 0)
-                manager_changed(m);
+                manager_changed(m, 0);
         return 0;
 }
 
@@ -379,7 +398,7 @@ int manager_start_profile(Manager *m, const char *name, char **reterr) {
         r = profile_operator_start(m, p);
         if (r < 0)
                 return r;
-        manager_changed(m);
+        manager_changed(m, 0);
         /* like systemctl start: the caller learns that it did not start, not only the watchers of State */
         if (r > 0) {
                 (void) set_error(reterr, "Profile '%s' did not start (%s): %s", p->name,

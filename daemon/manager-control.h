@@ -10,7 +10,7 @@
  *     profile_operator_stop() and profile_operator_start(), profile-runner.h);
  *   - validating profiles sent by a caller without running them and without reading any path the caller
  *     names;
- *   - the change hook, which tells the D-Bus service that state may have changed.
+ *   - the change hook, which tells the D-Bus service what changed.
  * Everything here runs on the event loop; start and stop block on DAMON sysfs I/O (damon-sysfs.h).
  */
 
@@ -67,11 +67,24 @@ int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...
 const LoadRecord *manager_last_load(const Manager *m);
 const ProfileInfo *manager_find_info(const Manager *m, const char *name);
 
-/* Called after manager_start(), manager_reload(), every health tick, and a profile stopped or started
- * here: state may have changed. NULL removes it. */
-typedef void (*ManagerChangeHook)(Manager *m, void *userdata);
+/* What the change hook is told changed: groups of the D-Bus properties (docs/dbus-api.md). */
+typedef enum ManagerChange {
+        MANAGER_CHANGE_LOADED = 1 << 0, /* the Manager: a start-up or reload; anything but the status values
+                                         * of anything may differ, and profiles came or went */
+        MANAGER_CHANGE_RUN = 1 << 1,    /* a profile: its state, reason, kdamond, restarts or targets */
+        MANAGER_CHANGE_STATUS = 1 << 2, /* the Manager: its status values (read from the kernel) are due;
+                                         * a profile: its status values changed. At most once per
+                                         * StatusInterval= */
+} ManagerChange;
+
+/* Called with @profile NULL for the Manager's own changes, and once for each profile with a change. NULL
+ * removes it. */
+typedef void (*ManagerChangeHook)(Manager *m, const char *profile, unsigned changes, void *userdata);
 void manager_set_change_hook(Manager *m, ManagerChangeHook hook, void *userdata);
-void manager_changed(Manager *m);
+/* Tells the change hook what changed after manager_start(), manager_reload() (@changes:
+ * MANAGER_CHANGE_LOADED), every health tick and a profile stopped or started here (0): each profile's
+ * changes (profile-changes.h), and the status values once StatusInterval= has passed. */
+void manager_changed(Manager *m, unsigned changes);
 
 /*
  * StopProfile: stops @name's kdamond (if it runs) and keeps it stopped (PROFILE_RUN_STOPPED) until

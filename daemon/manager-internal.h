@@ -57,6 +57,7 @@ struct Manager {
         LoadRecord last_load;
         ManagerChangeHook change_hook;
         void *change_userdata;
+        uint64_t status_announced_usec; /* CLOCK_MONOTONIC; 0: never */
         /* bus.h: the D-Bus service while one is attached (not owned: bus_detach() frees it) */
         struct Bus *bus;
 

@@ -762,7 +762,7 @@ int manager_start(Manager *m, uint64_t now_usec) {
 finish:
         record_loaded(m, l, n);
         loaded_array_free(l, n);
-        manager_changed(m);
+        manager_changed(m, MANAGER_CHANGE_LOADED);
         if (r == -ENOMEM)
                 return log_oom();
         return r;
@@ -865,7 +865,7 @@ finish:
         (void) manager_write_record(m);
         manager_notify_status(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->last_status));
-        manager_changed(m);
+        manager_changed(m, MANAGER_CHANGE_LOADED);
         return r;
 }
 
@@ -894,7 +894,7 @@ int manager_health_tick(Manager *m, uint64_t now_usec) {
         if (dirty)
                 (void) manager_write_record(m);
         manager_notify_status(m);
-        manager_changed(m);
+        manager_changed(m, 0);
         return 0;
 }
 

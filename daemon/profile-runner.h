@@ -112,6 +112,11 @@ typedef struct ManagedProfile {
         struct ProfileTuner *tuner;     /* the tuning loop's state (manager-tune.c), NULL: none */
         ProfileTuning tuning;           /* the values it has the kernel apply, made with @tuner */
         struct ProfileObserve *observe; /* snapshots and savings (observe.h), NULL: none yet */
+        /* profile-changes.h: digests of what its D-Bus properties showed at the last look */
+        uint64_t run_digest;
+        uint64_t status_digest;
+        bool has_run_digest;
+        bool has_status_digest;
 } ManagedProfile;
 
 /* A ManagedProfile for @l (its compiled version and paths taken over), not started. */
