@@ -8,8 +8,10 @@
 
 #include "bus.h"
 #include "damond-bus.h"
-#include "manager-control.h"
+#include "config-validate.h"
+#include "manager-changes.h"
 #include "manager.h"
+#include "operator-verbs.h"
 #include "strv.h"
 
 
@@ -17,7 +19,7 @@
 typedef struct BusTracked {
         const char *name;
         sd_bus_property_get_t get;
-        unsigned changes;       /* the ManagerChange values (manager-control.h) after which it is read again */
+        unsigned changes;       /* the ManagerChange values (manager-changes.h) after which it is read again */
 } BusTracked;
 
 struct Bus {

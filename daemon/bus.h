@@ -8,7 +8,7 @@
  * something (Reload, StartProfile, StopProfile) are for root and for whom polkit authorizes
  * (bus-polkit.h).
  *
- * PropertiesChanged: the Manager's change hook (manager-control.h) says which object changed and what of
+ * PropertiesChanged: the Manager's change hook (manager-changes.h) says which object changed and what of
  * it (a reload, a profile's run or status); only those properties are read again, compared with what was
  * last announced, and what differs is emitted. The status properties (Schemes, Pressure,
  * AppliedLastMinute, SystemPressure, Modules, DamonStat) at most once per StatusInterval=.

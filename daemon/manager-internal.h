@@ -3,10 +3,11 @@
 
 /* What the Manager's source files share (manager.c, manager-follow.c); not a contract for others. */
 
-#include "manager-control.h"
 #include <stdlib.h>
 #include <time.h>
 
+#include "load-record.h"
+#include "manager-changes.h"
 #include "manager.h"
 #include "manager-tiers.h"
 #include "manager-tune.h"
@@ -52,7 +53,7 @@ struct Manager {
         size_t n_slots;
         bool probed;
 
-        /* manager-control.c: the start-up or reload under way and the last one; the change hook */
+        /* load-record.h: the start-up or reload under way and the last one; manager-changes.h: the hook */
         LoadRecord load_next;
         LoadRecord last_load;
         ManagerChangeHook change_hook;
@@ -98,6 +99,9 @@ bool manager_follows_by_events(Manager *m);
 
 /* manager.c */
 int manager_write_record(Manager *m);
+/* What the start-up or reload under way could not apply although the files are valid (the kernel refused a
+ * profile's new version, a profile beyond MaxKdamonds=): load_record_run_error() on it. 0 or -ENOMEM. */
+int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) _printf_(3, 4);
 Slot *slot_free_one(Manager *m);
 void slot_release(Manager *m, ManagedProfile *p);
 /* Creates kdamonds so that @needed more are free (plus spares, up to MaxKdamonds=). Only possible while

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include "message-ids.h"
 #include "config-load.h"
 #include "observe.h"
+#include "profile-changes.h"
 #include "state-file.h"
 
 /* A profile as read from disk, before it replaces (or becomes) a ManagedProfile. */
@@ -324,6 +326,96 @@ const Root *manager_root(const Manager *m) {
         return m->root;
 }
 
+const ProfileDirs *manager_config_dirs(const Manager *m) {
+        return &m->dirs.dirs;
+}
+
+const MemoryTopology *manager_tiers(const Manager *m) {
+        return m->tiers;
+}
+
+uint64_t manager_now_monotonic(void) {
+        return clock_usec(CLOCK_MONOTONIC);
+}
+
+/* The offset between the clocks is taken once, so that a time converted twice gives the same value
+ * (PropertiesChanged compares them); a step of the wall clock later is not followed. */
+uint64_t manager_monotonic_to_realtime(uint64_t monotonic_usec) {
+        static uint64_t offset = 0;
+
+        if (monotonic_usec == 0)
+                return 0;
+        if (offset == 0)
+                offset = clock_usec(CLOCK_REALTIME) - manager_now_monotonic();
+        return monotonic_usec + offset;
+}
+
+/* --- the record of the start-up or reload under way, and of the last one --- */
+
+const LoadRecord *manager_last_load(const Manager *m) {
+        return &m->last_load;
+}
+
+const ProfileInfo *manager_find_info(const Manager *m, const char *name) {
+        return load_record_find(&m->last_load, name);
+}
+
+int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        return load_record_run_error(&m->load_next, profile, what);
+}
+
+/* Dates and summarises the record under way and makes it the last one. */
+static void finish_load(Manager *m) {
+        if (load_record_finish(&m->load_next, clock_usec(CLOCK_REALTIME)) < 0) {
+                (void) log_oom();
+                return;
+        }
+        load_record_done(&m->last_load);
+        m->last_load = m->load_next;
+        m->load_next = (LoadRecord) {};
+}
+
+/* --- the change hook --- */
+
+void manager_set_change_hook(Manager *m, ManagerChangeHook hook, void *userdata) {
+        m->change_hook = hook;
+        m->change_userdata = userdata;
+}
+
+void manager_changed(Manager *m, unsigned changes) {
+        uint64_t now = manager_now_monotonic();
+        bool with_status;
+
+        if (!m->change_hook)
+                return;
+        with_status = m->status_announced_usec == 0 ||
+                      now - m->status_announced_usec >= manager_status_interval(m);
+        if (with_status) {
+                m->status_announced_usec = now;
+                changes |= MANAGER_CHANGE_STATUS;
+        }
+        if (changes != 0)
+                m->change_hook(m, NULL, changes, m->change_userdata);
+        for (size_t i = 0; i < m->n_profiles; i++) {
+                ManagedProfile *p = m->profiles[i];
+                unsigned c = profile_changes(m, p, with_status);
+
+                if (c != 0)
+                        m->change_hook(m, p->name, c, m->change_userdata);
+        }
+}
+
 const DamonFeatures *manager_features(const Manager *m) {
         return damon_sysfs_features(m->sysfs);
 }
@@ -370,7 +462,7 @@ static int manager_load_config(Manager *m) {
                 return log_oom();
         }
         log_diags(&d, NULL);
-        /* a start-up or reload begins here: its record (manager-control.h) starts with damond.conf */
+        /* a start-up or reload begins here: its record (load-record.h) starts with damond.conf */
         load_record_done(&m->load_next);
         if (load_record_add(&m->load_next, NULL, NULL, &d, !diag_list_has_errors(&d)) < 0)
                 (void) log_oom();
@@ -480,12 +572,12 @@ static int manager_add_loaded(Manager *m, Loaded *l, ManagedProfile **ret) {
 /* What this start-up or reload found, for LastReload and the profiles' D-Bus objects. */
 static void record_loaded(Manager *m, const Loaded *l, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (load_record_add(manager_load_next(m), l[i].path, l[i].profile, &l[i].diags,
+                if (load_record_add(&m->load_next, l[i].path, l[i].profile, &l[i].diags,
                                     l[i].valid) < 0) {
                         (void) log_oom();
                         break;
                 }
-        manager_finish_load(m);
+        finish_load(m);
 }
 
 /* --- start-up --- */

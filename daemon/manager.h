@@ -31,7 +31,10 @@
 
 #include "damon-io.h"
 #include "damon-sysfs.h"
+#include "load-record.h"
+#include "config-files.h"
 #include "log.h"
+#include "memory-tiers.h"
 #include "proc-events.h"
 #include "profile-compile.h"
 #include "profile.h"
@@ -117,8 +120,19 @@ ManagedProfile *manager_profile(Manager *m, size_t i);
 ManagedProfile *manager_find_profile(Manager *m, const char *name);
 DamonSysfs *manager_sysfs(Manager *m);
 
-/* What the D-Bus service (bus.h) reads of the Manager, besides the profiles above and the load record
- * (manager-control.h). */
+/* What the D-Bus service (bus.h) reads of the Manager, besides the profiles above. */
+/* The record of the last finished start-up or reload (time 0 before the first), and one profile in it
+ * (NULL: none of that name). */
+const LoadRecord *manager_last_load(const Manager *m);
+const ProfileInfo *manager_find_info(const Manager *m, const char *name);
+/* CLOCK_MONOTONIC µs now, and the CLOCK_REALTIME µs of a CLOCK_MONOTONIC time (for D-Bus times); 0
+ * stays 0. */
+uint64_t manager_now_monotonic(void);
+uint64_t manager_monotonic_to_realtime(uint64_t monotonic_usec);
+/* Where profiles and damond.conf are read from, and the memory tiers profiles are compiled for (NULL:
+ * not readable): what Validate (config-validate.h) loads with. */
+const ProfileDirs *manager_config_dirs(const Manager *m);
+const MemoryTopology *manager_tiers(const Manager *m);
 /* The root the kernel files, /proc and run/damond are read below; never NULL. */
 const Root *manager_root(const Manager *m);
 /* The DAMON features of the kernel; all off until manager_start() probed it (manager_probed()). */

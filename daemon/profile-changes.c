@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "manager-control.h"
+#include "manager-changes.h"
 #include "manager.h"
 #include "profile-changes.h"
 

@@ -4,7 +4,7 @@
 /*
  * Which of a profile's D-Bus properties (docs/dbus-api.md) may have changed since the D-Bus service was
  * last told: the Manager asks here for each profile after every health tick, start-up, reload and
- * StartProfile/StopProfile, and passes what changed to its change hook (manager-control.h).
+ * StartProfile/StopProfile, and passes what changed to its change hook (manager-changes.h).
  */
 
 #include <stdbool.h>

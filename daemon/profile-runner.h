@@ -37,7 +37,7 @@ typedef enum ProfileRunState {
         PROFILE_RUN_BLOCKED,    /* another DAMON user, or no kdamond to run on: retried every 5 s */
         PROFILE_RUN_WAITING,    /* stopped by itself: restart back-off (paddr) or waiting for its pids */
         PROFILE_RUN_FAILED,     /* the kernel refused it: tried again after the back-off */
-        PROFILE_RUN_STOPPED,    /* by the operator (manager-control.h): until StartProfile, a restart, or a
+        PROFILE_RUN_STOPPED,    /* by the operator (operator-verbs.h): until StartProfile, a restart, or a
                                  * reload that changes it */
         PROFILE_RUN_OVER_LIMIT, /* beyond MaxKdamonds=: not retried, but at every reload and StartProfile */
         _PROFILE_RUN_STATE_MAX,

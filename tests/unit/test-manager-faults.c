@@ -25,7 +25,8 @@
 #include "fake-kernel.h"
 #include "log.h"
 #include "manager.h"
-#include "manager-control.h"
+#include "config-validate.h"
+#include "operator-verbs.h"
 #include "state-file.h"
 #include "test-util.h"
 

@@ -18,7 +18,8 @@
 #include "profile.h"
 #include "log.h"
 #include "manager.h"
-#include "manager-control.h"
+#include "config-validate.h"
+#include "operator-verbs.h"
 #include "state-file.h"
 #include "test-util.h"
 
