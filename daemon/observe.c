@@ -126,7 +126,9 @@ int manager_observe_setup(Manager *m) {
                         damon_io_free(mo->io);
                 return r;
         }
-        if (mo->own_io)
+        /* a worker with a DamonIO apart from the manager's (its own, or the one tests hand in) runs
+         * its commands beside the manager's: the manager's EBUSY then means "ours, try again later" */
+        if (mo->io != m->io)
                 damon_io_set_busy_flag(m->io, damon_snapshotter_busy_flag(mo->snapshotter));
         r = sd_event_add_io(m->event, &mo->source, damon_snapshotter_fd(mo->snapshotter), EPOLLIN,
                             on_snapshot_ready, m);
@@ -151,11 +153,17 @@ void manager_observe_done(Manager *m) {
         mo->source = sd_event_source_disable_unref(mo->source);
         /* waits for a pending command: the busy flag lives in the snapshotter, so unset it after */
         mo->snapshotter = damon_snapshotter_free(mo->snapshotter);
-        if (mo->own_io) {
+        if (mo->io != m->io)
                 damon_io_set_busy_flag(m->io, NULL);
+        if (mo->own_io)
                 damon_io_free(mo->io);
-        }
         m->observe = mfree(mo);
+}
+
+int manager_observe_wait_idle(Manager *m, uint64_t timeout_usec) {
+        if (!m->observe || !m->observe->snapshotter)
+                return 0;
+        return damon_snapshotter_wait(m->observe->snapshotter, timeout_usec);
 }
 
 int manager_observe_fd(const Manager *m) {

@@ -64,6 +64,10 @@ ProfileObserve *profile_observe_free(ProfileObserve *o);
 int manager_observe_setup(Manager *m);
 /* Stops the worker (waits for a pending command) and unsets the busy flag. */
 void manager_observe_done(Manager *m);
+/* Waits (blocking, at most @timeout_usec) until the worker's command in flight, if any, has ended: the
+ * kernel refuses our own state writes while it holds DAMON busy, and a stop cannot be deferred as a
+ * commit can. The result stays to be collected. 0 (also without a worker), or -ETIMEDOUT. */
+int manager_observe_wait_idle(Manager *m, uint64_t timeout_usec);
 /* The worker's eventfd (readable when a result is ready), or -EBADF without a worker. */
 int manager_observe_fd(const Manager *m);
 

@@ -527,12 +527,25 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
         return 1;
 }
 
+/* How long a stop waits for the snapshot worker's command in flight. The kernel ends that command within
+ * one apply interval, and from 6.14 none is asked for that would take over 2 s
+ * (DAMON_SNAPSHOT_MAX_HOLD_USEC); a D-Bus caller gives up after 25 s. */
+#define STOP_SNAPSHOT_WAIT_USEC (5 * USEC_PER_SEC)
+
 int profile_stop(Manager *m, ManagedProfile *p, const char *why) {
         DamonError err = {};
         int r;
 
         if (p->state == PROFILE_RUN_RUNNING && p->kdamond >= 0) {
                 r = damon_sysfs_stop(m->sysfs, (unsigned) p->kdamond, &err);
+                /* "Try again later": our own snapshot worker's command holds DAMON's state files
+                 * (observe.h). A commit is deferred to the next tick, but a stop is asked for now (StopProfile,
+                 * a reload that removes or disables the profile) and must not fail for our own snapshot:
+                 * wait for that command to end, then stop. */
+                if (r == -EAGAIN && manager_observe_wait_idle(m, STOP_SNAPSHOT_WAIT_USEC) >= 0) {
+                        err = (DamonError) {};
+                        r = damon_sysfs_stop(m->sysfs, (unsigned) p->kdamond, &err);
+                }
                 if (r < 0)
                         return log_struct(LOG_ERR, r,
                                           LOG_FIELDS(.profile = p->name, LOG_KDAMOND(p->kdamond)),

@@ -92,6 +92,11 @@ int damon_snapshotter_fd(const DamonSnapshotter *s);
 const atomic_bool *damon_snapshotter_busy_flag(const DamonSnapshotter *s);
 bool damon_snapshotter_busy(const DamonSnapshotter *s);
 
+/* Waits until the request in flight, if any, has ended (its result then waits to be collected), for at
+ * most @timeout_usec: for a caller that must write DAMON's state files itself now, which the kernel
+ * refuses while the request's command holds them. 0, or -ETIMEDOUT if it is still in flight. */
+int damon_snapshotter_wait(DamonSnapshotter *s, uint64_t timeout_usec);
+
 /* Queues a snapshot of scheme @scheme of kdamond @index; @cookie comes back with the result.
  * -EBUSY if a request is in flight or its result has not been collected. */
 int damon_snapshotter_request(DamonSnapshotter *s, unsigned index, size_t scheme, uint64_t cookie);

@@ -225,6 +225,7 @@ struct DamonSnapshotter {
         pthread_t thread;
         pthread_mutex_t lock;
         pthread_cond_t cond;
+        pthread_cond_t done;            /* broadcast when a request ends (damon_snapshotter_wait()) */
         int efd;
         bool has_request, has_result, quit, started;
         atomic_bool busy;
@@ -259,6 +260,7 @@ static void *worker(void *userdata) {
                 s->has_result = true;
                 s->has_request = false;
                 atomic_store(&s->busy, false);
+                pthread_cond_broadcast(&s->done);
                 (void) !write(s->efd, &one, sizeof(one));
         }
         pthread_mutex_unlock(&s->lock);
@@ -266,6 +268,7 @@ static void *worker(void *userdata) {
 }
 
 int damon_snapshotter_new(DamonIO *io, const DamonFeatures *f, DamonSnapshotter **ret) {
+        pthread_condattr_t attr;
         DamonSnapshotter *s;
         int r;
 
@@ -278,6 +281,11 @@ int damon_snapshotter_new(DamonIO *io, const DamonFeatures *f, DamonSnapshotter 
         atomic_init(&s->busy, false);
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->cond, NULL);
+        /* damon_snapshotter_wait()'s limit is a duration: not moved by changes of the wall clock */
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->done, &attr);
+        pthread_condattr_destroy(&attr);
         s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->efd < 0) {
                 r = -errno;
@@ -308,6 +316,7 @@ DamonSnapshotter *damon_snapshotter_free(DamonSnapshotter *s) {
         if (s->efd >= 0)
                 close(s->efd);
         pthread_cond_destroy(&s->cond);
+        pthread_cond_destroy(&s->done);
         pthread_mutex_destroy(&s->lock);
         return mfree(s);
 }
@@ -322,6 +331,23 @@ const atomic_bool *damon_snapshotter_busy_flag(const DamonSnapshotter *s) {
 
 bool damon_snapshotter_busy(const DamonSnapshotter *s) {
         return atomic_load(&s->busy);
+}
+
+int damon_snapshotter_wait(DamonSnapshotter *s, uint64_t timeout_usec) {
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
+        struct timespec ts = {
+                .tv_sec = (time_t) (deadline / USEC_PER_SEC),
+                .tv_nsec = (long) (deadline % USEC_PER_SEC) * 1000,
+        };
+        int r;
+
+        pthread_mutex_lock(&s->lock);
+        while (s->has_request)
+                if (pthread_cond_timedwait(&s->done, &s->lock, &ts) == ETIMEDOUT)
+                        break;
+        r = s->has_request ? -ETIMEDOUT : 0;
+        pthread_mutex_unlock(&s->lock);
+        return r;
 }
 
 int damon_snapshotter_request(DamonSnapshotter *s, unsigned index, size_t scheme, uint64_t cookie) {

@@ -7,13 +7,16 @@
  */
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fake-kernel.h"
 #include "log.h"
 #include "manager.h"
 #include "observe.h"
+#include "profile-runner.h"
 #include "test-util.h"
 #include "test-manager-util.h"
 
@@ -227,6 +230,121 @@ START_TEST(test_removed_in_flight) {
 }
 END_TEST
 
+/* The snapshot worker's DamonIO for the tests of a stop while a snapshot is in flight: the fake kernel's
+ * (every call through fake_kernel_io(), whose lock keeps the two threads apart), except that the
+ * snapshot's state command waits at a gate, as the kernel keeps its writer waiting up to an apply
+ * interval. While the command is in the kernel, the kernel answers EBUSY to every state, pid and nr_*
+ * access (fake_kernel_set_lock_busy(), armed by the test); when it ends, it does no more. */
+static struct {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool entered, armed;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
+
+static ssize_t gated_read(void *userdata, const char *path, char *buf, size_t size) {
+        int r = damon_io_read(fake_kernel_io(k), path, buf, size);
+
+        return r < 0 ? r : (ssize_t) strlen(buf);
+}
+
+static int gated_write(void *userdata, const char *path, const char *value) {
+        if (streq(value, "update_schemes_tried_regions")) {
+                pthread_mutex_lock(&gate.lock);
+                gate.entered = true;
+                pthread_cond_broadcast(&gate.cond);
+                while (!gate.armed)
+                        pthread_cond_wait(&gate.cond, &gate.lock);
+                pthread_mutex_unlock(&gate.lock);
+                /* the kernel's wait for the apply interval: the stop comes meanwhile */
+                (void) usleep(200 * 1000);
+                damon_io_lock(fake_kernel_io(k));
+                fake_kernel_set_lock_busy(k, 0);
+                damon_io_unlock(fake_kernel_io(k));
+        }
+        return damon_io_write_once(fake_kernel_io(k), path, value);
+}
+
+static int gated_exists(void *userdata, const char *path) {
+        return damon_io_exists(fake_kernel_io(k), path);
+}
+
+static int gated_list(void *userdata, const char *path, char ***ret_names) {
+        return damon_io_list(fake_kernel_io(k), path, ret_names);
+}
+
+static void gated_sleep_usec(void *userdata, uint64_t usec) {
+        damon_io_sleep_usec(fake_kernel_io(k), usec);
+}
+
+static const DamonIOOps gated_ops = {
+        .read = gated_read,
+        .write = gated_write,
+        .exists = gated_exists,
+        .list = gated_list,
+        .sleep_usec = gated_sleep_usec,
+};
+
+/* Stops profile "watch" while its snapshot's state command holds DAMON busy: by StopProfile, or by a
+ * reload that removes its file. The stop waits for the command and succeeds; the snapshot's result is
+ * still collected. */
+static void stop_in_flight(bool by_reload) {
+        _cleanup_(damon_io_freep) DamonIO *io = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagedProfile *p;
+        int index;
+
+        if (!has_tried_regions())
+                return;
+        ck_assert_ok(damon_io_new(&gated_ops, NULL, &io));
+        ManagerOptions o = {
+                .root = fake_kernel_root_path(k),
+                .config_dirs = config_dirs,
+                .io = fake_kernel_io(k),
+                .snapshot_io = io,
+        };
+        ck_assert_ok(manager_new(&o, &m));
+        ck_assert_int_eq(manager_start(m, T0), 0);
+        p = manager_find_profile(m, "watch");
+        ck_assert_int_eq(p->state, PROFILE_RUN_RUNNING);
+        index = p->kdamond;
+        ck_assert_ok(manager_observe_setup(m));
+
+        /* the snapshot's command is in the kernel, which answers EBUSY meanwhile */
+        ck_assert_ok(manager_health_tick(m, T0 + SEC));
+        pthread_mutex_lock(&gate.lock);
+        while (!gate.entered)
+                pthread_cond_wait(&gate.cond, &gate.lock);
+        fake_kernel_set_lock_busy(k, 1000);
+        gate.armed = true;
+        pthread_cond_broadcast(&gate.cond);
+        pthread_mutex_unlock(&gate.lock);
+
+        if (by_reload) {
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof path, "%s/etc/damond/watch.conf", fake_kernel_root_path(k));
+                ck_assert_int_eq(unlink(path), 0);
+                ck_assert_ok(manager_reload(m, T0 + 2 * SEC));
+                ck_assert_ptr_null(manager_find_profile(m, "watch"));
+        } else {
+                ck_assert_int_eq(profile_operator_stop(m, p), 1);
+                ck_assert_int_eq(p->state, PROFILE_RUN_STOPPED);
+        }
+        ck_assert(!fake_kernel_kdamond_on(k, (unsigned) index));
+        /* the snapshot taken before the stop is collected (or dropped with its profile) */
+        ck_assert_int_eq(wait_collect(m, T0 + 2 * SEC), 1);
+}
+
+START_TEST(test_operator_stop_in_flight) {
+        stop_in_flight(false);
+}
+END_TEST
+
+START_TEST(test_reload_remove_in_flight) {
+        stop_in_flight(true);
+}
+END_TEST
+
 /* Savings: the counters' deltas since the first sample, per action class and from vmstat/meminfo. */
 START_TEST(test_savings) {
         _cleanup_(manager_freep) Manager *m = start_manager();
@@ -277,6 +395,8 @@ static Suite *observe_suite(void) {
         tcase_add_test(tc, test_slow_intervals_pause);
         tcase_add_test(tc, test_no_stat_scheme);
         tcase_add_test(tc, test_removed_in_flight);
+        tcase_add_test(tc, test_operator_stop_in_flight);
+        tcase_add_test(tc, test_reload_remove_in_flight);
         tcase_add_test(tc, test_savings);
         suite_add_tcase(s, tc);
         return s;
