@@ -32,6 +32,16 @@ static void digest_u64(uint64_t *h, uint64_t v) {
         digest_bytes(h, &v, sizeof(v));
 }
 
+static void digest_u64s(uint64_t *h, const uint64_t *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                digest_u64(h, v[i]);
+}
+
+/* The numbers given, in order; field by field, since a struct's padding is not guaranteed to be copied */
+#define DIGEST_U64S(h, ...)                                                                     \
+        digest_u64s((h), (const uint64_t[]) { __VA_ARGS__ },                                    \
+                    sizeof((const uint64_t[]) { __VA_ARGS__ }) / sizeof(uint64_t))
+
 /* NULL and "" differ, and "ab","c" from "a","bc" */
 static void digest_str(uint64_t *h, const char *s) {
         digest_u64(h, s ? strlen(s) : UINT64_MAX);
@@ -53,17 +63,11 @@ static uint64_t run_digest(Manager *m, const ManagedProfile *p) {
         const CompiledProfile *c = &p->compiled;
         uint64_t h = DIGEST_INIT;
 
-        digest_u64(&h, (uint64_t) p->state);
+        DIGEST_U64S(&h, (uint64_t) p->state, (uint64_t) p->kdamond, (uint64_t) p->pid, p->running_since_usec,
+                    p->n_restarts, c->enabled, (uint64_t) c->spec.ops, c->regions_auto);
         digest_str(&h, p->reason);
-        digest_u64(&h, (uint64_t) p->kdamond);
-        digest_u64(&h, (uint64_t) p->pid);
-        digest_u64(&h, p->running_since_usec);
-        digest_u64(&h, p->n_restarts);
         digest_str(&h, p->path);
         digest_str(&h, p->fingerprint);
-        digest_u64(&h, c->enabled);
-        digest_u64(&h, (uint64_t) c->spec.ops);
-        digest_u64(&h, c->regions_auto);
         digest_strv(&h, c->process_names);
         digest_strv(&h, c->cgroups);
         digest_strv(&h, c->units);
@@ -72,17 +76,13 @@ static uint64_t run_digest(Manager *m, const ManagedProfile *p) {
         digest_u64(&h, p->has_applied);
         if (!p->has_applied)
                 return h;
-        digest_u64(&h, (uint64_t) p->applied.ops);
-        digest_u64(&h, p->applied.n_targets);
+        DIGEST_U64S(&h, (uint64_t) p->applied.ops, p->applied.n_targets);
         for (size_t t = 0; t < p->applied.n_targets; t++) {
                 const DamonTarget *tg = &p->applied.targets[t];
 
-                digest_u64(&h, (uint64_t) tg->pid);
-                digest_u64(&h, tg->n_regions);
-                for (size_t i = 0; i < tg->n_regions; i++) {
-                        digest_u64(&h, tg->regions[i].start);
-                        digest_u64(&h, tg->regions[i].end);
-                }
+                DIGEST_U64S(&h, (uint64_t) tg->pid, tg->n_regions);
+                for (size_t i = 0; i < tg->n_regions; i++)
+                        DIGEST_U64S(&h, tg->regions[i].start, tg->regions[i].end);
         }
         return h;
 }
@@ -91,30 +91,14 @@ static void digest_scheme_status(uint64_t *h, const SchemeTuneStatus *t) {
         const DamosSchemeStats *s = &t->stats;
 
         digest_str(h, t->name);
-        digest_u64(h, (uint64_t) t->action);
-        digest_u64(h, t->has_stats);
-        /* field by field: a struct's padding is not guaranteed to be copied */
-        digest_u64(h, s->nr_tried);
-        digest_u64(h, s->sz_tried);
-        digest_u64(h, s->nr_applied);
-        digest_u64(h, s->sz_applied);
-        digest_u64(h, s->sz_ops_filter_passed);
-        digest_u64(h, s->qt_exceeds);
-        digest_u64(h, s->nr_snapshots);
-        digest_u64(h, t->quota_size);
-        digest_u64(h, t->quota_applied);
-        digest_u64(h, t->effective_quota);
-        digest_u64(h, (uint64_t) t->state);
-        digest_u64(h, t->n_goals);
+        DIGEST_U64S(h, (uint64_t) t->action, t->has_stats, s->nr_tried, s->sz_tried, s->nr_applied,
+                    s->sz_applied, s->sz_ops_filter_passed, s->qt_exceeds, s->nr_snapshots, t->quota_size,
+                    t->quota_applied, t->effective_quota, (uint64_t) t->state, t->n_goals);
         for (size_t g = 0; g < t->n_goals; g++) {
                 const GoalStatus *gs = &t->goals[g];
 
-                digest_u64(h, (uint64_t) gs->metric);
-                digest_u64(h, gs->fed_by_damond);
-                digest_u64(h, gs->target);
-                digest_u64(h, gs->current);
+                DIGEST_U64S(h, (uint64_t) gs->metric, gs->fed_by_damond, gs->target, gs->current, gs->node);
                 digest_str(h, gs->cgroup);
-                digest_u64(h, gs->node);
         }
         digest_u64(h, t->last_decision_usec);
         digest_str(h, t->last_decision);
@@ -127,21 +111,15 @@ static uint64_t status_digest(const ManagedProfile *p) {
         uint64_t h = DIGEST_INIT;
 
         digest_str(&h, p->fingerprint);
-        digest_u64(&h, p->has_last_window);
-        digest_u64(&h, p->applied_last_window);
-        digest_u64(&h, p->tune.n_schemes);
+        DIGEST_U64S(&h, p->has_last_window, p->applied_last_window, p->tune.n_schemes);
         for (size_t i = 0; i < p->tune.n_schemes; i++)
                 digest_scheme_status(&h, &p->tune.schemes[i]);
         digest_u64(&h, p->tune.has_pressure);
         if (!p->tune.has_pressure)
                 return h;
         digest_str(&h, s->source);
-        digest_u64(&h, s->some_avg10);
-        digest_u64(&h, s->full_avg10);
-        digest_u64(&h, s->window_stall_usec);
-        digest_u64(&h, s->window_usec);
-        digest_u64(&h, s->ceiling_usec);
-        digest_u64(&h, s->task_delay_usec);
+        DIGEST_U64S(&h, s->some_avg10, s->full_avg10, s->window_stall_usec, s->window_usec, s->ceiling_usec,
+                    s->task_delay_usec);
         return h;
 }
 
