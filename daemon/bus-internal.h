@@ -10,6 +10,7 @@
 #include "damond-bus.h"
 #include "config-validate.h"
 #include "manager-changes.h"
+#include "manager-follow.h"
 #include "manager.h"
 #include "operator-verbs.h"
 #include "strv.h"

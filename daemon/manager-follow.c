@@ -16,17 +16,45 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "cgroup.h"
 #include "log.h"
-#include "manager-internal.h"
+#include "manager-follow.h"
+#include "manager.h"
 #include "proc-scan.h"
 #include "unit-cgroups.h"
 
+struct ManagerFollow {
+        ProcEvents *proc_events;        /* the proc connector, NULL: not open (polling every health tick) */
+        sd_event_source *proc_source;
+        bool by_events_forced;          /* a test says the connector listens */
+        sd_event_source *timer;         /* the end of a burst window of a marked profile */
+        UnitCgroups *units;             /* Unit= targets: their cgroups, asked of systemd */
+        sd_bus *system_bus;             /* ... on the D-Bus service's connection (borrowed), NULL: none */
+};
+
+int manager_follow_new(ManagerFollow **ret) {
+        *ret = calloc(1, sizeof(**ret));
+        return *ret ? 0 : -ENOMEM;
+}
+
+ManagerFollow *manager_follow_free(ManagerFollow *f) {
+        if (!f)
+                return NULL;
+        f->units = unit_cgroups_free(f->units);
+        sd_event_source_unref(f->proc_source);
+        sd_event_source_unref(f->timer);
+        proc_events_free(f->proc_events);
+        return mfree(f);
+}
+
 bool manager_follows_by_events(Manager *m) {
-        return m->follow_by_events_forced || (m->proc_events && proc_events_listening(m->proc_events) > 0);
+        ManagerFollow *f = manager_follow(m);
+
+        return f->by_events_forced || (f->proc_events && proc_events_listening(f->proc_events) > 0);
 }
 
 void manager_set_follow_by_events(Manager *m, bool b) {
-        m->follow_by_events_forced = b;
+        manager_follow(m)->by_events_forced = b;
 }
 
 static bool pid_is_target(const ManagedProfile *p, pid_t pid) {
@@ -39,17 +67,19 @@ static bool pid_is_target(const ManagedProfile *p, pid_t pid) {
 }
 
 const char *manager_unit_cgroup(const Manager *m, const char *unit) {
-        return m->units ? unit_cgroups_get(m->units, unit) : NULL;
+        const ManagerFollow *f = manager_follow(m);
+
+        return f->units ? unit_cgroups_get(f->units, unit) : NULL;
 }
 
 static bool pid_matches(Manager *m, const ManagedProfile *p, pid_t pid) {
         for (size_t i = 0; p->compiled.process_names && p->compiled.process_names[i]; i++)
-                if (proc_pid_matches_name(m->root, pid, p->compiled.process_names[i]) > 0)
+                if (proc_pid_matches_name(manager_root(m), pid, p->compiled.process_names[i]) > 0)
                         return true;
         if ((p->compiled.cgroups && p->compiled.cgroups[0]) || (p->compiled.units && p->compiled.units[0])) {
                 _cleanup_free_ char *cg = NULL;
 
-                if (cgroup_pid_path(m->root, pid, &cg) < 0)
+                if (cgroup_pid_path(manager_root(m), pid, &cg) < 0)
                         return false;
                 for (size_t i = 0; p->compiled.cgroups && p->compiled.cgroups[i]; i++)
                         if (proc_cgroup_is_below(cg, p->compiled.cgroups[i]))
@@ -70,8 +100,8 @@ int manager_process_event(Manager *m, const ProcEvent *ev) {
         assert(m);
         assert(ev);
 
-        for (size_t i = 0; i < m->n_profiles; i++) {
-                ManagedProfile *p = m->profiles[i];
+        for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                ManagedProfile *p = manager_profile(m, i);
                 bool dirty = false;
 
                 if (!has_followed(p) || p->follow_dirty ||
@@ -109,8 +139,8 @@ int manager_follow_dirty(Manager *m, uint64_t now_usec) {
         bool changed = false;
         int r;
 
-        for (size_t i = 0; i < m->n_profiles; i++) {
-                ManagedProfile *p = m->profiles[i];
+        for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                ManagedProfile *p = manager_profile(m, i);
 
                 if (!p->follow_dirty || now_usec < p->follow_next_usec)
                         continue;
@@ -134,12 +164,15 @@ int manager_follow_dirty(Manager *m, uint64_t now_usec) {
         return 0;
 }
 
-uint64_t manager_follow_next(const Manager *m) {
+uint64_t manager_follow_next(Manager *m) {
         uint64_t next = UINT64_MAX;
 
-        for (size_t i = 0; i < m->n_profiles; i++)
-                if (m->profiles[i]->follow_dirty)
-                        next = MIN(next, m->profiles[i]->follow_next_usec);
+        for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                const ManagedProfile *p = manager_profile(m, i);
+
+                if (p->follow_dirty)
+                        next = MIN(next, p->follow_next_usec);
+        }
         return next;
 }
 
@@ -147,30 +180,31 @@ static int on_follow_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* Arms follow_timer for the next marked profile that is not due yet. */
 static int follow_timer_arm(Manager *m) {
+        ManagerFollow *f = manager_follow(m);
         uint64_t next = manager_follow_next(m);
         int r;
 
         if (next == UINT64_MAX)
-                return m->follow_timer ? sd_event_source_set_enabled(m->follow_timer, SD_EVENT_OFF) : 0;
-        if (!m->follow_timer) {
-                r = sd_event_add_time(m->event, &m->follow_timer, CLOCK_MONOTONIC, next, 10 * USEC_PER_MSEC,
+                return f->timer ? sd_event_source_set_enabled(f->timer, SD_EVENT_OFF) : 0;
+        if (!f->timer) {
+                r = sd_event_add_time(manager_event(m), &f->timer, CLOCK_MONOTONIC, next, 10 * USEC_PER_MSEC,
                                       on_follow_timer, m);
                 if (r < 0)
                         return r;
-                (void) sd_event_source_set_description(m->follow_timer, "damond-follow");
+                (void) sd_event_source_set_description(f->timer, "damond-follow");
                 return 0;
         }
-        r = sd_event_source_set_time(m->follow_timer, next);
+        r = sd_event_source_set_time(f->timer, next);
         if (r < 0)
                 return r;
-        return sd_event_source_set_enabled(m->follow_timer, SD_EVENT_ONESHOT);
+        return sd_event_source_set_enabled(f->timer, SD_EVENT_ONESHOT);
 }
 
 static int follow_now(Manager *m) {
         uint64_t now;
         int r;
 
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_now(manager_event(m), CLOCK_MONOTONIC, &now);
         r = manager_follow_dirty(m, now);
         if (r < 0)
                 return r;
@@ -194,20 +228,23 @@ static int on_event(const ProcEvent *ev, void *userdata) {
 
 static int on_proc_events(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = ASSERT_PTR(userdata);
+        ManagerFollow *f = manager_follow(m);
         int r;
 
-        r = proc_events_dispatch(m->proc_events, on_event, m);
+        r = proc_events_dispatch(f->proc_events, on_event, m);
         if (r < 0 && r != -EAGAIN) {
                 /* the kernel refused our listener (EPERM before 6.6 without CAP_NET_ADMIN), or the socket
                  * failed: rescan every health tick instead */
                 log_notice_errno(r, "Process events failed, following processes by polling every second "
                                  "instead: %m");
-                m->proc_source = sd_event_source_disable_unref(m->proc_source);
-                m->proc_events = proc_events_free(m->proc_events);
-                for (size_t i = 0; i < m->n_profiles; i++)
-                        if (m->profiles[i]->state == PROFILE_RUN_WAITING &&
-                            m->profiles[i]->retry_usec == UINT64_MAX)
-                                m->profiles[i]->retry_usec = 0;
+                f->proc_source = sd_event_source_disable_unref(f->proc_source);
+                f->proc_events = proc_events_free(f->proc_events);
+                for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                        ManagedProfile *p = manager_profile(m, i);
+
+                        if (p->state == PROFILE_RUN_WAITING && p->retry_usec == UINT64_MAX)
+                                p->retry_usec = 0;
+                }
                 return 0;
         }
         return follow_now(m);
@@ -220,8 +257,8 @@ static void on_unit_changed(UnitCgroups *u, const char *unit, void *userdata) {
         bool any = false;
 
         (void) u;
-        for (size_t i = 0; i < m->n_profiles; i++) {
-                ManagedProfile *p = m->profiles[i];
+        for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                ManagedProfile *p = manager_profile(m, i);
 
                 for (size_t j = 0; p->compiled.units && p->compiled.units[j]; j++)
                         if (streq(p->compiled.units[j], unit) &&
@@ -236,19 +273,22 @@ static void on_unit_changed(UnitCgroups *u, const char *unit, void *userdata) {
 }
 
 void manager_set_system_bus(Manager *m, sd_bus *bus) {
-        m->system_bus = bus;
-        if (m->units && unit_cgroups_set_bus(m->units, bus) < 0)
+        ManagerFollow *f = manager_follow(m);
+
+        f->system_bus = bus;
+        if (f->units && unit_cgroups_set_bus(f->units, bus) < 0)
                 (void) log_oom();
 }
 
 /* The units the profiles name, to UnitCgroups (created with the first). */
 static int units_setup(Manager *m) {
+        ManagerFollow *f = manager_follow(m);
         _cleanup_free_ char **names = NULL;
         size_t n = 0;
         int r;
 
-        for (size_t i = 0; i < m->n_profiles; i++) {
-                const CompiledProfile *c = &m->profiles[i]->compiled;
+        for (size_t i = 0; i < manager_n_profiles(m); i++) {
+                const CompiledProfile *c = &manager_profile(m, i)->compiled;
                 size_t nu = 0;
 
                 while (c->units && c->units[nu])
@@ -268,43 +308,44 @@ static int units_setup(Manager *m) {
                         names[n] = NULL;
                 }
         }
-        if (n == 0 && !m->units)
+        if (n == 0 && !f->units)
                 return 0;
-        if (!m->units) {
-                r = unit_cgroups_new(on_unit_changed, m, &m->units);
+        if (!f->units) {
+                r = unit_cgroups_new(on_unit_changed, m, &f->units);
                 if (r < 0)
                         return log_oom();
-                r = unit_cgroups_set_bus(m->units, m->system_bus);
+                r = unit_cgroups_set_bus(f->units, f->system_bus);
                 if (r < 0)
                         return log_oom();
         }
-        r = unit_cgroups_sync(m->units, names);
+        r = unit_cgroups_sync(f->units, names);
         if (r < 0)
                 return log_oom();
         return 0;
 }
 
 int manager_follow_setup(Manager *m) {
+        ManagerFollow *f = manager_follow(m);
         bool needed = false;
         int r;
 
         (void) units_setup(m);
-        for (size_t i = 0; i < m->n_profiles && !needed; i++)
-                needed = has_followed(m->profiles[i]);
-        if (!needed || m->proc_events)
+        for (size_t i = 0; i < manager_n_profiles(m) && !needed; i++)
+                needed = has_followed(manager_profile(m, i));
+        if (!needed || f->proc_events)
                 return 0;
 
-        r = proc_events_open(m->root, &m->proc_events);
+        r = proc_events_open(manager_root(m), &f->proc_events);
         if (r < 0)
                 return log_notice_errno(r, "Cannot listen to process events, following processes by "
                                         "polling every second instead: %m");
-        r = sd_event_add_io(m->event, &m->proc_source, proc_events_get_fd(m->proc_events), EPOLLIN,
+        r = sd_event_add_io(manager_event(m), &f->proc_source, proc_events_get_fd(f->proc_events), EPOLLIN,
                             on_proc_events, m);
         if (r < 0) {
-                m->proc_events = proc_events_free(m->proc_events);
+                f->proc_events = proc_events_free(f->proc_events);
                 return log_warning_errno(r, "Failed to watch process events, polling instead: %m");
         }
-        (void) sd_event_source_set_description(m->proc_source, "damond-proc-events");
+        (void) sd_event_source_set_description(f->proc_source, "damond-proc-events");
         log_debug("Listening to process events for the profiles that follow processes.");
         return 0;
 }

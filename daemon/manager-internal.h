@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* What the Manager's source files share (manager.c, manager-follow.c); not a contract for others. */
+/* What the Manager's own source files share (manager.c, the profile runner, the tuning loop, the tiers,
+ * the status, metrics and observe); not a contract for others. */
 
 #include <stdlib.h>
 #include <time.h>
 
 #include "load-record.h"
 #include "manager-changes.h"
+#include "manager-follow.h"
 #include "manager.h"
 #include "manager-tiers.h"
 #include "manager-tune.h"
 #include "memory-tiers.h"
 #include "cgroup.h"
-#include "proc-events.h"
 #include "config-load.h"
 
 /* The time on @clock in µs; clock_gettime() cannot fail for these clocks. */
@@ -66,15 +67,8 @@ struct Manager {
         sd_event_source *health_source;
         char *last_status;
 
-        /* Following processes by name or cgroup: with the proc connector open (or a test saying so),
-         * profiles are rescanned when an event concerns them; without it, every health tick. */
-        ProcEvents *proc_events;
-        sd_event_source *proc_source;
-        bool follow_by_events_forced;
-        sd_event_source *follow_timer;  /* the end of a burst window of a marked profile */
-        /* Unit= targets: their cgroups, asked of systemd on the system bus (borrowed from bus.c) */
-        struct UnitCgroups *units;
-        sd_bus *system_bus;
+        /* manager-follow.h: following processes by name, cgroup or unit */
+        ManagerFollow *follow;
 
         /* The tuning loop (manager-tune.c): PSI triggers of the pressures that guard running profiles,
          * and the taskstats socket of vaddr profiles' delays (opened on first use). */
@@ -92,13 +86,9 @@ struct Manager {
         struct ManagerObserve *observe;
 };
 
-/* manager-follow.c */
-/* Whether process events drive the rescans (the kernel acknowledged our listener, or a test says so). */
-bool manager_follows_by_events(Manager *m);
 
 
 /* manager.c */
-int manager_write_record(Manager *m);
 /* What the start-up or reload under way could not apply although the files are valid (the kernel refused a
  * profile's new version, a profile beyond MaxKdamonds=): load_record_run_error() on it. 0 or -ENOMEM. */
 int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) _printf_(3, 4);

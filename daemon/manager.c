@@ -14,7 +14,6 @@
 #include "log.h"
 #include "units.h"
 #include "manager-internal.h"
-#include "unit-cgroups.h"
 #include "message-ids.h"
 #include "config-load.h"
 #include "observe.h"
@@ -236,6 +235,9 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
+        r = manager_follow_new(&m->follow);
+        if (r < 0)
+                return r;
         r = root_open(o->root, &m->root);
         if (r < 0)
                 return r;
@@ -280,14 +282,11 @@ Manager *manager_free(Manager *m) {
                 damond_config_done(&m->config);
         /* the D-Bus service is gone already (bus_detach()), and with it the units' system bus */
         assert(!m->bus);
-        m->units = unit_cgroups_free(m->units);
+        m->follow = manager_follow_free(m->follow);
         load_record_done(&m->load_next);
         load_record_done(&m->last_load);
         manager_tune_triggers_free(m);
         sd_event_source_unref(m->health_source);
-        sd_event_source_unref(m->proc_source);
-        sd_event_source_unref(m->follow_timer);
-        proc_events_free(m->proc_events);
         sd_event_unref(m->event);
         damon_sysfs_free(m->sysfs);
         if (m->own_io)
@@ -320,6 +319,10 @@ ManagedProfile *manager_find_profile(Manager *m, const char *name) {
 
 DamonSysfs *manager_sysfs(Manager *m) {
         return m->sysfs;
+}
+
+ManagerFollow *manager_follow(const Manager *m) {
+        return m->follow;
 }
 
 const Root *manager_root(const Manager *m) {

@@ -35,7 +35,6 @@
 #include "config-files.h"
 #include "log.h"
 #include "memory-tiers.h"
-#include "proc-events.h"
 #include "profile-compile.h"
 #include "profile.h"
 #include "profile-runner.h"
@@ -97,22 +96,10 @@ int manager_loop(Manager *m);
  * Returns the exit code (0, 1 or DAMOND_EXIT_CONFIG). */
 int manager_run(Manager *m);
 
-/* Following processes (ProcessName=, CGroup=) through the proc connector (proc-events.h), set up by
- * manager_startup() when a profile follows processes: events that concern a profile mark it, and
- * manager_follow_dirty() rescans the marked ones (new targets committed online; waiting profiles start).
- * Until the kernel acknowledged our listener (or when it refuses: no CAP_NET_ADMIN before 6.6, another
- * namespace), every health tick rescans instead. */
-int manager_follow_setup(Manager *m);
-/* Returns how many profiles the event newly marked. */
-int manager_process_event(Manager *m, const ProcEvent *ev);
-/* Rescans the marked profiles that are due: a profile is rescanned at once on the first event after a
- * quiet window, and at most once per MANAGER_FOLLOW_WINDOW_USEC while events keep coming. */
-int manager_follow_dirty(Manager *m, uint64_t now_usec);
-/* When the next marked profile is due (CLOCK_MONOTONIC µs), UINT64_MAX: none is marked. */
-uint64_t manager_follow_next(const Manager *m);
-#define MANAGER_FOLLOW_WINDOW_USEC USEC_PER_SEC
-/* For tests: behave as if the proc connector listened (health ticks do not rescan). */
-void manager_set_follow_by_events(Manager *m, bool b);
+/* Writes the ownership record of the kdamonds (state-file.h). 0 or -errno (logged). */
+int manager_write_record(Manager *m);
+/* The state of the following of processes (manager-follow.h), never NULL. */
+struct ManagerFollow *manager_follow(const Manager *m);
 
 sd_event *manager_event(Manager *m);
 size_t manager_n_profiles(const Manager *m);
@@ -142,11 +129,6 @@ bool manager_probed(const Manager *m);
  * own it: bus_detach() frees it before the Manager, whose event loop it is attached to. */
 struct Bus *manager_bus(const Manager *m);
 void manager_set_bus(Manager *m, struct Bus *b);
-/* The system bus connection of the D-Bus service (NULL: none now), on which Unit= targets' cgroups are
- * asked of systemd (manager-follow.c). */
-void manager_set_system_bus(Manager *m, sd_bus *bus);
-/* The current cgroup of Unit= @unit, as systemd last said (NULL: none known, or not running). */
-const char *manager_unit_cgroup(const Manager *m, const char *unit);
 /* Reads @p's kdamond stats into p->tune and the activity window when they are older than StatusInterval=
  * (or, when reading them blocks, MANAGER_STATUS_BLOCKING_USEC unless @on_demand). Blocks for a state
  * command on kernels without refresh_ms (damon_sysfs_read_status()). Returns 1 if read, 0 if still fresh

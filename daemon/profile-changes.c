@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "manager-changes.h"
+#include "manager-follow.h"
 #include "manager.h"
 #include "profile-changes.h"
 

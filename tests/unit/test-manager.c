@@ -21,6 +21,7 @@
 #include "manager.h"
 #include "config-validate.h"
 #include "operator-verbs.h"
+#include "manager-follow.h"
 #include "message-ids.h"
 #include "state-file.h"
 #include "test-util.h"
