@@ -57,7 +57,8 @@ static int validate_profiles(Manager *m, char * const *paths, char * const *data
 
                 r = d ? includes_a_path(paths[i], d, &c.diags) : 0;
                 if (r == 0) {
-                        r = config_profile_load(&c, paths[i], d, d ? strlen(d) : 0, manager_config_dirs(m), manager_root(m));
+                        r = config_profile_load(&c, paths[i], d, d ? strlen(d) : 0, manager_config_dirs(m),
+                                                manager_root(m));
                         if (r >= 0)
                                 r = config_names_check(&names, &c);
                         if (r >= 0)
