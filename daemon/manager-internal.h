@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "kdamond-slots.h"
 #include "load-record.h"
 #include "manager-changes.h"
 #include "manager-follow.h"
@@ -29,14 +30,6 @@ static inline uint64_t clock_usec(clockid_t clock) {
 static inline const char *strna(const char *s) {
         return s ?: "n/a";
 }
-
-/* One owned kdamond. */
-typedef struct Slot {
-        unsigned index;
-        ManagedProfile *user;           /* the profile that runs (or will run) on it; NULL: free */
-        char *recorded_profile;         /* from the record of a previous run, until start-up matched it */
-        pid_t recorded_pid;             /* ... and the pid it ran with, -1 */
-} Slot;
 
 struct Manager {
         Root *root;
@@ -89,11 +82,3 @@ struct Manager {
 
 
 /* manager.c */
-/* What the start-up or reload under way could not apply although the files are valid (the kernel refused a
- * profile's new version, a profile beyond MaxKdamonds=): load_record_run_error() on it. 0 or -ENOMEM. */
-int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) _printf_(3, 4);
-Slot *slot_free_one(Manager *m);
-void slot_release(Manager *m, ManagedProfile *p);
-/* Creates kdamonds so that @needed more are free (plus spares, up to MaxKdamonds=). Only possible while
- * no kdamond runs at all: 0, or -EBUSY/-ENOSPC with @reterr saying why. */
-int slots_grow(Manager *m, size_t needed, DamonError *reterr);

@@ -106,8 +106,6 @@ void slot_release(Manager *m, ManagedProfile *p) {
         p->kdamond = -1;
 }
 
-/* Creates kdamonds so that @needed more are free (plus spares, up to MaxKdamonds=). Only possible while
- * no kdamond runs at all: 0, or -EBUSY/-ENOSPC with @reterr saying why. */
 int slots_grow(Manager *m, size_t needed, DamonError *reterr) {
         size_t have = slots_n_free(m), max = m->config.max_kdamonds, n;
         unsigned first;

@@ -112,6 +112,9 @@ DamonSysfs *manager_sysfs(Manager *m);
  * (NULL: none of that name). */
 const LoadRecord *manager_last_load(const Manager *m);
 const ProfileInfo *manager_find_info(const Manager *m, const char *name);
+/* What the start-up or reload under way could not apply although the files are valid (the kernel refused a
+ * profile's new version, a profile beyond MaxKdamonds=): load_record_run_error() on it. 0 or -ENOMEM. */
+int manager_load_run_error(Manager *m, const char *profile, const char *fmt, ...) _printf_(3, 4);
 /* CLOCK_MONOTONIC µs now, and the CLOCK_REALTIME µs of a CLOCK_MONOTONIC time (for D-Bus times); 0
  * stays 0. */
 uint64_t manager_now_monotonic(void);

@@ -14,11 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "damon-modules.h"
 #include "iomem.h"
 #include "config-load.h"
 #include "log.h"
-#include "manager-internal.h"
+#include "kdamond-slots.h"
+#include "manager-follow.h"
+#include "manager-tune.h"
+#include "manager.h"
 #include "message-ids.h"
 #include "observe.h"
 #include "proc-scan.h"
@@ -112,7 +116,7 @@ static bool pid_exists(Manager *m, pid_t pid) {
         int fd;
 
         snprintf(path, sizeof path, "proc/%d", (int) pid);
-        fd = root_openat(m->root, path, O_PATH | O_DIRECTORY);
+        fd = root_openat(manager_root(m), path, O_PATH | O_DIRECTORY);
         if (fd < 0)
                 return false;
         close(fd);
@@ -178,8 +182,8 @@ static int add_followed_targets(Manager *m, ManagedProfile *p, DamonSpec *spec) 
 
                         if (!cg)
                                 continue;       /* a unit without a cgroup now: not running */
-                        r = kind == 0 ? proc_scan_name(m->root, cg, &pids, &n)
-                                      : cgroup_procs(m->root, cg, true, &pids, &n);
+                        r = kind == 0 ? proc_scan_name(manager_root(m), cg, &pids, &n)
+                                      : cgroup_procs(manager_root(m), cg, true, &pids, &n);
                         if (r == -ENOMEM)
                                 return r;
                         if (r < 0) {
@@ -317,7 +321,7 @@ int build_spec(Manager *m, ManagedProfile *p, const DamonSpec *running, DamonSpe
                         damon_spec_done(ret);
                         return -ENOMEM;
                 }
-                r = iomem_system_ram(m->root, &ranges, &n);
+                r = iomem_system_ram(manager_root(m), &ranges, &n);
                 if (r < 0) {
                         damon_spec_done(ret);
                         return r;
@@ -340,7 +344,8 @@ int build_spec(Manager *m, ManagedProfile *p, const DamonSpec *running, DamonSpe
         }
         /* Where the kernel can keep the stats fresh by itself (refresh_ms, 6.17), let it: status then
          * costs no state command that blocks the loop. */
-        if (ret->refresh_ms == 0 && damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_REFRESH_MS))
+        if (ret->refresh_ms == 0 &&
+            damon_features_has(damon_sysfs_features(manager_sysfs(m)), DAMON_FEATURE_REFRESH_MS))
                 ret->refresh_ms = MAX(manager_status_interval(m) / USEC_PER_MSEC, UINT64_C(1));
         if (has_followed(p)) {
                 r = add_followed_targets(m, p, ret);
@@ -395,16 +400,17 @@ static int profile_over_limit(Manager *m, ManagedProfile *p, const char *why) {
 
 /* Whether a DAMON module holds DAMON; fills @why. */
 static bool module_blocks(Manager *m, char *why, size_t size) {
+        DamonIO *io = damon_sysfs_io(manager_sysfs(m));
         DamonModuleState s = {};
         DamonModule mod;
         const char *name;
         char pid[32] = "";
         int64_t kpid;
 
-        if (damon_modules_holder(m->io, &mod) <= 0)
+        if (damon_modules_holder(io, &mod) <= 0)
                 return false;
         name = damon_module_to_string(mod);
-        if (damon_module_read_state(m->io, mod, &s) >= 0 && damon_module_kdamond_pid(m->io, mod, &s, &kpid) > 0)
+        if (damon_module_read_state(io, mod, &s) >= 0 && damon_module_kdamond_pid(io, mod, &s, &kpid) > 0)
                 snprintf(pid, sizeof pid, " (pid %" PRIi64 ")", kpid);
         /* the kernel starts a module's kdamond exclusively (damon_start(..., true)) and then refuses every
          * other one with EBUSY; the module is the administrator's, so damond only says how to turn it off */
@@ -492,7 +498,7 @@ int profile_start(Manager *m, ManagedProfile *p, uint64_t now_usec) {
                 return 0;
         }
 
-        r = damon_sysfs_start(m->sysfs, (unsigned) p->kdamond, &spec, &pid, &err);
+        r = damon_sysfs_start(manager_sysfs(m), (unsigned) p->kdamond, &spec, &pid, &err);
         if (r == -EBUSY && module_blocks(m, why, sizeof why)) {
                 profile_blocked(p, now_usec, why);
                 return 0;
@@ -537,14 +543,14 @@ int profile_stop(Manager *m, ManagedProfile *p, const char *why) {
         int r;
 
         if (p->state == PROFILE_RUN_RUNNING && p->kdamond >= 0) {
-                r = damon_sysfs_stop(m->sysfs, (unsigned) p->kdamond, &err);
+                r = damon_sysfs_stop(manager_sysfs(m), (unsigned) p->kdamond, &err);
                 /* "Try again later": our own snapshot worker's command holds DAMON's state files
                  * (observe.h). A commit is deferred to the next tick, but a stop is asked for now (StopProfile,
                  * a reload that removes or disables the profile) and must not fail for our own snapshot:
                  * wait for that command to end, then stop. */
                 if (r == -EAGAIN && manager_observe_wait_idle(m, STOP_SNAPSHOT_WAIT_USEC) >= 0) {
                         err = (DamonError) {};
-                        r = damon_sysfs_stop(m->sysfs, (unsigned) p->kdamond, &err);
+                        r = damon_sysfs_stop(manager_sysfs(m), (unsigned) p->kdamond, &err);
                 }
                 if (r < 0)
                         return log_struct(LOG_ERR, r,
@@ -572,14 +578,14 @@ int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
         pid_t pid = -1;
         int r, n;
 
-        if (damon_features_has(damon_sysfs_features(m->sysfs), DAMON_FEATURE_COMMIT))
-                return damon_sysfs_commit(m->sysfs, idx, spec, rollback, err);
+        if (damon_features_has(damon_sysfs_features(manager_sysfs(m)), DAMON_FEATURE_COMMIT))
+                return damon_sysfs_commit(manager_sysfs(m), idx, spec, rollback, err);
 
-        n = damon_sysfs_stage(m->sysfs, idx, spec, err);
+        n = damon_sysfs_stage(manager_sysfs(m), idx, spec, err);
         if (n == 0)
                 return n;
         if (n > 0) {
-                r = damon_sysfs_stop(m->sysfs, idx, err);
+                r = damon_sysfs_stop(manager_sysfs(m), idx, err);
                 if (r >= 0)
                         goto start;
                 n = r;
@@ -587,11 +593,11 @@ int profile_update_running(Manager *m, ManagedProfile *p, const DamonSpec *spec,
         /* it still runs what it ran: the staged files go back to that, or the next attempt with the same
          * spec would find nothing to stage and take it as applied */
         if (rollback)
-                (void) damon_sysfs_stage(m->sysfs, idx, rollback, NULL);
+                (void) damon_sysfs_stage(manager_sysfs(m), idx, rollback, NULL);
         return n;
 start:
-        r = damon_sysfs_start(m->sysfs, idx, spec, &pid, err);
-        if (r < 0 && rollback && damon_sysfs_start(m->sysfs, idx, rollback, &pid, NULL) >= 0) {
+        r = damon_sysfs_start(manager_sysfs(m), idx, spec, &pid, err);
+        if (r < 0 && rollback && damon_sysfs_start(manager_sysfs(m), idx, rollback, &pid, NULL) >= 0) {
                 p->pid = pid;
                 return r;
         }
@@ -764,15 +770,15 @@ int profile_commit_tuning(Manager *m, ManagedProfile *p) {
                 return 0;
         /* Nothing is worth tuning while every scheme is off, and staging a commit that is only refused
          * would cost writes. */
-        if (damon_sysfs_commands_may_wait(m->sysfs, &p->applied)) {
+        if (damon_sysfs_commands_may_wait(manager_sysfs(m), &p->applied)) {
                 log_debug("Kdamond %d of profile '%s' may be off by its watermarks, tuned values wait.",
                           p->kdamond, p->name);
                 return 0;
         }
         if (quota)
-                r = damon_sysfs_commit(m->sysfs, (unsigned) p->kdamond, &spec, &p->applied, &err);
+                r = damon_sysfs_commit(manager_sysfs(m), (unsigned) p->kdamond, &spec, &p->applied, &err);
         else
-                r = damon_sysfs_commit_goals(m->sysfs, (unsigned) p->kdamond, &spec, &err);
+                r = damon_sysfs_commit_goals(manager_sysfs(m), (unsigned) p->kdamond, &spec, &err);
         /* no -ENOMEM return here: it is most likely the kernel's answer to a write, not damond's memory */
         if (r == -ESRCH || r == -EAGAIN)
                 return 0;       /* stopped (the health tick sees it) or deferred: tried again next tick */
@@ -977,7 +983,7 @@ int profile_tick(Manager *m, ManagedProfile *p, uint64_t now_usec) {
 
         switch (p->state) {
         case PROFILE_RUN_RUNNING:
-                r = damon_sysfs_check_stopped(m->sysfs, (unsigned) p->kdamond);
+                r = damon_sysfs_check_stopped(manager_sysfs(m), (unsigned) p->kdamond);
                 if (r < 0) {
                         log_debug_errno(r, "Failed to check kdamond %d, ignoring: %m", p->kdamond);
                         break;
