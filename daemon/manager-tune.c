@@ -369,6 +369,7 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
         const DamosScheme *ds = &p->compiled.spec.schemes[i];
         TunerGoal goals[TUNER_GOALS_MAX];
         TunerConfig c;
+        long page;
         int r;
 
         for (size_t j = 0; j < ds->quota.n_goals; j++) {
@@ -396,6 +397,9 @@ static int tuned_scheme_init(Manager *m, const ManagedProfile *p, size_t i, Tune
                 return 0;
 
         tuner_config_init(&c);
+        page = sysconf(_SC_PAGESIZE);
+        if (page > 0)
+                c.granule = (uint64_t) page;
         if (ds->quota.reset_interval_ms > 0)
                 c.reset_interval_usec = ds->quota.reset_interval_ms * USEC_PER_MSEC;
         c.quota_size = ds->quota.bytes;

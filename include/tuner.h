@@ -44,6 +44,7 @@
 #define TUNER_RESET_INTERVAL_USEC_DEFAULT UINT64_C(1000000)     /* the quota reset interval: 1 s */
 #define TUNER_QUOTA_LIMIT_DEFAULT (UINT64_C(1) << 30)           /* 1 GiB per reset interval */
 #define TUNER_FLOOR_DEFAULT UINT64_C(4096)                      /* one page */
+#define TUNER_GRANULE_DEFAULT UINT64_C(4096)                    /* the page size of x86-64 */
 #define TUNER_GROWTH_BP_DEFAULT UINT64_C(15000)                 /* at most 1.5x per window */
 #define TUNER_BACKOFF_STALL_USEC_DEFAULT UINT64_C(100000)       /* 100 ms ... */
 #define TUNER_BACKOFF_WINDOW_USEC_DEFAULT UINT64_C(1000000)     /* ... in 1 s (damond.conf's defaults) */
@@ -86,6 +87,9 @@ typedef struct TunerConfig {
                                          * quota_size is 0; > 0 */
         uint64_t floor;                 /* lowest quota except when paused, bytes; >= 1. A quota_size
                                          * below it wins (the cap is hard). */
+        uint64_t granule;               /* the kernel's charging unit, its minimum region (the page size):
+                                         * every size quota damond sets from a floor up is a whole number
+                                         * of these; > 0 */
         uint64_t growth_bp;             /* most a quota damond sets may grow per window, bp: 10001..20000 */
         uint64_t backoff_stall_usec;    /* back-off when the stall reaches this within ... ; 0: never */
         uint64_t backoff_window_usec;   /* ... this window (the trigger's); > 0 with backoff_stall_usec */

@@ -31,6 +31,7 @@ void tuner_config_init(TunerConfig *c) {
                 .reset_interval_usec = TUNER_RESET_INTERVAL_USEC_DEFAULT,
                 .quota_limit_default = TUNER_QUOTA_LIMIT_DEFAULT,
                 .floor = TUNER_FLOOR_DEFAULT,
+                .granule = TUNER_GRANULE_DEFAULT,
                 .growth_bp = TUNER_GROWTH_BP_DEFAULT,
                 .backoff_stall_usec = TUNER_BACKOFF_STALL_USEC_DEFAULT,
                 .backoff_window_usec = TUNER_BACKOFF_WINDOW_USEC_DEFAULT,
@@ -152,7 +153,7 @@ int tuner_init(SchemeTuner *t, const TunerConfig *c, const TunerGoal *goals, siz
 
         if (n_goals > TUNER_GOALS_MAX)
                 return -E2BIG;
-        if (c->reset_interval_usec == 0 || c->quota_limit_default == 0 || c->floor == 0)
+        if (c->reset_interval_usec == 0 || c->quota_limit_default == 0 || c->floor == 0 || c->granule == 0)
                 return -EINVAL;
         if (c->growth_bp <= TUNER_SCORE_GOAL || c->growth_bp > 2 * TUNER_SCORE_GOAL)
                 return -EINVAL;
@@ -211,6 +212,18 @@ static uint64_t grow(const SchemeTuner *t, uint64_t v) {
         return n > v ? n : (v < UINT64_MAX ? v + 1 : v);
 }
 
+/*
+ * The kernel charges a window's quota in whole regions of at least a page, and it records where a window
+ * stopped, for the next one to go on from there, only when the charge reaches the effective quota exactly
+ * (mm/damon/core.c, damos_apply_scheme(): the last application is rounded down to whole pages). So a
+ * quota that is not a whole number of pages is never used up: every window starts again at the lowest
+ * address and the scheme never gets past the first quota's worth of memory. Every quota damond sets is
+ * therefore rounded down to the granule (one byte, a pause, stays as it is).
+ */
+static uint64_t granular(const SchemeTuner *t, uint64_t q) {
+        return q < t->config.granule ? q : q - q % t->config.granule;
+}
+
 static uint64_t quota_of(const SchemeTuner *t) {
         uint64_t q;
 
@@ -219,7 +232,7 @@ static uint64_t quota_of(const SchemeTuner *t) {
                 return 1;
         case TUNER_STATE_BACKED_OFF:
                 if (!t->emulated)
-                        return t->cap;
+                        return granular(t, t->cap);
                 q = MIN(t->esz_bp / TUNER_SCORE_GOAL, t->cap);
                 break;
         default:
@@ -227,7 +240,7 @@ static uint64_t quota_of(const SchemeTuner *t) {
                         return 0;
                 q = t->esz_bp / TUNER_SCORE_GOAL;
         }
-        return MAX(MIN(q, limit_of(t)), floor_of(t));
+        return granular(t, MAX(MIN(q, limit_of(t)), floor_of(t)));
 }
 
 uint64_t tuner_start_quota(const SchemeTuner *t) {

@@ -352,8 +352,13 @@ static void check_bounds(const Sim *s, uint64_t prev, uint64_t cap) {
                 return;
         ck_assert_uint_ge(s->r.quota, MIN(TUNER_FLOOR_DEFAULT, cap));
         ck_assert_uint_le(s->r.quota, cap);
+        /* a whole number of pages, or the kernel never counts the window as used up (tuner.c) */
+        if (s->r.quota >= TUNER_GRANULE_DEFAULT)
+                ck_assert_msg(s->r.quota % TUNER_GRANULE_DEFAULT == 0, "window %u: quota %" PRIu64 " (%s)",
+                              s->n_windows, s->r.quota, s->text);
+        /* 1.5x per window, of the value before it was rounded down to whole pages */
         if (prev > 1 && prev != TUNER_UNKNOWN)
-                ck_assert_msg(s->r.quota * 2 <= prev * 3, "window %u: quota %" PRIu64 " -> %" PRIu64 " (%s)",
+                ck_assert_msg(s->r.quota * 2 <= (prev + TUNER_GRANULE_DEFAULT) * 3, "window %u: quota %" PRIu64 " -> %" PRIu64 " (%s)",
                               s->n_windows, prev, s->r.quota, s->text);
 }
 
@@ -568,7 +573,7 @@ START_TEST(test_feed_steered_on_event) {
                 if (cap > 0)
                         ck_assert_uint_le(s.applied, cap);
                 ck_assert_uint_ge(s.applied, TUNER_FLOOR_DEFAULT);
-                ck_assert_msg(s.applied * 2 <= prev * 3 + 2, "window %u: %" PRIu64 " -> %" PRIu64, n, prev,
+                ck_assert_msg(s.applied * 2 <= (prev + TUNER_GRANULE_DEFAULT) * 3 + 2, "window %u: %" PRIu64 " -> %" PRIu64, n, prev,
                               s.applied);
                 ck_assert_uint_lt(s.stall, 100 * MSEC);
                 prev = s.applied;
@@ -675,15 +680,20 @@ START_TEST(test_backoff_and_slow_rise) {
         /* the window in which a trigger fired is not calm: hold */
         r = guard_window(&t, &now, 5 * MSEC, text, sizeof(text));
         ck_assert_uint_eq(r.quota, 4096);
-        /* then one 1.5x step per calm window, back to QuotaSize= (as configured) after
-         * ceil(log1.5(128M / 4K)) = 26 windows */
+        /* then one 1.5x step of the cap per calm window, back to QuotaSize= (as configured) after
+         * ceil(log1.5(128M / 4K)) = 26 windows; the quota the kernel gets is the cap in whole pages, so the
+         * first step (6K) still applies one page */
         prev = r.quota;
         for (n = 1; n < 100; n++) {
                 r = guard_window(&t, &now, 5 * MSEC, text, sizeof(text));
                 if (r.quota == 0)
                         break;
-                ck_assert_uint_le(r.quota * 2, prev * 3);
-                ck_assert_uint_gt(r.quota, prev);
+                ck_assert_uint_le(r.quota * 2, (prev + 4096) * 3);
+                ck_assert_uint_eq(r.quota % 4096, 0);
+                if (n == 1)
+                        ck_assert_uint_eq(r.quota, 4096);
+                else
+                        ck_assert_uint_gt(r.quota, prev);
                 ck_assert_uint_lt(r.quota, 128 * MiB);
                 prev = r.quota;
         }
@@ -845,9 +855,10 @@ START_TEST(test_decision_text) {
                 s.stall_usec = s.measured[0] = 5 * MSEC;
                 ck_assert_int_eq(tuner_window(&t, &s, &r, text, sizeof(text)), 0);
         }
+        /* the kernel is told whole pages: 6K and 9K are 4K and 8K */
         ck_assert_str_eq(text, "tuning: stall 5ms/s; score 2500 from some_mem_psi_us 5ms of 20ms; "
-                               "size quota 6.0K -> 9.0K");
-        ck_assert_uint_eq(r.quota, 9216);
+                               "size quota 4.0K -> 8.0K");
+        ck_assert_uint_eq(r.quota, 8192);
         ck_assert_uint_eq(r.changed, TUNER_CHANGE_QUOTA);
 
         /* 6.8+: a usage goal, fed inverted; the quota stays as configured, the feed changes */
