@@ -242,6 +242,14 @@ typedef struct ProfileMonitor {
         uint64_t refresh_usec;
 } ProfileMonitor;
 
+/* QuotaTunedBy=: who turns a scheme's goals into its quota. */
+typedef enum ProfileQuotaTunedBy {
+        PROFILE_QUOTA_TUNED_BY_KERNEL,  /* the kernel's goals (6.8+); damond feeds or emulates the rest */
+        PROFILE_QUOTA_TUNED_BY_DAMOND,  /* damond computes the size quota, in whole pages, on any kernel */
+        _PROFILE_QUOTA_TUNED_BY_MAX,
+        _PROFILE_QUOTA_TUNED_BY_INVALID = -EINVAL,
+} ProfileQuotaTunedBy;
+
 typedef enum ProfileNodes {
         PROFILE_NODES_MANUAL,           /* migration schemes name their nodes (TargetNode=, Dest=, Node=) */
         PROFILE_NODES_AUTO,             /* damond derives them from the machine's memory tiers */
@@ -278,6 +286,7 @@ typedef struct ProfileScheme {
         uint64_t weight_accesses;
         uint64_t weight_age;
         int goal_tuner;                 /* DamosGoalTuner */
+        int quota_tuned_by;             /* ProfileQuotaTunedBy */
         int wmark_metric;               /* DamosWmarkMetric */
         uint64_t wmark_interval_usec;
         uint64_t wmark_high_ppm;
@@ -329,6 +338,8 @@ typedef struct ProfileFilter {
         int type;                       /* DamosFilterType */
         bool matching;
         bool allow;
+        bool optional;                  /* Optional=: where the kernel lacks the type, the scheme runs
+                                         * without the filter instead of being left out */
         char *memcg;
         ProfileRange addr_range;        /* [start, end) */
         uint64_t target_index;

@@ -328,6 +328,13 @@ static int compile_goals(Ctx *c, CompiledProfile *out, const ProfileScheme *sc, 
                 node = b && metric_has_node(g->metric) ? b->fast_node : g->node;
                 target = goal_target(g, b);
                 need = goal_metric_feature(g->metric);
+                if (sc->quota_tuned_by == PROFILE_QUOTA_TUNED_BY_DAMOND) {
+                        /* The kernel's goal-tuned quota is an arbitrary byte count, which the kernel never
+                         * counts as used up (it charges whole pages): each window would start over at the
+                         * lowest address. damond's own quota is whole pages. */
+                        TRY(add_feed(out, index, -1, g, node, target));
+                        continue;
+                }
                 if (need >= 0 && has(c, need)) {
                         dg = damos_scheme_add_goal(ds);
                         if (!dg)
@@ -370,6 +377,13 @@ static int compile_filters(Ctx *c, const ProfileScheme *sc, DamosScheme *ds) {
                 if (!pf->scheme || !streq(pf->scheme, sc->head.name) || pf->type < 0)
                         continue;
                 need = damon_filter_type_feature(pf->type);
+                if (!has(c, need) && pf->optional) {
+                        r = say(c, DIAG_NOTE, &pf->head, "Type", need,
+                                "skipped: the scheme runs without this filter (Optional=yes)");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (!has(c, need))
                         return refuse(c, &pf->head, "Type", need, "its scheme is left out");
                 if (pf->allow && !has(c, DAMON_FEATURE_FILTER_ALLOW))

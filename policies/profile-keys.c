@@ -51,6 +51,7 @@ static const char * const metric_choices[] = {
         "mem_psi_full_us", "cgroup_mem_psi_us", "cgroup_mem_usage", NULL
 };
 static const char * const tuner_choices[] = { "consist", "temporal", NULL };
+static const char * const tuned_by_choices[] = { "kernel", "damond", NULL };
 static const char * const wmark_choices[] = { "none", "free_mem_rate", NULL };
 static const char * const layer_choices[] = { "auto", "core", "ops", "legacy", NULL };
 static const char * const filter_type_choices[] = {
@@ -150,6 +151,8 @@ const ProfileKey profile_keys[] = {
         KEY(SCHEME, "WeightAge", UINT, ProfileScheme, weight_age, "1", "permil", 0, 1000, 0, NOF, NULL),
         KEY(SCHEME, "GoalTuner", ENUM, ProfileScheme, goal_tuner, "consist", "keyword", 0, 0, 0,
             DAMON_FEATURE_GOAL_TUNER, tuner_choices),
+        KEY(SCHEME, "QuotaTunedBy", ENUM, ProfileScheme, quota_tuned_by, "kernel", "keyword", 0, 0, 0, NOF,
+            tuned_by_choices),
         KEY(SCHEME, "Watermarks", ENUM, ProfileScheme, wmark_metric, "none", "keyword", 0, 0, 0, NOF,
             wmark_choices),
         KEY(SCHEME, "WatermarkInterval", DURATION, ProfileScheme, wmark_interval_usec, "5s", "duration",
@@ -181,6 +184,7 @@ const ProfileKey profile_keys[] = {
         KEY(FILTER, "Matching", BOOL, ProfileFilter, matching, "yes", "boolean", 0, 0, 0, NOF, NULL),
         KEY(FILTER, "Allow", BOOL, ProfileFilter, allow, "no", "boolean", 0, 0, 0,
             DAMON_FEATURE_FILTER_ALLOW, NULL),
+        KEY(FILTER, "Optional", BOOL, ProfileFilter, optional, "no", "boolean", 0, 0, 0, NOF, NULL),
         KEY(FILTER, "MemCG", CGROUP, ProfileFilter, memcg, NULL, "cgroup path", 0, 0, 0, NOF, NULL),
         KEY(FILTER, "AddrRange", RANGE, ProfileFilter, addr_range, NULL, "address range", 0, 0, 0,
             DAMON_FEATURE_TRIED_BYTES, NULL),

@@ -192,6 +192,59 @@ START_TEST(test_no_quota_goals_damond_tunes_the_quota) {
 }
 END_TEST
 
+/* QuotaTunedBy=damond: no kernel goal, on a kernel that has them; damond tunes the size quota (its own
+ * quota is whole pages, the kernel's goal-tuned one is not). */
+START_TEST(test_quota_tuned_by_damond) {
+        Result r;
+
+        compile_text(RECLAIM "QuotaTunedBy=damond\n[Goal g]\nScheme=r\nMetric=some_mem_psi_us\nTarget=1ms\n",
+                     "6.18", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.spec.schemes[0].quota.n_goals, 0);
+        ck_assert_uint_eq(r.c.n_feeds, 1);
+        ck_assert_int_eq(r.c.feeds[0].goal, -1);
+        ck_assert_int_eq(r.c.feeds[0].metric, DAMOS_GOAL_SOME_MEM_PSI_US);
+        ck_assert_uint_eq(r.c.feeds[0].target, 1000);
+        result_done(&r);
+}
+END_TEST
+
+/* Optional=yes: a filter type the kernel lacks is dropped with a note, the scheme kept; without it the
+ * scheme is refused. */
+START_TEST(test_optional_filter) {
+        static const char filter[] = "[Filter f]\nScheme=r\nType=anon\nMatching=no\n";
+        _cleanup_free_ char *text = NULL;
+        Result r;
+
+        ck_assert_int_ge(asprintf(&text, RECLAIM "%sOptional=yes\n", filter), 0);
+        compile_text(text, "6.1", &r);
+        only(&r, DIAG_NOTE, "runs without this filter");
+        ck_assert_uint_eq(r.c.spec.n_schemes, 1);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_filters[DAMOS_FILTERS_LEGACY], 0);
+        result_done(&r);
+
+        compile_text(text, "6.12", &r);
+        ck_assert_uint_eq(r.d.n, 0);
+        ck_assert_uint_eq(r.c.spec.schemes[0].n_filters[DAMOS_FILTERS_LEGACY], 1);
+        result_done(&r);
+
+        /* without Optional=yes: refused on 6.1 */
+        {
+                _cleanup_free_ char *plain = NULL;
+                DamonFeatures f;
+
+                ck_assert_int_ge(asprintf(&plain, RECLAIM "%s", filter), 0);
+                r = (Result) {};
+                ck_assert_int_eq(profile_kernel_features("6.1", &f), 0);
+                ck_assert_int_eq(profile_load_string("t.conf", plain, strlen(plain), NULL, &r.profile, &r.d), 0);
+                ck_assert_int_eq(profile_validate(r.profile, NULL, &r.d), 0);
+                ck_assert_int_eq(profile_compile(r.profile, &f, &r.c, &r.d), 0);
+        }
+        ck_assert(diag_list_has_errors(&r.d));
+        result_done(&r);
+}
+END_TEST
+
 START_TEST(test_own_signal_needs_no_note) {
         Result r;
 
@@ -448,6 +501,8 @@ int main(void) {
         tcase_add_test(tc, test_missing_metric_fed_as_user_input);
         tcase_add_test(tc, test_target_beyond_the_tuner_refused);
         tcase_add_test(tc, test_no_quota_goals_damond_tunes_the_quota);
+        tcase_add_test(tc, test_quota_tuned_by_damond);
+        tcase_add_test(tc, test_optional_filter);
         tcase_add_test(tc, test_own_signal_needs_no_note);
         tcase_add_test(tc, test_refused_names_the_version);
         tcase_add_test(tc, test_skip_drops_the_scheme_and_its_feeds);
