@@ -1493,6 +1493,9 @@ END_TEST
 static Suite *suite(void) {
         Suite *s = suite_create("manager");
         TCase *tc = tcase_create("manager");
+        /* Check's default of 4 s per test is too tight under ASan on a loaded 2-core host: the
+         * restart-logging test (30 kdamond restarts) timed out once at load 11 */
+        tcase_set_timeout(tc, 30);
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_start_two_profiles);
