@@ -4,7 +4,7 @@
  *
  *   vm-workload --total=MIB [--hot=MIB] [--grow=MIB] [--delay=SEC] [--spinners=N] [--duration=SEC]
  *               [--hot-node=N --cold-node=N] [--report=SEC]
- *               [--interleave] [--move-at=SEC] [--residency=SEC] [--small-pages]
+ *               [--interleave] [--move-at=SEC] [--residency=SEC] [--small-pages] [--file=PATH]
  *
  * Allocates TOTAL MiB of anonymous memory, fills every page with data that compresses about 8:1 (so
  * zram swap behaves as with real data, and no page is the zero page), prints "ready total_kib=..
@@ -34,9 +34,9 @@
  * (mincore(): a page paged out to swap is not, unless it is still in the swap cache) and the sweeps of
  * the hot set done so far:
  *   "residency t=SEC sweeps=N hot_kib=TOTAL,RESIDENT cold_kib=TOTAL,RESIDENT cg_current=B cg_swap=B
- *    cg_some_us=US refault_anon=N refault_file=N anon_thp_kib=K"
+ *    cg_some_us=US refault_anon=N refault_file=N anon_thp_kib=K cg_anon=B cg_file=B"
  * where the cg_ figures are its own cgroup's (memory.current, memory.swap.current, memory.pressure's
- * "some" total, memory.stat), read at the same instant as the residency, from the cgroup
+ * "some" total, memory.stat: workingset_refault_anon and _file, anon_thp, anon, file), read at the same instant as the residency, from the cgroup
  * /proc/self/cgroup names at that moment (a runner reading them later, or from a cgroup the workload
  * was started in, measured a cgroup the workload had already left, or one whose workload had ended).
  * With --small-pages the mapping is madvise(MADV_NOHUGEPAGE): base pages even where transparent huge
@@ -44,11 +44,20 @@
  * Without it, under THP "always", every 2 MiB of an --interleave mapping is one huge page with hot
  * pages in it, and its accessed bit (one per huge page) is set whenever any of them is touched.
  *
+ * With --file, the cold set is not anonymous memory but the page cache of PATH, a file that holds at least
+ * TOTAL - HOT MiB: the mapping is the HOT MiB hot set alone (all of it swept), and the first TOTAL - HOT
+ * MiB of PATH are read once with read(), in pieces between the first writes of the hot set's pages and
+ * with readahead off (POSIX_FADV_RANDOM), so that hot anonymous and cold file pages interleave in
+ * physical memory as with --interleave; then the file is never read again. Its residency (cold_kib) is
+ * the file's pages in the page cache, from mincore() on a mapping of it that is never touched. It goes
+ * with neither --interleave, --move-at, --grow nor --hot-node.
+ *
  * Under qemu's TCG a process that runs alone on its CPU does not set accessed bits after they are
  * cleared (seen in our VM runs), so DAMON would see the hot set as idle: SPINNERS child
  * processes that only burn CPU keep the scheduler switching address spaces. They die with the parent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -59,6 +68,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,43 +224,69 @@ static void print_cgroup(void) {
         thp = cg_read(dir, "memory.stat", "anon_thp ");
         /* -1: not readable (no such controller, or no cgroup v2) */
         printf(" cg_current=%" PRId64 " cg_swap=%" PRId64 " cg_some_us=%" PRId64 " refault_anon=%" PRId64
-               " refault_file=%" PRId64 " anon_thp_kib=%" PRId64, (int64_t) cg_read(dir, "memory.current", NULL),
+               " refault_file=%" PRId64 " anon_thp_kib=%" PRId64 " cg_anon=%" PRId64 " cg_file=%" PRId64,
+               (int64_t) cg_read(dir, "memory.current", NULL),
                (int64_t) cg_read(dir, "memory.swap.current", NULL), (int64_t) cg_read(dir, "memory.pressure", "some "),
                (int64_t) cg_read(dir, "memory.stat", "workingset_refault_anon "),
                (int64_t) cg_read(dir, "memory.stat", "workingset_refault_file "),
-               thp == UINT64_MAX ? (int64_t) -1 : (int64_t) (thp / 1024));
+               thp == UINT64_MAX ? (int64_t) -1 : (int64_t) (thp / 1024),
+               (int64_t) cg_read(dir, "memory.stat", "anon "), (int64_t) cg_read(dir, "memory.stat", "file "));
 }
 
-static void residency(uint8_t *mem, uint64_t npages, uint64_t page, const HotSet *h, double t, uint64_t sweeps) {
+/* Adds the pages of [mem, mem + npages pages) to the hot (those @h has, when @h is given) or the cold
+ * counts, and the resident ones to the resident counts. */
+static int count_resident(uint8_t *mem, uint64_t npages, uint64_t page, const HotSet *h, uint64_t counts[4]) {
         enum { CHUNK = 65536 };
         static unsigned char vec[CHUNK];
-        uint64_t hot_total = 0, hot_res = 0, cold_total = 0, cold_res = 0;
 
         for (uint64_t i = 0; i < npages; i += CHUNK) {
                 uint64_t n = npages - i < CHUNK ? npages - i : CHUNK;
 
                 if (mincore(mem + i * page, n * page, vec) < 0) {
                         fprintf(stderr, "vm-workload: mincore: %m\n");
-                        return;
+                        return -errno;
                 }
                 for (uint64_t j = 0; j < n; j++) {
-                        bool res = vec[j] & 1;
+                        bool hot = h && hot_has(h, i + j);
 
-                        if (hot_has(h, i + j)) {
-                                hot_total++;
-                                hot_res += res;
-                        } else {
-                                cold_total++;
-                                cold_res += res;
-                        }
+                        counts[hot ? 0 : 2]++;
+                        counts[hot ? 1 : 3] += vec[j] & 1;
                 }
         }
+        return 0;
+}
+
+/* @file (NULL without --file): a mapping of the file whose @file_pages pages are all cold. */
+static void residency(uint8_t *mem, uint64_t npages, uint8_t *file, uint64_t file_pages, uint64_t page,
+                      const HotSet *h, double t, uint64_t sweeps) {
+        uint64_t c[4] = { 0 }; /* hot, hot resident, cold, cold resident */
+
+        if (count_resident(mem, npages, page, h, c) < 0 ||
+            (file && count_resident(file, file_pages, page, NULL, c) < 0))
+                return;
         printf("residency t=%.1f sweeps=%" PRIu64 " hot_kib=%" PRIu64 ",%" PRIu64 " cold_kib=%" PRIu64 ",%" PRIu64
-               , t, sweeps, hot_total * page / 1024, hot_res * page / 1024, cold_total * page / 1024,
-               cold_res * page / 1024);
+               , t, sweeps, c[0] * page / 1024, c[1] * page / 1024, c[2] * page / 1024, c[3] * page / 1024);
         print_cgroup();
         printf("\n");
         fflush(stdout);
+}
+
+/* Reads @len bytes at @off into @buf, whatever the short reads. */
+static int read_all(int fd, uint8_t *buf, uint64_t len, uint64_t off) {
+        while (len > 0) {
+                ssize_t n = pread(fd, buf, len, (off_t) off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EIO;
+                buf += n;
+                off += (uint64_t) n;
+                len -= (uint64_t) n;
+        }
+        return 0;
 }
 
 static int spin_children(uint64_t n) {
@@ -287,13 +323,18 @@ int main(int argc, char **argv) {
                 { "move-at", required_argument, NULL, 'm' },
                 { "residency", required_argument, NULL, 'R' },
                 { "small-pages", no_argument, NULL, 'S' },
+                { "file", required_argument, NULL, 'F' },
                 {}
         };
         uint64_t total = 0, hot = 0, delay = 0, spinners = 0, duration = 0, grow_to = 0,
                  seed = 0x9e3779b97f4a7c15, hot_node = UINT64_MAX, cold_node = UINT64_MAX, report_sec = 0,
-                 sweeps = 0, move_at = 0, residency_sec = 0;
+                 sweeps = 0, move_at = 0, residency_sec = 0, anon;
         double started, next_report = 0, next_residency = 0;
         bool interleave = false, moved = false, small_pages = false;
+        const char *file_path = NULL;
+        uint8_t *file_map = NULL, *piece = NULL;
+        uint64_t file_pages = 0, piece_pages = 0;
+        int fd = -1;
         HotSet hs;
         long page = sysconf(_SC_PAGESIZE);
         double grown_at = 0;
@@ -306,6 +347,10 @@ int main(int argc, char **argv) {
                         *(opt == 'i' ? &interleave : &small_pages) = true;
                         continue;
                 }
+                if (opt == 'F') {
+                        file_path = optarg;
+                        continue;
+                }
                 uint64_t *dst = opt == 't' ? &total : opt == 'h' ? &hot : opt == 'd' ? &delay :
                                 opt == 's' ? &spinners : opt == 'D' ? &duration : opt == 'g' ? &grow_to :
                                 opt == 'H' ? &hot_node : opt == 'C' ? &cold_node : opt == 'r' ? &report_sec :
@@ -314,7 +359,8 @@ int main(int argc, char **argv) {
                 if (!dst || parse_u64(optarg, dst) < 0) {
                         fprintf(stderr, "usage: vm-workload --total=MIB [--hot=MIB] [--grow=MIB] "
                                 "[--delay=SEC] [--spinners=N] [--duration=SEC] [--hot-node=N --cold-node=N] "
-                                "[--report=SEC] [--interleave] [--move-at=SEC] [--residency=SEC] [--small-pages]\n");
+                                "[--report=SEC] [--interleave] [--move-at=SEC] [--residency=SEC] [--small-pages] "
+                                "[--file=PATH]\n");
                         return 2;
                 }
         }
@@ -340,6 +386,41 @@ int main(int argc, char **argv) {
                 return 2;
         }
 
+        if (file_path && (hot == 0 || hot == total || interleave || move_at > 0 || grow_to > 0 ||
+                          hot_node != UINT64_MAX)) {
+                fprintf(stderr, "vm-workload: --file needs 0 < --hot < --total, and goes with neither "
+                        "--interleave, --move-at, --grow nor --hot-node\n");
+                return 2;
+        }
+        if (file_path) {
+                struct stat st;
+
+                fd = open(file_path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0) {
+                        fprintf(stderr, "vm-workload: %s: %m\n", file_path);
+                        return 1;
+                }
+                if ((uint64_t) st.st_size < (total - hot) * MIB) {
+                        fprintf(stderr, "vm-workload: %s holds less than --total - --hot = %" PRIu64 " MiB\n",
+                                file_path, total - hot);
+                        return 1;
+                }
+                file_pages = (total - hot) * MIB / (uint64_t) page;
+                /* the file's pages read after each hot page's first write, rounded up */
+                piece_pages = (file_pages + hot * MIB / (uint64_t) page - 1) / (hot * MIB / (uint64_t) page);
+                piece = malloc(piece_pages * (uint64_t) page);
+                if (!piece) {
+                        fprintf(stderr, "vm-workload: out of memory\n");
+                        return 1;
+                }
+                /* no readahead: each read brings in only the pages it asks for */
+                errno = posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+                if (errno != 0) {
+                        fprintf(stderr, "vm-workload: posix_fadvise: %m\n");
+                        return 1;
+                }
+        }
+
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
         signal(SIGUSR1, grow_to > 0 ? on_signal : SIG_IGN);
@@ -350,17 +431,19 @@ int main(int argc, char **argv) {
                 return 1;
         }
 
-        mem = mmap(NULL, total * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* with --file, the mapping is the hot set alone: the cold set is the file */
+        anon = file_path ? hot : total;
+        mem = mmap(NULL, anon * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (mem == MAP_FAILED) {
-                fprintf(stderr, "vm-workload: cannot map %" PRIu64 " MiB: %m\n", total);
+                fprintf(stderr, "vm-workload: cannot map %" PRIu64 " MiB: %m\n", anon);
                 return 1;
         }
-        if (small_pages && madvise(mem, total * MIB, MADV_NOHUGEPAGE) < 0) {
+        if (small_pages && madvise(mem, anon * MIB, MADV_NOHUGEPAGE) < 0) {
                 fprintf(stderr, "vm-workload: madvise(MADV_NOHUGEPAGE): %m\n");
                 return 1;
         }
         /* 512 random bytes per page, the rest zero: compressible, but never a same-filled page */
-        for (uint64_t off = 0; off < total * MIB; off += (uint64_t) page) {
+        for (uint64_t off = 0; off < anon * MIB; off += (uint64_t) page) {
                 if (hot_node != UINT64_MAX && (off == 0 || off == hot * MIB) &&
                     prefer_node(off == 0 && hot > 0 ? (long) hot_node : (long) cold_node) < 0) {
                         fprintf(stderr, "vm-workload: set_mempolicy: %m\n");
@@ -371,6 +454,25 @@ int main(int argc, char **argv) {
 
                         memcpy(mem + off + i, &v, sizeof(v));
                 }
+                if (file_path) {
+                        uint64_t first = off / (uint64_t) page * piece_pages;
+                        uint64_t n = first >= file_pages ? 0 :
+                                     file_pages - first < piece_pages ? file_pages - first : piece_pages;
+
+                        if (n > 0 && read_all(fd, piece, n * (uint64_t) page, first * (uint64_t) page) < 0) {
+                                fprintf(stderr, "vm-workload: reading %s: %m\n", file_path);
+                                return 1;
+                        }
+                }
+        }
+        if (file_path) {
+                /* only ever given to mincore(): never touched, so never faulted in */
+                file_map = mmap(NULL, file_pages * (uint64_t) page, PROT_READ, MAP_SHARED, fd, 0);
+                if (file_map == MAP_FAILED) {
+                        fprintf(stderr, "vm-workload: cannot map %s: %m\n", file_path);
+                        return 1;
+                }
+                free(piece);
         }
         if (hot_node != UINT64_MAX && prefer_node(-1) < 0) {
                 fprintf(stderr, "vm-workload: set_mempolicy: %m\n");
@@ -406,8 +508,8 @@ int main(int argc, char **argv) {
                         fflush(stdout);
                 }
                 if (residency_sec > 0 && now_realtime() >= started + next_residency) {
-                        residency(mem, total * MIB / (uint64_t) page, (uint64_t) page, &hs,
-                                  now_realtime() - started, sweeps);
+                        residency(mem, anon * MIB / (uint64_t) page, file_map, file_pages, (uint64_t) page,
+                                  &hs, now_realtime() - started, sweeps);
                         next_residency += (double) residency_sec;
                 }
                 if (interleave || move_at > 0) {
