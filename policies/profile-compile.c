@@ -505,7 +505,11 @@ static int compile_scheme(Ctx *c, CompiledProfile *out, const ProfileScheme *sc,
                 return r < 0 ? r : 0;
         }
 
-        if (sc->apply_interval_usec > 0 && sc->apply_interval_usec != attrs->aggr_us) {
+        /* With the intervals auto-tuned (6.15+) the aggregation interval moves, and an apply interval of 0
+         * moves with it: an ApplyInterval= equal to the starting AggregationInterval= is written too, so
+         * that the scheme keeps the pace it names. */
+        if (sc->apply_interval_usec > 0 &&
+            (sc->apply_interval_usec != attrs->aggr_us || attrs->intervals_goal.aggrs > 0)) {
                 if (has(c, DAMON_FEATURE_APPLY_INTERVAL))
                         ds->apply_interval_us = sc->apply_interval_usec;
                 else {
