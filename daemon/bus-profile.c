@@ -559,20 +559,46 @@ static int get_tiers(sd_bus *bus, const char *path, const char *interface, const
         return sd_bus_message_close_container(reply);
 }
 
+/* Pressure, a{sv}: a key whose value is not known is left out; nothing guards the profile: no keys. */
 static int get_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = ASSERT_PTR(userdata);
         ManagedProfile *p;
         const ProfileInfo *info;
-        const PressureStatus *s;
+        int r;
 
         LOOKUP(m, path, p, info);
-        if (!p || !p->tune.has_pressure)
-                return sd_bus_message_append(reply, "(suutttt)", "", 0, 0, UINT64_MAX, UINT64_C(0), UINT64_C(0),
-                                             UINT64_MAX);
-        s = &p->tune.pressure;
-        return sd_bus_message_append(reply, "(suutttt)", s->source ?: "", s->some_avg10, s->full_avg10,
-                                     s->window_stall_usec, s->window_usec, s->ceiling_usec, s->task_delay_usec);
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0 && p && p->tune.has_pressure) {
+                const PressureStatus *s = &p->tune.pressure;
+                const struct { const char *key; uint64_t v; } opt[] = {
+                        { "WindowStallUSec", s->window_stall_usec },
+                        { "WindowUSec", s->window_usec },
+                        { "CeilingUSec", s->ceiling_usec },
+                        { "TaskDelayUSec", s->task_delay_usec },
+                };
+
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", "Source");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "s");
+                if (r >= 0)
+                        r = bus_append_safe(reply, s->source);  /* a cgroup path: whatever its creator named it */
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}{sv}", "SomeAvg10", "u", s->some_avg10,
+                                                  "FullAvg10", "u", s->full_avg10);
+                for (size_t k = 0; r >= 0 && k < ELEMENTSOF(opt); k++)
+                        if (opt[k].v != UINT64_MAX)
+                                r = sd_bus_message_append(reply, "{sv}", opt[k].key, "t", opt[k].v);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
 }
 
 #define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
@@ -595,7 +621,7 @@ const sd_bus_vtable bus_profile_vtable[] = {
         SD_BUS_PROPERTY("AppliedLastMinute", "t", get_applied_last_minute, 0, CHANGE),
         SD_BUS_PROPERTY("Schemes", "a(ssa{st}tttsa(sbttst)ts)", get_schemes, 0, CHANGE),
         SD_BUS_PROPERTY("SchemeActivity", "as", get_scheme_activity, 0, CHANGE),
-        SD_BUS_PROPERTY("Pressure", "(suutttt)", get_pressure, 0, CHANGE),
+        SD_BUS_PROPERTY("Pressure", "a{sv}", get_pressure, 0, CHANGE),
         SD_BUS_PROPERTY("Tiers", "aa{sv}", get_tiers, 0, 0),
         SD_BUS_VTABLE_END,
 };

@@ -194,18 +194,49 @@ static int parse_schemes(sd_bus_message *m, void *field) {
         return sd_bus_message_exit_container(m);
 }
 
+/* Pressure, a{sv}: a key left out keeps its "not known" value; keys this damonctl does not know are
+ * skipped, so that damond may add some. */
 static int parse_pressure(sd_bus_message *m, void *field) {
         CtlPressure *p = field;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'r', "suutttt");
+        free(p->source);
+        *p = (CtlPressure) { .window_stall_usec = CTL_UNKNOWN, .task_delay_usec = CTL_UNKNOWN };
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
-        r = read_string(m, &p->source);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(m, "uutttt", &p->some_avg10, &p->full_avg10, &p->window_stall_usec,
-                                &p->window_usec, &p->ceiling_usec, &p->task_delay_usec);
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const struct { const char *key; uint64_t *v; } u64[] = {
+                        { "WindowStallUSec", &p->window_stall_usec }, { "WindowUSec", &p->window_usec },
+                        { "CeilingUSec", &p->ceiling_usec }, { "TaskDelayUSec", &p->task_delay_usec },
+                };
+                const char *key;
+                bool done = false;
+
+                r = sd_bus_message_read_basic(m, 's', &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "Source")) {
+                        r = sd_bus_message_enter_container(m, 'v', "s");
+                        if (r >= 0)
+                                r = read_string(m, &p->source);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                        done = true;
+                } else if (streq(key, "SomeAvg10"))
+                        r = sd_bus_message_read(m, "v", "u", &p->some_avg10), done = true;
+                else if (streq(key, "FullAvg10"))
+                        r = sd_bus_message_read(m, "v", "u", &p->full_avg10), done = true;
+                for (size_t k = 0; !done && k < ELEMENTSOF(u64); k++)
+                        if (streq(key, u64[k].key))
+                                r = sd_bus_message_read(m, "v", "t", u64[k].v), done = true;
+                if (r >= 0 && !done)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(m);
@@ -447,7 +478,7 @@ static const Prop profile_props[] = {
         P("AppliedLastMinute", "t", parse_t, CtlProfile, applied_last_minute),
         P("Schemes", "a(ssa{st}tttsa(sbttst)ts)", parse_schemes, CtlProfile, schemes),
         P("SchemeActivity", "as", parse_as, CtlProfile, scheme_activity),
-        P("Pressure", "(suutttt)", parse_pressure, CtlProfile, pressure),
+        P("Pressure", "a{sv}", parse_pressure, CtlProfile, pressure),
         P("Tiers", "aa{sv}", parse_tiers, CtlProfile, tiers),
 };
 

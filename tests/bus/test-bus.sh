@@ -165,7 +165,7 @@ expect Restarts "$(prof reclaim Restarts)" 'u 0'
 expect_match AppliedLastMinute "$(prof reclaim AppliedLastMinute)" '^t [0-9]+$'
 schemes=$(prof reclaim Schemes)
 expect_match Schemes "$schemes" '^a\(ssa\{st\}tttsa\(sbttst\)ts\) 1 "cold" "pageout" [0-9]+ .*67108864 '
-expect_match Pressure "$(prof reclaim Pressure)" '^\(suutttt\) "[^"]*" [0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+$'
+expect_match Pressure "$(prof reclaim Pressure)" '^a\{sv\} [0-9]+ "Source" s "[^"]+"( "[A-Za-z0-9]+" [ut] [0-9]+)+$'
 
 expect "State of a disabled profile" "$(prof web_2dcache State)" 's "disabled"'
 expect "Enabled of a disabled profile" "$(prof web_2dcache Enabled)" 'b false'
